@@ -1,0 +1,18 @@
+/// A request method. The server answers 501 to methods outside `HTTPMethod.known`.
+public struct HTTPMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let get = HTTPMethod(rawValue: "GET")
+    public static let head = HTTPMethod(rawValue: "HEAD")
+    public static let post = HTTPMethod(rawValue: "POST")
+    public static let put = HTTPMethod(rawValue: "PUT")
+    public static let patch = HTTPMethod(rawValue: "PATCH")
+    public static let delete = HTTPMethod(rawValue: "DELETE")
+    public static let options = HTTPMethod(rawValue: "OPTIONS")
+
+    /// The methods the server accepts.
+    public static let known: Set<HTTPMethod> = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    public var description: String { rawValue }
+}

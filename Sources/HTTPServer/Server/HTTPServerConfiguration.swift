@@ -1,0 +1,52 @@
+/// Everything about how the server listens, what it accepts, and how long it waits.
+public struct HTTPServerConfiguration: Sendable {
+    /// The address to bind: an IPv4 or IPv6 literal (`0.0.0.0`, `::`, `127.0.0.1`, `::1`).
+    public var host: String
+    /// The port to bind; 0 picks a free one (see `HTTPServer.localPort`).
+    public var port: Int
+    public var backlog: Int
+    /// Event-loop threads; each owns an epoll instance and its connections.
+    public var eventLoopCount: Int
+
+    public var maxRequestLineBytes: Int
+    public var maxHeaderBytes: Int
+    public var maxHeaderCount: Int
+    /// The body limit for requests whose handler does not choose one.
+    public var defaultBodyLimit: Int
+    public var maxConnections: Int
+
+    public var headerTimeout: Duration
+    public var bodyProgressTimeout: Duration
+    public var keepAliveIdleTimeout: Duration
+    public var writeTimeout: Duration
+
+    public init(
+        host: String = "0.0.0.0",
+        port: Int,
+        backlog: Int = 1024,
+        eventLoopCount: Int = 1,
+        maxRequestLineBytes: Int = 8 * 1024,
+        maxHeaderBytes: Int = 64 * 1024,
+        maxHeaderCount: Int = 100,
+        defaultBodyLimit: Int = 1024 * 1024,
+        maxConnections: Int = 10_000,
+        headerTimeout: Duration = .seconds(10),
+        bodyProgressTimeout: Duration = .seconds(30),
+        keepAliveIdleTimeout: Duration = .seconds(60),
+        writeTimeout: Duration = .seconds(30)
+    ) {
+        self.host = host
+        self.port = port
+        self.backlog = backlog
+        self.eventLoopCount = eventLoopCount
+        self.maxRequestLineBytes = maxRequestLineBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaderCount = maxHeaderCount
+        self.defaultBodyLimit = defaultBodyLimit
+        self.maxConnections = maxConnections
+        self.headerTimeout = headerTimeout
+        self.bodyProgressTimeout = bodyProgressTimeout
+        self.keepAliveIdleTimeout = keepAliveIdleTimeout
+        self.writeTimeout = writeTimeout
+    }
+}

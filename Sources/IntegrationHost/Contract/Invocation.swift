@@ -1,0 +1,38 @@
+import HTTPServer
+
+/// The six things every integration gets, as hipchat-integration's `run_integration(notification, query,
+/// all_tokens, token, storage, log)`, plus the request they came from.
+public struct Invocation: Sendable {
+    public var notification: Notification
+    /// What followed the slash command (`/deploy prod` → `prod`), or the whole text for routes.
+    public var query: String
+    /// Every token given on the command line.
+    public var allTokens: Tokens
+    /// This integration's own token: the room-specific one for this room and integration, if configured.
+    public var token: String?
+    /// This integration's storage namespace.
+    public var storage: StorageNamespace
+    /// A logger tagged with the integration name and the request id.
+    public var log: IntegrationLogger
+    /// The request id, also sent back as `X-Request-Id`.
+    public var requestID: String
+    /// The HTTP request that carried the notification.
+    public var request: HTTPRequest
+    /// Named parameters of the route that matched (`/deploy/<env>` → `env`).
+    public var routeParameters: [String: String]
+
+    public init(
+        notification: Notification, query: String, allTokens: Tokens, token: String?, storage: StorageNamespace,
+        log: IntegrationLogger, requestID: String, request: HTTPRequest, routeParameters: [String: String] = [:]
+    ) {
+        self.notification = notification
+        self.query = query
+        self.allTokens = allTokens
+        self.token = token
+        self.storage = storage
+        self.log = log
+        self.requestID = requestID
+        self.request = request
+        self.routeParameters = routeParameters
+    }
+}

@@ -1,0 +1,92 @@
+/// How `serialized` lays out a document.
+public enum JSONLayout: Sendable {
+    /// No whitespace at all: for the wire.
+    case compact
+    /// One member per line, indented by `indent` spaces, `"key": value`, as Python's `json.dumps(indent=4)`.
+    case pretty(indent: Int)
+}
+
+extension JSONValue {
+    /// The document as UTF-8 bytes, object keys sorted.
+    public func serializedBytes(_ layout: JSONLayout = .compact) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        write(into: &out, layout: layout, level: 0)
+        return out
+    }
+
+    /// The document as a string, object keys sorted.
+    public func serialized(_ layout: JSONLayout = .compact) -> String {
+        String(decoding: serializedBytes(layout), as: UTF8.self)
+    }
+
+    /// Appends the document to `out`.
+    public func write(into out: inout [UInt8], layout: JSONLayout = .compact, level: Int = 0) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let d): JSONValue.writeNumber(d, into: &out)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .array(let elements):
+            if elements.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(&out, layout, level + 1)
+                element.write(into: &out, layout: layout, level: level + 1)
+            }
+            JSONValue.newline(&out, layout, level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in members.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.newline(&out, layout, level + 1)
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if case .pretty = layout { out.append(UInt8(ascii: " ")) }
+                members[key]!.write(into: &out, layout: layout, level: level + 1)
+            }
+            JSONValue.newline(&out, layout, level)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static func newline(_ out: inout [UInt8], _ layout: JSONLayout, _ level: Int) {
+        guard case .pretty(let indent) = layout else { return }
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * level))
+    }
+
+    /// Writes a number; integral values within ±2^53 print without a fraction (`3`, not `3.0`).
+    public static func writeNumber(_ d: Double, into out: inout [UInt8]) {
+        guard d.isFinite else { out.append(contentsOf: "null".utf8); return }
+        if d.rounded() == d, abs(d) <= 9_007_199_254_740_992 {
+            out.append(contentsOf: String(Int64(d)).utf8)
+        } else {
+            out.append(contentsOf: String(d).utf8)
+        }
+    }
+
+    /// Writes `s` as a JSON string literal, escaping quotes, backslashes and control characters.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,5 @@
+import IntegrationHost
+
+import Foundation
+
+exit(await HostCommand.main(CommandLine.arguments))
