@@ -28,6 +28,7 @@ let pluginTargets: [Target] = [
 
 // Declarative manifests.
 let manifestTargets: [Target] = [
+    .testTarget(name: "ManifestTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.
