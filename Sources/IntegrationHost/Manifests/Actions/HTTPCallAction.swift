@@ -71,7 +71,7 @@ struct HTTPCallAction: ActionStep {
         else {
             throw ActionFailure("http: the URL is not an http(s) URL (is its environment variable set?)", status: 500)
         }
-        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: max(timeout, 1))
         request.httpMethod = method
         switch body {
         case .none:
@@ -89,7 +89,9 @@ struct HTTPCallAction: ActionStep {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await HTTPCallAction.session.data(for: request)
+            (data, response) = try await HTTPCallAction.send(request, timeout: timeout)
+        } catch is TimeoutError {
+            throw ActionFailure("http: \(method) to \(host) did not answer within \(timeout) s", status: 504)
         } catch {
             throw ActionFailure("http: \(method) to \(host) failed: \(error.localizedDescription)", status: 502)
         }
@@ -104,6 +106,23 @@ struct HTTPCallAction: ActionStep {
             throw ActionFailure("http: \(method) to \(host) answered \(status)", status: 502, result: result)
         }
         return result
+    }
+
+    private struct TimeoutError: Error {}
+
+    /// The request, abandoned (and its transfer cancelled) after `timeout` seconds: URLSession's own timeout is
+    /// an idle timeout in whole seconds on Linux.
+    private static func send(_ request: URLRequest, timeout: Double) async throws -> (Data, URLResponse) {
+        try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
+            group.addTask { try await session.data(for: request) }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else { throw TimeoutError() }
+            return result
+        }
     }
 
     /// One session for every call: no cookies, no cache.

@@ -41,7 +41,7 @@ struct ReplyAction: ActionStep {
             }
         }
         let json = members["json"].flatMap { JSONTemplate($0, at: ManifestReader.join(path, "json"), context: context) }
-        if text == nil && members["json"] == nil && status == nil {
+        if members["text"] == nil && members["json"] == nil && members["status"] == nil {
             reader.fail(path, "needs at least one of: text, json, status")
         }
         guard reader.problems.count == before, let visibility else { return nil }

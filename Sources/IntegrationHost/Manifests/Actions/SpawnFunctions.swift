@@ -12,10 +12,10 @@ enum SpawnFunctions {
         return unsafeBitCast(raw, to: type)
     }
 
-    private nonisolated(unsafe) static let closeFrom = symbol("posix_spawn_file_actions_addclosefrom_np", as: FileActionInt.self)
-    private nonisolated(unsafe) static let chdir = symbol("posix_spawn_file_actions_addchdir_np", as: FileActionPath.self)
-    private nonisolated(unsafe) static let pidfd = symbol("pidfd_open", as: PidfdOpen.self)
-    private nonisolated(unsafe) static let pipe2 = symbol("pipe2", as: Pipe2.self)
+    private static let closeFrom = symbol("posix_spawn_file_actions_addclosefrom_np", as: FileActionInt.self)
+    private static let chdir = symbol("posix_spawn_file_actions_addchdir_np", as: FileActionPath.self)
+    private static let pidfd = symbol("pidfd_open", as: PidfdOpen.self)
+    private static let pipe2 = symbol("pipe2", as: Pipe2.self)
 
     /// A pipe whose two ends are close-on-exec from the start (`pipe2`), so no concurrent spawn inherits them.
     static func closeOnExecPipe(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {

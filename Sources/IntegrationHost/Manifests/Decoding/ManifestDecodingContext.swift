@@ -26,8 +26,7 @@ final class ManifestDecodingContext {
         }
         var ok = true
         for placeholder in template.placeholders {
-            guard let root = placeholder.root else { continue }
-            if !ManifestScope.builtins.contains(root) && !defined.contains(root) {
+            for root in placeholder.roots where !ManifestScope.builtins.contains(root) && !defined.contains(root) {
                 reader.fail(path, "unknown variable '\(root)' in \(placeholder.sourceText)")
                 ok = false
             }

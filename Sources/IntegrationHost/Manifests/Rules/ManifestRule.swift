@@ -83,16 +83,16 @@ indirect enum ManifestRule: Sendable {
             let encoding = DigestEncoding(rawValue: encodingName)
             if encoding == nil { reader.fail(ManifestReader.join(here, "encoding"), "must be \"hex\" or \"base64\"") }
             let prefix = reader.string(fields, "prefix", at: here) ?? ""
-            guard let header, let secret, let encoding, checkHeaderName(header, at: here, reader: reader) else {
-                return nil
-            }
+            let headerOK = header.map { checkHeaderName($0, at: here, reader: reader) } ?? false
+            guard let header, let secret, let encoding, headerOK else { return nil }
             return .signature(SignatureCheck(header: header, secret: secret, encoding: encoding, prefix: prefix))
         case "token":
             guard let fields = reader.object(body, at: here, allowed: ["header", "secret", "prefix"]) else { return nil }
             let header = reader.string(fields, "header", at: here, required: true)
             let secret = context.template(fields, "secret", at: here, required: true)
             let prefix = reader.string(fields, "prefix", at: here) ?? ""
-            guard let header, let secret, checkHeaderName(header, at: here, reader: reader) else { return nil }
+            let headerOK = header.map { checkHeaderName($0, at: here, reader: reader) } ?? false
+            guard let header, let secret, headerOK else { return nil }
             return .token(header: header, prefix: prefix, secret: secret)
         default:
             guard let texts = reader.strings(body, at: here, nonEmpty: true) else { return nil }

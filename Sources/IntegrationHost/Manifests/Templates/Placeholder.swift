@@ -8,16 +8,16 @@ struct Placeholder: Sendable {
         case escape(TemplateEscape)
     }
 
-    /// The dot path, split; empty for a quoted literal.
-    let path: [String]
+    /// The dot paths, split: the first that has a value is used (`{{ param.env ?? query }}`); empty for a literal.
+    let alternatives: [[String]]
     let literal: String?
     let defaultValue: String?
     let filters: [Filter]
     /// The placeholder as written, braces included, for messages.
     let sourceText: String
 
-    /// The variable the path starts with (`payload` in `payload.ref`); nil for a literal.
-    var root: String? { path.first }
+    /// The variables the paths start with (`payload` in `payload.ref`); empty for a literal.
+    var roots: [String] { alternatives.compactMap(\.first) }
 
     /// Whether the value passes through untouched (only `default` given), so its JSON type can be kept.
     var keepsType: Bool { literal == nil && filters.isEmpty }
@@ -28,15 +28,21 @@ struct Placeholder: Sendable {
         let head = segments[0].trimmingCharacters(in: .whitespaces)
         if head.hasPrefix("\"") {
             literal = try Placeholder.unquote(head)
-            path = []
+            alternatives = []
         } else {
             guard !head.isEmpty else { throw Template.SyntaxError(reason: "empty placeholder '{{}}'") }
-            let components = head.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard components.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Placeholder.isPathCharacter) }) else {
-                throw Template.SyntaxError(reason: "'\(head)' is not a variable path (letters, digits, _ and -, joined by dots)")
+            var paths: [[String]] = []
+            for alternative in head.components(separatedBy: "??") {
+                let text = alternative.trimmingCharacters(in: .whitespaces)
+                let components = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                guard components.allSatisfy({ !$0.isEmpty && $0.allSatisfy(Placeholder.isPathCharacter) }) else {
+                    throw Template.SyntaxError(
+                        reason: "'\(text)' is not a variable path (letters, digits, _ and -, joined by dots)")
+                }
+                paths.append(components)
             }
             literal = nil
-            path = components
+            alternatives = paths
         }
         var filters: [Filter] = []
         var defaultValue: String?
@@ -71,15 +77,17 @@ struct Placeholder: Sendable {
     /// The value, with the default applied; nil when missing and no default is given (a warning is logged).
     func value(in scope: ManifestScope) -> JSONValue? {
         if let literal { return .string(literal) }
-        let found = scope.lookup(path)
-        switch found {
-        case nil, .null?, .string("")?:
-            if let defaultValue { return .string(defaultValue) }
-            if found == nil { scope.warnMissing(path.joined(separator: ".")) }
-            return found
-        default:
-            return found
+        var found: JSONValue?
+        for path in alternatives {
+            found = scope.lookup(path)
+            switch found {
+            case nil, .null?, .string("")?: continue
+            default: return found
+            }
         }
+        if let defaultValue { return .string(defaultValue) }
+        if found == nil { scope.warnMissing(alternatives.map { $0.joined(separator: ".") }.joined(separator: " ?? ")) }
+        return found
     }
 
     func render(in scope: ManifestScope, escape: TemplateEscape) -> String {
