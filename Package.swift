@@ -12,7 +12,10 @@ let coreTargets: [Target] = [
 
 // The HTTP/1.1 server (issue: HTTPServer).
 let httpTargets: [Target] = [
-    .target(name: "HTTPServer", dependencies: ["JSON"]),
+    .target(name: "CHTTPLinux"),
+    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"]),
+    .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
+    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
 ]
 
 // The host: config, catalog, dispatch, storage, platforms, manifests, plugin loader.
