@@ -22,6 +22,7 @@ public struct Tokens: Sendable, Equatable, CustomStringConvertible {
     /// Why a token argument was refused. Never contains the token's value.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Parses and adds each argument in turn.
