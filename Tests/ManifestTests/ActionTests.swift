@@ -145,8 +145,9 @@ import Testing
     }
 
     @Test func methodsAreChecked() async throws {
-        let manifest = try Fixtures.manifest(#"{"commands": [], "methods": ["PUT"], "actions": [{"reply": "ok"}]}"#)
+        let manifest = try Fixtures.manifest(#"{"methods": ["PUT"], "routes": ["/x"], "actions": [{"reply": "ok"}]}"#)
         #expect(try await manifest.run(Fixtures.invocation(request: Fixtures.request(method: .put)))?.text == "ok")
+        #expect(try await manifest.run(Fixtures.invocation(request: Fixtures.request(method: .post)))?.text == "ok")
         do {
             _ = try await manifest.run(Fixtures.invocation(request: Fixtures.request(method: .get)))
             Issue.record("expected 405")

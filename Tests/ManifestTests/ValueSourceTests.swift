@@ -20,6 +20,12 @@ import Testing
         #expect(text == "hello there|/echo hello there|echo|hipchat|42|Ada Lovelace|ada|1234|Ops|req-1|POST|/hooks/test")
     }
 
+    @Test func theWholeNotificationAsJSON() async throws {
+        let invocation = Fixtures.invocation(query: "q", command: "echo")
+        #expect(try await reply("{{notification.sender.handle}} {{notification.channel.name}} {{notification.command}}", invocation)
+            == "ada Ops echo")
+    }
+
     @Test func jsonPayloadByDotPath() async throws {
         let body = Array(#"{"ref":"refs/heads/main","commits":[{"id":"c0"},{"id":"c1"}]}"#.utf8)
         let fromBody = Fixtures.invocation(request: Fixtures.request(headers: ["Content-Type": "application/json"], body: body))

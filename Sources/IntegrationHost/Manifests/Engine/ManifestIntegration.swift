@@ -20,7 +20,8 @@ public struct ManifestIntegration: Integration {
     public let summary: String
     public let commands: [String]
     public let routes: [IntegrationRoute]
-    /// Methods accepted on `/hooks/NAME` and routes without their own list; chat commands always come by POST.
+    /// The methods of `routes` entries that give none (default POST). `/hooks/NAME` takes POST and the methods
+    /// of the routes, as the host's generic webhook route does.
     public let methods: Set<HTTPMethod>
     let checks: [Check]
     let actions: [ManifestAction]
@@ -28,9 +29,7 @@ public struct ManifestIntegration: Integration {
 
     public func run(_ invocation: Invocation) async throws -> Reply? {
         let method = invocation.request.method
-        guard methods.contains(method) || routes.contains(where: { $0.methods.contains(method) })
-            || (!commands.isEmpty && method == .post)
-        else {
+        guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
             throw IntegrationError(status: 405, "method \(method) is not allowed here")
         }
         let scope = ManifestScope(invocation: invocation)

@@ -9,7 +9,7 @@ final class ManifestScope {
     /// The names a template may start with besides the variables a manifest defines.
     static let builtins: Set<String> = [
         "query", "text", "command", "platform", "event", "team", "request_id", "method", "path", "sender", "room",
-        "payload", "form", "header", "param", "token", "tokens", "storage", "env", "error",
+        "payload", "form", "header", "param", "token", "tokens", "storage", "env", "error", "notification",
     ]
 
     let invocation: Invocation
@@ -17,6 +17,7 @@ final class ManifestScope {
     var variables: [String: JSONValue] = [:]
     private var cachedPayload: JSONValue?
     private var cachedForm: [String: JSONValue]?
+    private var cachedNotification: JSONValue?
 
     init(invocation: Invocation) {
         self.invocation = invocation
@@ -80,6 +81,10 @@ final class ManifestScope {
         case "storage":
             guard let key = rest.first else { return nil }
             return invocation.storage.get(key).flatMap { ManifestScope.follow($0, rest.dropFirst()) }
+        case "notification":
+            let value = cachedNotification ?? invocation.notification.jsonValue
+            cachedNotification = value
+            return ManifestScope.follow(value, rest)
         case "env":
             guard let name = rest.first, rest.count == 1, let value = getenv(name) else { return nil }
             return .string(String(cString: value))
