@@ -31,9 +31,8 @@ struct ExecAction: ActionStep {
         let argvPath = ManifestReader.join(path, "argv")
         var executable: String?
         var arguments: [Template] = []
-        if let argv = members["argv"] ?? .null as JSONValue?,
-            let strings = reader.strings(argv, at: argvPath, nonEmpty: true)
-        {
+        if members["argv"] == nil { reader.fail(argvPath, "is required") }
+        if let argv = members["argv"], let strings = reader.strings(argv, at: argvPath, nonEmpty: true) {
             if strings[0].contains("{{") {
                 reader.fail(ManifestReader.join(argvPath, 0), "must be a fixed path, not a template")
             } else {
