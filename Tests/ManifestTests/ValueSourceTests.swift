@@ -18,6 +18,7 @@ import Testing
             "{{query}}|{{text}}|{{command}}|{{platform}}|{{sender.id}}|{{sender.name}}|{{sender.handle}}|{{room.id}}|{{room.name}}|{{request_id}}|{{method}}|{{path}}",
             invocation)
         #expect(text == "hello there|/echo hello there|echo|hipchat|42|Ada Lovelace|ada|1234|Ops|req-1|POST|/hooks/test")
+        #expect(try await reply("{{message}}|{{channel.id}}|{{channel.name}}", invocation) == "/echo hello there|1234|Ops")
     }
 
     @Test func theWholeNotificationAsJSON() async throws {

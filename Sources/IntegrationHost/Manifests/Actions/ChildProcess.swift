@@ -140,8 +140,9 @@ final class ChildProcess {
         }
     }
 
+    /// Reads what is already in the pipe, a bounded number of times: a descendant still writing cannot keep us.
     private func readAvailable(_ fd: inout Int32, into output: inout [UInt8], limit: Int, buffer: inout [UInt8]) {
-        while fd >= 0 {
+        for _ in 0..<64 where fd >= 0 {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pfd, 1, 0) > 0 else { return }
             drain(&fd, into: &output, limit: limit, buffer: &buffer)

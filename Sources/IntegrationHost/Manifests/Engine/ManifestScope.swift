@@ -8,7 +8,7 @@ import JSON
 final class ManifestScope {
     /// The names a template may start with besides the variables a manifest defines.
     static let builtins: Set<String> = [
-        "query", "text", "command", "platform", "event", "team", "request_id", "method", "path", "sender", "room",
+        "query", "text", "message", "command", "platform", "event", "team", "request_id", "method", "path", "sender", "room", "channel",
         "payload", "form", "header", "param", "token", "tokens", "storage", "env", "error", "notification",
     ]
 
@@ -33,7 +33,7 @@ final class ManifestScope {
         let notification = invocation.notification
         switch root {
         case "query": return leaf(.string(invocation.query), rest)
-        case "text": return leaf(.string(notification.text), rest)
+        case "text", "message": return leaf(.string(notification.text), rest)
         case "command": return notification.command.flatMap { leaf(.string($0), rest) }
         case "platform": return leaf(.string(notification.platform.rawValue), rest)
         case "event": return notification.event.flatMap { leaf(.string($0), rest) }
@@ -47,7 +47,7 @@ final class ManifestScope {
             if let name = sender.name { members["name"] = .string(name) }
             if let handle = sender.handle { members["handle"] = .string(handle) }
             return ManifestScope.follow(.object(members), rest)
-        case "room":
+        case "room", "channel":
             guard let channel = notification.channel else { return nil }
             var members: [String: JSONValue] = ["id": .string(channel.id)]
             if let name = channel.name { members["name"] = .string(name) }
