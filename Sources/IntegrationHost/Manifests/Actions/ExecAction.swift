@@ -162,13 +162,6 @@ struct ExecAction: ActionStep {
     }
 }
 
-/// Set once when the waiting task is cancelled; read by the thread waiting on the child.
-final class CancellationFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
-}
-
 /// Hands a child process to the one thread that waits on it.
 private struct UncheckedBox<T>: @unchecked Sendable {
     let value: T

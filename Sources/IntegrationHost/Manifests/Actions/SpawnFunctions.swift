@@ -40,7 +40,4 @@ enum SpawnFunctions {
     static func pidfdOpen(_ pid: pid_t) -> Int32 {
         pidfd?(pid, 0) ?? -1
     }
-
-    /// Whether the working-directory action exists here; without it a manifest may not set `dir`.
-    static var canChangeDirectory: Bool { chdir != nil }
 }
