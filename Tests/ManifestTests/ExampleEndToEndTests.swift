@@ -126,6 +126,18 @@ import Testing
         await host.stop()
     }
 
+    @Test func aBadManifestIsRejectedAndTheHostServesTheRest() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(
+            at: Fixtures.integrationsDirectory.appendingPathComponent("echo.json"), to: directory.appendingPathComponent("echo.json"))
+        try #"{"actions": [{"reply": "{{nope}}"}]}"#.write(to: directory.appendingPathComponent("broken.json"), atomically: true, encoding: .utf8)
+        let host = try ManifestHost(directory: directory)
+        #expect(try await host.hipchat("/echo still here").json?["message"] == "still here")
+        #expect(try await host.request("POST", "/hooks/broken").status == 404)
+        #expect(host.log.contains("broken.json: actions[0].reply: unknown variable 'nope' in {{nope}}"))
+        await host.stop()
+    }
+
     @Test func checkCommandValidatesADirectory() async throws {
         #expect(await HostCommand.main(["integration-host", "check", Fixtures.integrationsDirectory.path]) == 0)
         let bad = Fixtures.temporaryDirectory()

@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import Glibc
 import JSON
-import Synchronization
 
 /// `{"exec": {"argv", "env", "inherit_env", "dir", "timeout", "max_output", "wait"}}`: runs a program with an
 /// argv list — no shell, so an argument such as `; rm -rf /` stays one argument. `argv[0]` is a fixed path
