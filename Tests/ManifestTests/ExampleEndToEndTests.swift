@@ -144,6 +144,6 @@ import Testing
         try #"{"actions": [{"exec": {"argv": []}}]}"#.write(to: bad.appendingPathComponent("deploy.json"), atomically: true, encoding: .utf8)
         #expect(await HostCommand.main(["integration-host", "check", bad.path]) == 1)
         let result = Catalog.check(directory: bad, loaders: IntegrationKinds.loaders())
-        #expect(result.problems.map(\.reason) == ["deploy.json: actions[0].exec.argv: must be a non-empty array of strings"])
+        #expect(result.problems.map(\.description) == ["deploy.json: actions[0].exec.argv: must be a non-empty array of strings"])
     }
 }
