@@ -101,6 +101,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker.path), "a child of the timed-out script kept running")
     }
 
+    @Test func cancellingTheRunKillsTheProcess() async throws {
+        let marker = directory.appendingPathComponent("finished")
+        Fixtures.script("long.sh", "#!/bin/sh\nsleep 1\ntouch '\(marker.path)'\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 30}}]}"#)
+        let start = ContinuousClock.now
+        let run = Task { try await manifest.run(Fixtures.invocation()) }
+        try await Task.sleep(for: .milliseconds(200))
+        run.cancel()
+        _ = await run.result
+        #expect(ContinuousClock.now - start < .milliseconds(900))
+        try await Task.sleep(for: .milliseconds(1300))
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the cancelled script ran to its end")
+    }
+
+    @Test func manyProgramsRunAtOnce() async throws {
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["/bin/sleep", "0.5"]}}, {"reply": "done"}]}
+            """#)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<60 { group.addTask { try await manifest.run(Fixtures.invocation())?.text } }
+            for try await text in group { #expect(text == "done") }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(4), "60 parallel half-second programs took \(elapsed)")
+    }
+
     @Test func outputIsCappedButTheProcessFinishes() async throws {
         Fixtures.script("big.sh", "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' x\necho\necho done >&2\n", in: directory)
         let manifest = try manifest(#"""

@@ -19,9 +19,11 @@ final class ChildProcess {
     }
 
     let pid: pid_t
-    private var stdoutFD: Int32
-    private var stderrFD: Int32
-    private var exitFD: Int32
+    /// The read ends of stdout and stderr (non-blocking), and a pidfd readable once the process exits; -1 when
+    /// closed.
+    var stdoutFD: Int32
+    var stderrFD: Int32
+    var exitFD: Int32
 
     /// Starts `argv[0]` (a path, not looked up in PATH) in `directory` with exactly `environment`.
     init(argv: [String], environment: [String], directory: String) throws(SpawnError) {
@@ -60,10 +62,17 @@ final class ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var pid: pid_t = 0
-        let rc = ChildProcess.withCStrings(argv) { argvPointer in
-            ChildProcess.withCStrings(environment) { envPointer in
-                posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
+        var rc: Int32 = 0
+        // ETXTBSY: the file is open for writing somewhere, often for an instant (another thread's spawn inherited
+        // a descriptor of a script being written). It clears quickly; try a few times.
+        for attempt in 0..<5 {
+            if attempt > 0 { usleep(UInt32(attempt) * 5000) }
+            rc = ChildProcess.withCStrings(argv) { argvPointer in
+                ChildProcess.withCStrings(environment) { envPointer in
+                    posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
+                }
             }
+            if rc != ETXTBSY { break }
         }
         close(outPipe[1])
         close(errPipe[1])
@@ -76,94 +85,45 @@ final class ChildProcess {
         self.stdoutFD = outPipe[0]
         self.stderrFD = errPipe[0]
         self.exitFD = SpawnFunctions.pidfdOpen(pid)
+        _ = fcntl(stdoutFD, F_SETFL, O_NONBLOCK)
+        _ = fcntl(stderrFD, F_SETFL, O_NONBLOCK)
+        guard exitFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw SpawnError(description: "pidfd_open: \(reason) (exec needs Linux 5.3 or later)")
+        }
     }
 
     deinit {
-        for fd in [stdoutFD, stderrFD, exitFD] where fd >= 0 { close(fd) }
+        closeAll()
     }
 
-    /// Collects output (at most `maxOutput` bytes per stream; the rest is read and dropped) until the process
-    /// exits, `timeout` passes or `isCancelled` turns true; then kills the group if needed and reaps it.
-    func wait(timeout: Duration, maxOutput: Int, isCancelled: () -> Bool) -> Output {
-        let deadline = ContinuousClock.now + timeout
-        var stdout: [UInt8] = []
-        var stderr: [UInt8] = []
-        var exited = false
-        var timedOut = false
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while !exited {
-            let remaining = deadline - ContinuousClock.now
-            if remaining <= .zero || isCancelled() {
-                timedOut = true
-                break
-            }
-            let sliceMS = exitFD >= 0 ? min(remaining.milliseconds, 100) : min(remaining.milliseconds, 10)
-            var fds = [
-                pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: exitFD, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&fds, nfds_t(fds.count), Int32(max(sliceMS, 1)))
-            if ready < 0 && errno != EINTR { break }
-            if fds[0].revents != 0 { drain(&stdoutFD, into: &stdout, limit: maxOutput, buffer: &buffer) }
-            if fds[1].revents != 0 { drain(&stderrFD, into: &stderr, limit: maxOutput, buffer: &buffer) }
-            if exitFD >= 0 {
-                exited = fds[2].revents != 0
-            } else if stdoutFD < 0 && stderrFD < 0 || ready == 0 {
-                exited = ChildProcess.hasExited(pid)
-            }
-        }
-        if timedOut {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
-        }
+    /// Kills the process group (the program and whatever it started) and the program itself.
+    func killGroup() {
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+    }
+
+    /// Reaps the exited process: the exit code, or 128 + the signal number.
+    func reap() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // What the process wrote before it exited is in the pipes; descendants holding them are not waited for.
-        readAvailable(&stdoutFD, into: &stdout, limit: maxOutput, buffer: &buffer)
-        readAvailable(&stderrFD, into: &stderr, limit: maxOutput, buffer: &buffer)
         let signal = status & 0x7F
-        let code = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-        return Output(stdout: stdout, stderr: stderr, status: code, timedOut: timedOut)
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
-    /// Reads once from a ready descriptor; closes it at end of file.
-    private func drain(_ fd: inout Int32, into output: inout [UInt8], limit: Int, buffer: inout [UInt8]) {
-        guard fd >= 0 else { return }
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n > 0 {
-            let room = max(0, limit - output.count)
-            output.append(contentsOf: buffer[0..<min(n, room)])
-        } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-            close(fd)
-            fd = -1
-        }
-    }
-
-    /// Reads what is already in the pipe, a bounded number of times: a descendant still writing cannot keep us.
-    private func readAvailable(_ fd: inout Int32, into output: inout [UInt8], limit: Int, buffer: inout [UInt8]) {
-        for _ in 0..<64 where fd >= 0 {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 0) > 0 else { return }
-            drain(&fd, into: &output, limit: limit, buffer: &buffer)
-        }
-    }
-
-    private static func hasExited(_ pid: pid_t) -> Bool {
-        var info = siginfo_t()
-        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+    func closeAll() {
+        for fd in [stdoutFD, stderrFD, exitFD] where fd >= 0 { close(fd) }
+        stdoutFD = -1
+        stderrFD = -1
+        exitFD = -1
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
         let pointers = strings.map { strdup($0) } + [nil]
         defer { for pointer in pointers { free(pointer) } }
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-    }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -120,29 +120,31 @@ struct ExecAction: ActionStep {
         return result
     }
 
-    /// Spawns and waits on a pool thread, so no task thread blocks; cancelling the task kills the process.
+    /// Spawns from this task and lets the process monitor wait; cancelling the task kills the process group.
     private static func run(argv: [String], env: [String], directory: String, timeout: Duration, maxOutput: Int)
         async throws -> ChildProcess.Output
     {
+        try Task.checkCancellation()
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv: argv, environment: env, directory: directory)
+        } catch {
+            throw ActionFailure("exec: \(error)", status: 500)
+        }
         let cancelled = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildProcess.Output, Error>) in
-                DispatchQueue.global().async {
-                    do {
-                        let child = try ChildProcess(argv: argv, environment: env, directory: directory)
-                        let output = child.wait(timeout: timeout, maxOutput: maxOutput) { cancelled.isSet }
-                        continuation.resume(returning: output)
-                    } catch {
-                        continuation.resume(throwing: ActionFailure("exec: \(error)", status: 500))
-                    }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<ChildProcess.Output, Never>) in
+                ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: maxOutput, cancelled: cancelled) {
+                    continuation.resume(returning: $0)
                 }
             }
         } onCancel: {
             cancelled.set()
+            ProcessMonitor.shared.wake()
         }
     }
 
-    /// Spawns now (a failure to start is reported) and reaps the process later on a pool thread.
+    /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
     private static func startDetached(argv: [String], env: [String], directory: String, timeout: Duration, log: IntegrationLogger) throws {
         let child: ChildProcess
         do {
@@ -150,19 +152,11 @@ struct ExecAction: ActionStep {
         } catch {
             throw ActionFailure("exec: \(error)", status: 500)
         }
-        let box = UncheckedBox(child)
-        DispatchQueue.global().async {
-            let output = box.value.wait(timeout: timeout, maxOutput: 4096) { false }
+        let name = (argv[0] as NSString).lastPathComponent
+        ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: 4096, cancelled: CancellationFlag()) { output in
             if output.status != 0 || output.timedOut {
-                let name = (argv[0] as NSString).lastPathComponent
                 log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
             }
         }
     }
-}
-
-/// Hands a child process to the one thread that waits on it.
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
