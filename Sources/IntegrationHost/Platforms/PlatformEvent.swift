@@ -1,0 +1,34 @@
+/// A verified, decoded platform request: what to run and what it gets.
+public struct PlatformEvent: Sendable {
+    /// How the catalog finds the integration.
+    public enum Target: Sendable, Equatable {
+        /// A slash command or mention name, looked up among every integration's commands.
+        case command(String)
+        /// An integration named in the route (`/hooks/NAME`).
+        case integration(String)
+    }
+
+    public var notification: Notification
+    public var target: Target
+    /// What follows the command (`/deploy prod` → `prod`), or the whole text for webhooks.
+    public var query: String
+    /// The delivery's identity for dedupe (`X-GitHub-Delivery`, …), scoped by route; `nil` when the platform
+    /// sends none.
+    public var deliveryID: String?
+    /// The integration the target resolved to, filled in by the gateway after the catalog lookup.
+    public var integration: String?
+
+    public init(notification: Notification, target: Target, query: String, deliveryID: String? = nil) {
+        self.notification = notification
+        self.target = target
+        self.query = query
+        self.deliveryID = deliveryID
+    }
+
+    /// The command or integration name.
+    public var targetName: String {
+        switch target {
+        case .command(let name), .integration(let name): return name
+        }
+    }
+}
