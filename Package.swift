@@ -32,6 +32,7 @@ let manifestTargets: [Target] = [
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.
 let platformTargets: [Target] = [
+    .testTarget(name: "PlatformTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 let package = Package(
