@@ -6,6 +6,13 @@ public struct PlatformEvent: Sendable {
         case command(String)
         /// An integration named in the route (`/hooks/NAME`).
         case integration(String)
+
+        /// The command or integration name.
+        public var name: String {
+            switch self {
+            case .command(let name), .integration(let name): return name
+            }
+        }
     }
 
     public var notification: Notification
@@ -26,9 +33,5 @@ public struct PlatformEvent: Sendable {
     }
 
     /// The command or integration name.
-    public var targetName: String {
-        switch target {
-        case .command(let name), .integration(let name): return name
-        }
-    }
+    public var targetName: String { target.name }
 }
