@@ -31,6 +31,16 @@ public struct PlatformSecrets: Sendable {
         value(name, integration: integration) ?? value(name)
     }
 
+    /// Every value that must never reach a log: all tokens, and environment values of the settings above
+    /// (names ending in `SECRET`, `TOKEN`, `CREDENTIALS` or `WEBHOOK_URL`). Give these to `HostLogger(secrets:)`.
+    public var redactions: [String] {
+        let suffixes = ["SECRET", "TOKEN", "CREDENTIALS", "WEBHOOK_URL"]
+        let fromEnvironment = environment.filter { name, value in
+            !value.isEmpty && suffixes.contains { name.uppercased().hasSuffix($0) }
+        }.map(\.value)
+        return tokens.allValues + fromEnvironment
+    }
+
     /// `deploy-bot.github_secret` → `DEPLOY_BOT_GITHUB_SECRET`.
     static func environmentName(_ name: String) -> String {
         String(name.uppercased().map { $0 == "-" || $0 == "." ? "_" : $0 })
