@@ -155,3 +155,50 @@ import Testing
         #expect(reparsed == json)
     }
 }
+
+/// Slack's Events API on /slack: challenge, actionable events, and the events that run nothing.
+@Suite struct SlackEventsDecodingTests {
+    static let adapter = SlackAdapter(secrets: PlatformSecrets(tokens: Tokens()))
+
+    static func request(_ json: String) -> HTTPRequest {
+        Fixtures.request("/slack", headers: ["Content-Type": "application/json"], body: json)
+    }
+
+    @Test func challenge() throws {
+        let answer = try #require(Self.adapter.handshake(Self.request(#"{"type":"url_verification","challenge":"3eZbrw1a","token":"x"}"#)))
+        #expect(try JSONValue(parsing: answer.body) == ["challenge": "3eZbrw1a"])
+    }
+
+    @Test func appMention() throws {
+        let body = #"{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_mention","user":"U1","#
+            + #""text":"<@U0BOT> deploy  prod – jetzt","ts":"1700000000.000100","channel":"C1","thread_ts":"1699999999.1"}}"#
+        #expect(Self.adapter.handshake(Self.request(body)) == nil)
+        let event = try Self.adapter.decode(Self.request(body))
+        #expect(event.target == .command("deploy"))
+        #expect(event.query == "prod – jetzt")
+        #expect(event.notification.text == "deploy  prod – jetzt")
+        #expect(event.notification.event == "app_mention")
+        #expect(event.notification.channel?.id == "C1")
+        #expect(event.deliveryID == "slack:event:Ev1")
+        #expect(!event.repliesInline)
+    }
+
+    @Test(arguments: [
+        #"{"type":"event_callback","event":{"type":"app_mention","bot_id":"B1","text":"<@U0BOT> deploy","channel":"C1"}}"#,
+        #"{"type":"event_callback","event":{"type":"message","channel_type":"channel","text":"deploy","channel":"C1"}}"#,
+        #"{"type":"event_callback","event":{"type":"message","subtype":"message_changed","channel_type":"im","text":"deploy"}}"#,
+        #"{"type":"event_callback","event":{"type":"app_mention","text":"<@U0BOT> ../etc","channel":"C1"}}"#,
+        #"{"type":"event_callback","event":{"type":"reaction_added"}}"#,
+    ])
+    func eventsForNobodyRunNothing(body: String) throws {
+        let answer = try #require(Self.adapter.handshake(Self.request(body)))
+        #expect(answer.status == .ok && answer.body.isEmpty)
+    }
+
+    @Test func directMessage() throws {
+        let body = #"{"type":"event_callback","event_id":"Ev2","event":{"type":"message","channel_type":"im","user":"U1","text":"echo grüß dich","channel":"D1"}}"#
+        let event = try Self.adapter.decode(Self.request(body))
+        #expect(event.target == .command("echo"))
+        #expect(event.query == "grüß dich")
+    }
+}

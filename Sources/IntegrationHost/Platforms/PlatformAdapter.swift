@@ -15,6 +15,9 @@ public protocol PlatformAdapter: Sendable {
     /// An answer given before verification and dispatch, for probes that carry nothing to run (Slack's
     /// `ssl_check=1`); `nil` for everything else.
     func probe(_ request: HTTPRequest) -> HTTPResponse?
+    /// An answer given after verification, instead of decoding and dispatch, for verified requests that carry
+    /// nothing to run (Slack's `url_verification` challenge, events addressed to no command); `nil` otherwise.
+    func handshake(_ request: HTTPRequest) -> HTTPResponse?
     /// Checks the request's signature or credentials over the raw body. Fails closed: a missing, forged or stale
     /// signature, and a missing secret on a route that needs one, throw.
     func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure)
@@ -32,4 +35,5 @@ public protocol PlatformAdapter: Sendable {
 
 extension PlatformAdapter {
     public func probe(_ request: HTTPRequest) -> HTTPResponse? { nil }
+    public func handshake(_ request: HTTPRequest) -> HTTPResponse? { nil }
 }

@@ -24,12 +24,18 @@ public struct PlatformEvent: Sendable {
     public var deliveryID: String?
     /// The integration the target resolved to, filled in by the gateway after the catalog lookup.
     public var integration: String?
+    /// Whether the platform reads the reply from the HTTP answer. When `false` (Slack's Events API) the gateway
+    /// acks at once and every reply goes through the adapter's `lateDelivery`.
+    public var repliesInline: Bool
 
-    public init(notification: Notification, target: Target, query: String, deliveryID: String? = nil) {
+    public init(
+        notification: Notification, target: Target, query: String, deliveryID: String? = nil, repliesInline: Bool = true
+    ) {
         self.notification = notification
         self.target = target
         self.query = query
         self.deliveryID = deliveryID
+        self.repliesInline = repliesInline
     }
 
     /// The command or integration name.

@@ -53,6 +53,7 @@ public final class PlatformGateway: Sendable {
             log(.warning, "\(adapter.name): refused request from \(request.peer.host): \(error.reason)", requestID)
             return .error(.unauthorized, error.reason)
         }
+        if let answer = adapter.handshake(request) { return answer }
         var event: PlatformEvent
         do throws(IntegrationError) {
             event = try adapter.decode(request)
@@ -64,15 +65,16 @@ public final class PlatformGateway: Sendable {
         }
         event.integration = integration.name
         if let id = event.deliveryID, !deduplicator.claim(id) {
-            log(.info, "\(adapter.name): delivery already handled, acknowledged without running", requestID)
+            let retry = request.headers["X-Slack-Retry-Num"].map { " (retry \($0))" } ?? ""
+            log(.info, "\(adapter.name): delivery already handled\(retry), acknowledged without running", requestID)
             return HTTPResponse(status: .ok)
         }
         let followUp = makeFollowUp(adapter: adapter, event: event, requestID: requestID)
         let run = self.run
         let frozenEvent = event
         let task = Task { try await run(integration, frozenEvent, followUp, request, requestID) }
-        let wait = max(adapter.answerDeadline - ackMargin, .zero)
-        if let result = await DeadlineWait.result(of: task, within: wait) {
+        let wait = event.repliesInline ? max(adapter.answerDeadline - ackMargin, .zero) : .zero
+        if event.repliesInline, let result = await DeadlineWait.result(of: task, within: wait) {
             switch result {
             case .success(let reply):
                 return adapter.render(reply, for: event)
@@ -82,7 +84,9 @@ public final class PlatformGateway: Sendable {
                 return .error(HTTPStatus(failure.status), failure.message)
             }
         }
-        log(.info, "\(adapter.name): \(integration.name) still running after \(wait); acked, reply follows", requestID)
+        if event.repliesInline {
+            log(.info, "\(adapter.name): \(integration.name) still running after \(wait); acked, reply follows", requestID)
+        }
         Task { await self.finishLate(task, adapter: adapter, event: frozenEvent, requestID: requestID) }
         return adapter.ack(for: event)
     }

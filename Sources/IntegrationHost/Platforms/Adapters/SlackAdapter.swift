@@ -2,7 +2,8 @@ import Foundation
 import HTTPServer
 import JSON
 
-/// `POST /slack`: Slack slash commands, signed with the app's signing secret (v0, 5-minute window).
+/// `POST /slack`: Slack slash commands (form bodies) and Events API callbacks (JSON bodies, see
+/// `SlackAdapter+Events.swift`), signed with the app's signing secret (v0, 5-minute window).
 ///
 /// Settings (see `PlatformSecrets`): `slack_signing_secret` (required), `slack_ack_text`, `slack_api_url`
 /// (default `https://slack.com/api`), and `NAME.slack_bot_token` / `slack_bot_token` for `chat.postMessage` when a
@@ -30,6 +31,7 @@ public struct SlackAdapter: PlatformAdapter {
     }
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
+        if SlackAdapter.isEventsAPI(request) { return try decodeEventCallback(request) }
         let fields = RequestPayload.formObject(request.formFields)
         guard let command = fields["command"]?.stringValue else {
             throw IntegrationError(status: 400, "not a Slack slash command: missing command")
@@ -75,19 +77,25 @@ public struct SlackAdapter: PlatformAdapter {
     }
 
     public func lateDelivery(of reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
-        let integration = event.integration ?? event.targetName
         let body = ReplyFormat.slack(reply).serializedBytes()
-        var api: OutboundMessage?
-        if let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
-            let channel = event.notification.channel?.id
-        {
-            var message = ReplyFormat.slack(reply).objectValue ?? [:]
-            message["channel"] = .string(channel)
-            api = OutboundMessage(
-                url: apiBaseURL.appendingPathComponent("chat.postMessage"),
-                headers: [("Authorization", "Bearer \(token)")], body: JSONValue.object(message).serializedBytes())
-        }
+        let api = postMessage(reply, for: event)
         guard let responseURL = event.notification.responseURL.flatMap(OutboundMessage.webURL) else { return api }
         return OutboundMessage(url: responseURL, body: body, budgetKey: responseURL.absoluteString, fallback: api)
+    }
+
+    /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events).
+    func postMessage(_ reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
+        let integration = event.integration ?? event.targetName
+        guard let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
+            let channel = event.notification.channel?.id
+        else { return nil }
+        var message = ReplyFormat.slack(reply).objectValue ?? [:]
+        message["channel"] = .string(channel)
+        if let thread = event.notification.payload.value(atPath: "event.thread_ts")?.stringValue {
+            message["thread_ts"] = .string(thread)
+        }
+        return OutboundMessage(
+            url: apiBaseURL.appendingPathComponent("chat.postMessage"), headers: [("Authorization", "Bearer \(token)")],
+            body: JSONValue.object(message).serializedBytes())
     }
 }
