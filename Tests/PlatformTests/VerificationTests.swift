@@ -148,7 +148,7 @@ import Testing
     @Test func gitlabToken() throws {
         let fixture = try Fixtures.load("gitlab/push.json")
         let token = Fixtures.string(fixture, "x_gitlab_token")
-        let adapter = WebhookAdapter(secrets: try Fixtures.secrets([], environment: ["CI_GITLAB_TOKEN": token]))
+        let adapter = WebhookAdapter(secrets: try Fixtures.secrets([], environment: ["CI_GITLAB_SECRET": token]))
         let body = Fixtures.string(fixture, "payload")
         try adapter.verify(Fixtures.request("/hooks/ci", headers: ["X-Gitlab-Token": token], body: body), now: Date())
         #expect(throws: VerificationFailure("X-Gitlab-Token does not match")) {
@@ -176,7 +176,7 @@ import Testing
     @Test func anyConfiguredSchemeWillDo() throws {
         let gitlab = try Fixtures.load("gitlab/push.json")
         let adapter = WebhookAdapter(secrets: try Fixtures.secrets([
-            "ci.github_secret:gh", "ci.gitlab_token:\(Fixtures.string(gitlab, "x_gitlab_token"))",
+            "ci.github_secret:gh", "ci.gitlab_secret:\(Fixtures.string(gitlab, "x_gitlab_token"))",
         ]))
         try adapter.verify(
             Fixtures.request("/hooks/ci", headers: ["X-Gitlab-Token": Fixtures.string(gitlab, "x_gitlab_token")], body: "{}"),

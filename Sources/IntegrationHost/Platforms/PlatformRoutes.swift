@@ -1,7 +1,7 @@
 import HTTPServer
 
-/// The table the host's router consults: which adapter answers a path. `POST /slack`, `/mattermost`, `/teams`
-/// and `/hooks/NAME`.
+/// The platform adapters, built from the host's secrets: the fixed routes `POST /slack`, `/mattermost` and
+/// `/teams`, and the webhook adapter behind `/hooks/NAME` and integrations' own routes.
 public struct PlatformRoutes: Sendable {
     public let slack: SlackAdapter
     public let mattermost: MattermostAdapter
@@ -15,13 +15,16 @@ public struct PlatformRoutes: Sendable {
         self.hooks = WebhookAdapter(secrets: secrets)
     }
 
-    /// The adapter for `path`, or `nil` when the path is not a platform route.
+    /// The fixed routes' paths.
+    public static let paths = ["/slack", "/mattermost", "/teams"]
+
+    /// The adapter of a fixed route, or `nil` when `path` is not one.
     public func adapter(for path: String) -> (any PlatformAdapter)? {
         switch path {
         case "/slack": return slack
         case "/mattermost": return mattermost
         case "/teams": return teams
-        default: return WebhookAdapter.integrationName(path: path) != nil ? hooks : nil
+        default: return nil
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where platform secrets and settings come from: the host's tokens (given on the command line) first, then the
 /// environment. Nothing here is read from manifests, so a manifest can be shared without leaking a secret.
 ///
@@ -13,6 +15,11 @@ public struct PlatformSecrets: Sendable {
     public init(tokens: Tokens, environment: [String: String] = [:]) {
         self.tokens = tokens
         self.environment = environment
+    }
+
+    /// The host's settings: its tokens, and the process environment.
+    public init(configuration: HostConfiguration) {
+        self.init(tokens: configuration.tokens, environment: ProcessInfo.processInfo.environment)
     }
 
     /// The global setting `name`, or `nil` (empty values count as unset).

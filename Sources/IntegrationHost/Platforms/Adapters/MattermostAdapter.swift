@@ -22,7 +22,7 @@ public struct MattermostAdapter: PlatformAdapter {
         let form = request.formFields
         var allowed: [String] = []
         if let global = secrets.value("mattermost_token") { allowed.append(global) }
-        if let command = form.first(where: { $0.name == "command" }).flatMap({ SlashCommand.name($0.value) }),
+        if let command = form.first(where: { $0.name == "command" }).flatMap({ CommandName.parse($0.value) }),
             let own = secrets.value("mattermost_token", integration: command)
         {
             allowed.append(own)
@@ -38,7 +38,7 @@ public struct MattermostAdapter: PlatformAdapter {
         guard let command = fields["command"]?.stringValue else {
             throw IntegrationError(status: 400, "not a Mattermost slash command: missing command")
         }
-        guard let commandName = SlashCommand.name(command) else {
+        guard let commandName = CommandName.parse(command) else {
             throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
         }
         let text = fields["text"]?.stringValue ?? ""

@@ -58,7 +58,7 @@ extension SlackAdapter {
             text = text[text.index(after: close)...].drop(while: \.isWhitespace)
         }
         let words = text.split(maxSplits: 1, whereSeparator: \.isWhitespace)
-        guard let first = words.first, let name = SlashCommand.name(String(first)) else { return nil }
+        guard let first = words.first, let name = CommandName.parse(String(first)) else { return nil }
         let query = words.count > 1 ? words[1].trimmingCharacters(in: .whitespacesAndNewlines) : ""
         return (name, query, String(text))
     }

@@ -36,7 +36,7 @@ public struct SlackAdapter: PlatformAdapter {
         guard let command = fields["command"]?.stringValue else {
             throw IntegrationError(status: 400, "not a Slack slash command: missing command")
         }
-        guard let commandName = SlashCommand.name(command) else {
+        guard let commandName = CommandName.parse(command) else {
             throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
         }
         let text = fields["text"]?.stringValue ?? ""

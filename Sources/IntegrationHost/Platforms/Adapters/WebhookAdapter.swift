@@ -8,7 +8,7 @@ import JSON
 ///
 /// Verification is per integration, from settings (see `PlatformSecrets`):
 /// - `NAME.github_secret` / `github_secret`: `X-Hub-Signature-256`;
-/// - `NAME.gitlab_token` / `gitlab_token`: `X-Gitlab-Token`;
+/// - `NAME.gitlab_secret` / `gitlab_secret`: `X-Gitlab-Token`;
 /// - `NAME.webhooks_credentials` / `webhooks_credentials`: HTTP basic auth, `user:password[,user:password…]`.
 ///
 /// When any of these is configured for NAME the request must pass one of them (fail closed); with none, the hook is
@@ -48,7 +48,7 @@ public struct WebhookAdapter: PlatformAdapter {
                 return
             } catch { failures.append(error) }
         }
-        if let token = secrets.value("gitlab_token", integrationOrGlobal: integration) {
+        if let token = secrets.value("gitlab_secret", integrationOrGlobal: integration) {
             configured = true
             do throws(VerificationFailure) {
                 try GitLabToken.verify(headers: request.headers, token: token)
@@ -110,7 +110,7 @@ public struct WebhookAdapter: PlatformAdapter {
             }
             deliveryID = headers["X-Gitlab-Event-UUID"].map { "gitlab:\(integration):\($0)" }
         } else {
-            notification.event = payload["event"]?.stringValue ?? payload["type"]?.stringValue
+            notification.event = headers["X-Event"] ?? payload["event"]?.stringValue ?? payload["type"]?.stringValue
         }
         return PlatformEvent(notification: notification, target: .integration(integration), query: text, deliveryID: deliveryID)
     }

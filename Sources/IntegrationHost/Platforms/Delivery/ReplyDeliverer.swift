@@ -19,26 +19,18 @@ public final class ReplyDeliverer: Sendable {
 
     public let policy: RetryPolicy
     public let budget: ResponseURLBudget
-    private let session: URLSession
+    private let client: OutboundClient
     private let logger: HostLogger?
 
-    /// - Parameters:
-    ///   - requestTimeout: how long one try may take.
     public init(
-        policy: RetryPolicy = RetryPolicy(), budget: ResponseURLBudget = ResponseURLBudget(),
-        requestTimeout: TimeInterval = 10, logger: HostLogger? = nil
+        client: OutboundClient = OutboundClient(), policy: RetryPolicy = RetryPolicy(),
+        budget: ResponseURLBudget = ResponseURLBudget(), logger: HostLogger? = nil
     ) {
+        self.client = client
         self.policy = policy
         self.budget = budget
         self.logger = logger
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = requestTimeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        self.session = URLSession(configuration: configuration)
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     /// Delivers `message`, or its fallback; `requestID` tags the log lines.
     @discardableResult
@@ -71,8 +63,7 @@ public final class ReplyDeliverer: Sendable {
         var lastReason = ""
         for attempt in 1...policy.maxAttempts {
             do {
-                let (_, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let status = try await client.send(request).status
                 if (200..<300).contains(status) {
                     log(.info, "reply delivered to \(message.logDestination): \(status) after \(attempt) tries", requestID)
                     return .delivered(status: status, attempts: attempt)
