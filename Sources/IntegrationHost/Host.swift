@@ -5,7 +5,7 @@ import Synchronization
 
 /// A running integration host: storage, catalog, dispatcher and the HTTP server, plus the background work that
 /// keeps them current (rescanning the directory, saving the state file).
-public final class Host: Sendable {
+public final class HostServer: Sendable {
     public let services: HostServices
     private let server: HTTPServer
     private let background = Mutex<[Task<Void, Never>]>([])
@@ -18,7 +18,8 @@ public final class Host: Sendable {
     /// Builds the host; nothing listens until `start()`.
     public init(
         configuration: HostConfiguration, loaders: [any IntegrationLoader] = IntegrationKinds.loaders(),
-        routes: [any HostRoute] = Host.defaultRoutes(), logger: HostLogger? = nil, platforms: PlatformGateway? = nil
+        routes: [any HostRoute] = HostServer.defaultRoutes(), logger: HostLogger? = nil,
+        platforms: PlatformGateway? = nil
     ) throws {
         let logger = try logger
             ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
@@ -60,8 +61,8 @@ public final class Host: Sendable {
         var tasks = [
             Task.detached {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: Host.pollInterval)
-                    catalog.rescanIfStale(minimumInterval: Host.pollInterval)
+                    try? await Task.sleep(for: HostServer.pollInterval)
+                    catalog.rescan()
                 }
             }
         ]
@@ -69,7 +70,7 @@ public final class Host: Sendable {
             tasks.append(
                 Task.detached { [self] in
                     while !Task.isCancelled {
-                        try? await Task.sleep(for: Host.autosaveInterval)
+                        try? await Task.sleep(for: HostServer.autosaveInterval)
                         saveStateFileIfChanged()
                     }
                 })

@@ -105,7 +105,7 @@ import Testing
         let saved = try String(contentsOf: first.stateDirectory.appendingPathComponent("state.json"), encoding: .utf8)
         #expect(saved.contains("\"hits\": 2"))
         let config = first.host.services.configuration
-        let second = try Host(configuration: config, loaders: [ScriptedIntegrationLoader()])
+        let second = try HostServer(configuration: config, loaders: [ScriptedIntegrationLoader()])
         try second.start()
         let reply = try await TestHTTP.request(
             "POST", URL(string: "http://127.0.0.1:\(second.port)/hipchat")!, body: try Fixtures.hipchat(message: "/count"))

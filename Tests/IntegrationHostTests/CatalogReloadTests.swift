@@ -5,6 +5,16 @@ import Testing
 
 /// Files added, changed, broken and removed while the host runs take effect without a restart.
 @Suite struct CatalogReloadTests {
+    /// Whether `condition` holds within `timeout`, checked every 100 ms.
+    func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+
     func say(_ host: TestHost, _ message: String) async throws -> (Int, JSONValue) {
         let response = try await host.request("POST", "/hipchat", body: try Fixtures.hipchat(message: message))
         return (response.status, try JSONValue(parsing: response.body))
@@ -22,18 +32,16 @@ import Testing
         #expect(added.0 == 200)
         #expect(added.1["message"] == "v1 hi")
 
+        // The poller picks up a changed file within about a second.
         try host.write("late.scripted", #"{"reply": "v2 {query}"}"#)
-        try await Task.sleep(for: .milliseconds(1500))
-        #expect(try await say(host, "/late hi").1["message"] == "v2 hi")
+        #expect(try await eventually { try await say(host, "/late hi").1["message"] == "v2 hi" })
 
         try host.write("late.scripted", "{broken")
-        try await Task.sleep(for: .milliseconds(1500))
+        #expect(await eventually { host.log.contains("failed to load scripted late.scripted (keeping its last good version)") })
         #expect(try await say(host, "/late hi").1["message"] == "v2 hi")
-        #expect(host.log.contains("failed to load scripted late.scripted (keeping its last good version)"))
 
         try FileManager.default.removeItem(at: host.integrations.appendingPathComponent("late.scripted"))
-        try await Task.sleep(for: .milliseconds(1500))
-        #expect(try await say(host, "/late hi").0 == 404)
+        #expect(try await eventually { try await say(host, "/late hi").0 == 404 })
     }
 
     @Test func duplicateNamesKeepTheFirstAndLogTheSecond() async throws {

@@ -31,13 +31,13 @@ import Testing
         let api = RecordingServer()
         let apiURL = try api.start()
         let host = try TestHost(
-            files: ["echo.scripted": #"{"reply": "pong {query}", "sleep_ms": 300}"#],
+            files: ["echo.scripted": #"{"reply": "pong {query}", "sleep_ms": 1000}"#],
             tokens: ["1234:echo:ROOMTOKEN"], hipchatAPI: apiURL)
         defer { Task { await host.stop(); await api.stop() } }
-        let started = ContinuousClock.now
         let response = try await host.request("POST", "/", body: try Fixtures.bytes("hipchat/room_message.json"))
+        // The 204 comes before the integration has finished and posted its reply.
         #expect(response.status == 204)
-        #expect(ContinuousClock.now - started < .milliseconds(250))
+        #expect(api.requests.isEmpty)
         let received = await api.waitFor(1)
         let post = try #require(received.first)
         #expect(post.method == .post)

@@ -38,7 +38,6 @@ public final class Catalog: Sendable {
         var byName: [String: any Integration] = [:]
         var byCommand: [String: any Integration] = [:]
         var routes: [(route: IntegrationRoute, integration: any Integration)] = []
-        var lastScan = ContinuousClock.now - .seconds(3600)
         var lastMissScan = ContinuousClock.now - .seconds(3600)
     }
 
@@ -114,15 +113,6 @@ public final class Catalog: Sendable {
         return due
     }
 
-    /// Rescans if the last scan is older than `minimumInterval`; returns whether it scanned.
-    @discardableResult
-    public func rescanIfStale(minimumInterval: Duration) -> Bool {
-        let due = state.withLock { ContinuousClock.now - $0.lastScan >= minimumInterval }
-        guard due else { return false }
-        rescan()
-        return true
-    }
-
     /// Scans the directory now: loads new and changed files, drops removed ones. Returns the current problems.
     @discardableResult
     public func rescan() -> [Problem] {
@@ -196,7 +186,6 @@ public final class Catalog: Sendable {
             state.byName = byName
             state.byCommand = byCommand
             state.routes = routes
-            state.lastScan = .now
         }
         return problems
     }

@@ -14,7 +14,8 @@ public struct CommandLineOptions: Sendable {
     /// Why the command line was refused: printed after the usage line, exit status 2. Never holds a token value.
     public struct UsageError: Error, CustomStringConvertible, Equatable {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
+        public init(description: String) { self.description = description }
     }
 
     public static let usageLine =

@@ -34,9 +34,9 @@ public enum HostCommand {
     }
 
     private static func run(_ configuration: HostConfiguration) async -> Int32 {
-        let host: Host
+        let host: HostServer
         do {
-            host = try Host(configuration: configuration)
+            host = try HostServer(configuration: configuration)
             try host.start()
         } catch {
             FileHandle.standardError.write(Data("integration-host: \(error)\n".utf8))

@@ -9,7 +9,7 @@ import FoundationNetworking
 
 /// A host on 127.0.0.1 and a free port, over a fresh temporary integrations directory and state directory.
 final class TestHost: Sendable {
-    let host: Host
+    let host: HostServer
     let root: URL
     let integrations: URL
     let stateDirectory: URL
@@ -34,7 +34,7 @@ final class TestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
-        host = try Host(
+        host = try HostServer(
             configuration: configuration,
             loaders: loaders ?? (IntegrationKinds.loaders() + [ScriptedIntegrationLoader()]), logger: logger)
         try host.start()

@@ -44,7 +44,7 @@ struct TestIntegrationLoader: IntegrationLoader {
 /// The real host (router, catalog, dispatcher, platform gateway, HTTPServer) on 127.0.0.1 and a free port, with the
 /// given tokens and integrations. The gateway's clock can be set, so the fixtures' old Slack timestamps verify.
 final class PlatformTestHost: Sendable {
-    let host: IntegrationHost.Host
+    let host: HostServer
     let root: URL
 
     init(
@@ -67,7 +67,7 @@ final class PlatformTestHost: Sendable {
             routes: PlatformRoutes(secrets: PlatformSecrets(tokens: configuration.tokens)),
             deliverer: ReplyDeliverer(policy: policy, logger: logger), logger: logger, clock: clock)
         let loader = TestIntegrationLoader(integrations: Dictionary(uniqueKeysWithValues: integrations.map { ($0.name, $0) }))
-        host = try IntegrationHost.Host(configuration: configuration, loaders: [loader], logger: logger, platforms: gateway)
+        host = try HostServer(configuration: configuration, loaders: [loader], logger: logger, platforms: gateway)
         try host.start()
     }
 
