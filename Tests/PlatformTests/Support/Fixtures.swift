@@ -6,7 +6,7 @@ import JSON
 /// The platform vectors in ../shared/fixtures, computed independently of this project with Python's hmac.
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("../shared/fixtures").standardized
 
     static func load(_ name: String) throws -> JSONValue {
