@@ -41,11 +41,6 @@ import Testing
         #expect(try Self.body(adapter.render(Reply(text: "pong"), for: Self.event(.teams))) == ["type": "message", "text": "pong"])
     }
 
-    @Test func hipchat() {
-        #expect(ReplyFormat.hipchat(Reply(text: "x")) == ["message": "x", "message_format": "text", "color": "yellow", "notify": false])
-        #expect(ReplyFormat.hipchat(Reply(text: "x", color: "red", notify: true))["color"] == "red")
-    }
-
     @Test func generic() throws {
         let empty = ReplyFormat.generic(nil)
         #expect(empty.status == .ok && empty.body.isEmpty)

@@ -24,15 +24,6 @@ public enum ReplyFormat {
         reply.json ?? ["type": "message", "text": .string(reply.text)]
     }
 
-    /// HipChat's room notification: `{"message", "message_format": "text", "color", "notify"}`; the color is
-    /// HipChat's default yellow unless the reply names one.
-    public static func hipchat(_ reply: Reply) -> JSONValue {
-        reply.json ?? [
-            "message": .string(reply.text), "message_format": "text", "color": .string(reply.color ?? "yellow"),
-            "notify": .bool(reply.notify),
-        ]
-    }
-
     /// A JSON answer with status 200.
     static func jsonResponse(_ value: JSONValue) -> HTTPResponse {
         .json(.ok, bytes: value.serializedBytes())

@@ -51,6 +51,12 @@ import Testing
         #expect(stale.json?["error"]?.stringValue?.contains("stale") == true)
         #expect(echo.runs == 1)
 
+        let log = host.log
+        #expect(log.contains("slack: refused /slack from 127.0.0.1: X-Slack-Signature does not match"))
+        #expect(log.contains("slack: refused /slack from 127.0.0.1: missing X-Slack-Request-Timestamp"))
+        #expect(!log.contains(secret))
+        #expect(!log.contains(Fixtures.string(vector, "x_slack_signature")))
+
         let probe = try await Client.post(url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: "ssl_check=1&token=x")
         #expect(probe.status == 200 && probe.body.isEmpty)
         #expect(echo.runs == 1)
