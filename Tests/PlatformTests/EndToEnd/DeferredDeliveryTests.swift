@@ -203,3 +203,62 @@ import Testing
         await chatServer.stop()
     }
 }
+
+/// Late replies on the other platforms, with the host's `--deadline` of 1 s capping the platforms' own: Mattermost
+/// to its response_url (with the poster's name), Teams to its incoming webhook, GitHub acked 202 and logged.
+@Suite struct OtherPlatformsDeferralTests {
+    @Test func mattermostTeamsAndGitHub() async throws {
+        let sink = RecordingHandler()
+        let sinkServer = try LoopbackServer(sink)
+        let mattermost = try Fixtures.load("mattermost/slash_command.json")
+        let teams = try Fixtures.load("teams/outgoing_webhook.json")
+        let push = try Fixtures.load("github/signing_vectors.json")["push"]
+        let echo = TestIntegration("echo") { invocation in
+            try await Task.sleep(for: .milliseconds(1500))
+            return Reply(text: "late \(invocation.notification.platform.rawValue): \(invocation.query)")
+        }
+        let host = try PlatformTestHost(
+            tokens: [
+                "mattermost_token:\(Fixtures.string(mattermost, "token"))",
+                "teams_secret:\(Fixtures.string(teams, "security_token_base64"))",
+                "echo.teams_webhook_url:\(sinkServer.url("/teams-incoming"))",
+                "echo.github_secret:\(Fixtures.string(push, "secret"))",
+            ],
+            integrations: [echo], deadline: .seconds(1))
+        let responseURL = sinkServer.url("/mm/response").absoluteString
+        let mattermostBody = Fixtures.string(mattermost, "body").replacingOccurrences(
+            of: "http%3A%2F%2F127.0.0.1%3A18999%2Fhooks%2Fcommands%2Fqj3bsz7q4ty8f8m5i71a6o58ao",
+            with: responseURL.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+
+        let started = ContinuousClock.now
+        let mmAck = try await Client.post(
+            host.url("/mattermost"), headers: ["Content-Type": "application/x-www-form-urlencoded"], body: mattermostBody)
+        #expect(mmAck.status == 200 && mmAck.body.isEmpty)
+        #expect(ContinuousClock.now - started < .milliseconds(1400))
+
+        let teamsAck = try await Client.post(
+            host.url("/teams"),
+            headers: ["Content-Type": "application/json", "Authorization": Fixtures.string(teams, "authorization_header")],
+            body: Fixtures.string(teams, "body"))
+        #expect(teamsAck.status == 200 && teamsAck.body.isEmpty)
+
+        let githubAck = try await Client.post(
+            host.url("/hooks/echo"),
+            headers: [
+                "Content-Type": "application/json", "X-GitHub-Event": "push",
+                "X-GitHub-Delivery": Fixtures.string(push, "delivery"),
+                "X-Hub-Signature-256": Fixtures.string(push, "x_hub_signature_256"),
+            ], body: Fixtures.string(push, "payload"))
+        #expect(githubAck.status == 202)
+
+        let received = await sink.waitFor(2)
+        let byPath = Dictionary(received.map { ($0.path, $0.json) }, uniquingKeysWith: { first, _ in first })
+        #expect(byPath["/mm/response"] == ["response_type": "in_channel", "text": "late mattermost: status now", "username": "echo"])
+        #expect(byPath["/teams-incoming"] == ["text": "late teams: hello teams"])
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(host.log.contains("hooks: the reply of echo has no way back; logged only: late github: "))
+        #expect(echo.runs == 3)
+        await host.stop()
+        await sinkServer.stop()
+    }
+}
