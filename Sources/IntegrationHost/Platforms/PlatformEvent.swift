@@ -38,6 +38,6 @@ public struct PlatformEvent: Sendable {
         self.repliesInline = repliesInline
     }
 
-    /// The command or integration name.
-    public var targetName: String { target.name }
+    /// The integration's name once resolved, else the target's name: for settings and reply names.
+    public var integrationName: String { integration ?? target.name }
 }

@@ -141,7 +141,7 @@ public final class PlatformGateway: Sendable {
     private func deliverLate(
         _ outcome: Dispatcher.Outcome, adapter: any PlatformAdapter, event: PlatformEvent, requestID: String
     ) async {
-        let name = event.integration ?? event.target.name
+        let name = event.integrationName
         let reply: Reply
         switch outcome {
         case .replied(nil):

@@ -1,5 +1,4 @@
 import HTTPServer
-import JSON
 
 /// `/hooks/NAME` and routes declared by integrations: any JSON, form or text body, answered with the integration's
 /// reply as JSON or text (its status and headers), or an empty 200 when it has none. Verification (GitHub, GitLab,

@@ -70,7 +70,7 @@ public struct MattermostAdapter: PlatformAdapter {
     }
 
     private func body(_ reply: Reply, for event: PlatformEvent) -> JSONValue {
-        let integration = event.integration ?? event.targetName
+        let integration = event.integrationName
         return ReplyFormat.mattermost(
             reply, username: secrets.value("mattermost_username", integrationOrGlobal: integration) ?? integration,
             iconURL: secrets.value("mattermost_icon_url", integrationOrGlobal: integration))
@@ -82,7 +82,7 @@ public struct MattermostAdapter: PlatformAdapter {
     }
 
     public func lateDelivery(of reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
-        let integration = event.integration ?? event.targetName
+        let integration = event.integrationName
         var api: OutboundMessage?
         if let base = secrets.value("mattermost_url").flatMap(OutboundMessage.webURL),
             let token = secrets.value("mattermost_bot_token", integrationOrGlobal: integration),

@@ -85,7 +85,7 @@ public struct SlackAdapter: PlatformAdapter {
 
     /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events).
     func postMessage(_ reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
-        let integration = event.integration ?? event.targetName
+        let integration = event.integrationName
         guard let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
             let channel = event.notification.channel?.id
         else { return nil }

@@ -100,7 +100,7 @@ public struct TeamsAdapter: PlatformAdapter {
     }
 
     public func lateDelivery(of reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
-        let integration = event.integration ?? event.targetName
+        let integration = event.integrationName
         guard let url = secrets.value("teams_webhook_url", integrationOrGlobal: integration).flatMap(OutboundMessage.webURL)
         else { return nil }
         let body: JSONValue = reply.json ?? ["text": .string(reply.text)]
