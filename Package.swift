@@ -20,7 +20,7 @@ let httpTargets: [Target] = [
 
 // The host: config, catalog, dispatch, storage, platforms, manifests, plugin loader.
 let hostTargets: [Target] = [
-    .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto"]),
+    .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto"], exclude: ["Platforms/README.md"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
     .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
@@ -36,6 +36,7 @@ let manifestTargets: [Target] = [
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.
 let platformTargets: [Target] = [
+    .testTarget(name: "PlatformTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 let package = Package(

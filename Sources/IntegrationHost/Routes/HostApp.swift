@@ -55,15 +55,7 @@ extension RequestID {
     /// A caller's own `X-Request-Id`, kept when it is 1–64 characters of `[A-Za-z0-9._-]`.
     static func sanitized(_ value: String) -> String? {
         guard (1...64).contains(value.utf8.count) else { return nil }
-        let allowed = value.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
+        let allowed = value.utf8.allSatisfy { IntegrationName.isNameByte($0, allowingDot: true) }
         return allowed ? value : nil
     }
 }

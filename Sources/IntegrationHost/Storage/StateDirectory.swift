@@ -21,7 +21,7 @@ public struct StateDirectory: Sendable {
             guard !segment.isEmpty, segment != ".", segment != ".." else {
                 throw Refusal(description: "file must not contain empty, '.' or '..' path segments")
             }
-            guard segment.utf8.allSatisfy(StateDirectory.isAllowed) else {
+            guard segment.utf8.allSatisfy({ IntegrationName.isNameByte($0, allowingDot: true) }) else {
                 throw Refusal(description: "file name may only use letters, digits, '.', '_', '-' and '/'")
             }
         }
@@ -42,16 +42,6 @@ public struct StateDirectory: Sendable {
             }
         }
         return URL(fileURLWithPath: realParent).appendingPathComponent(candidate.lastPathComponent)
-    }
-
-    private static func isAllowed(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
     }
 
     private static func realPath(_ path: String) -> String? {
