@@ -82,19 +82,24 @@ import Testing
         #expect(message["color"] == "purple")
 
         var forged = headers
+        forged["X-GitHub-Delivery"] = "d-2"
         forged["X-Hub-Signature-256"] = "sha256=" + String(repeating: "0", count: 64)
         let rejected = try await host.request("POST", "/hooks/github-push", body: body, headers: forged)
         #expect(rejected.status == 401)
         #expect(rejected.json == ["error": "github-push: missing or invalid X-Hub-Signature-256"])
         var unsigned = headers
+        unsigned["X-GitHub-Delivery"] = "d-3"
         unsigned["X-Hub-Signature-256"] = nil
         #expect(try await host.request("POST", "/hooks/github-push", body: body, headers: unsigned).status == 401)
 
         var ping = headers
+        ping["X-GitHub-Delivery"] = "d-4"
         ping["X-GitHub-Event"] = "ping"
         let ignored = try await host.request("POST", "/hooks/github-push", body: body, headers: ping)
         #expect(ignored.status == 202)
         #expect(ignored.text == "ignored: only push events are posted")
+        let redelivered = try await host.request("POST", "/hooks/github-push", body: body, headers: headers)
+        #expect(redelivered.status == 200 && redelivered.body.isEmpty)
         #expect(chat.requests.count == 1)
         #expect(!host.log.contains("chat-token-1"))
         await host.stop()

@@ -89,8 +89,8 @@ struct HTTPCallAction: ActionStep {
         let data: Data
         let response: URLResponse
         do {
-            (data, response) = try await HTTPCallAction.send(request, timeout: timeout)
-        } catch is TimeoutError {
+            (data, response) = try await BoundedRequest.send(request, using: HTTPCallAction.session, timeout: timeout)
+        } catch is BoundedRequest.TimeoutError {
             throw ActionFailure("http: \(method) to \(host) did not answer within \(timeout) s", status: 504)
         } catch {
             throw ActionFailure("http: \(method) to \(host) failed: \(error.localizedDescription)", status: 502)
@@ -106,23 +106,6 @@ struct HTTPCallAction: ActionStep {
             throw ActionFailure("http: \(method) to \(host) answered \(status)", status: 502, result: result)
         }
         return result
-    }
-
-    private struct TimeoutError: Error {}
-
-    /// The request, abandoned (and its transfer cancelled) after `timeout` seconds: URLSession's own timeout is
-    /// an idle timeout in whole seconds on Linux.
-    private static func send(_ request: URLRequest, timeout: Double) async throws -> (Data, URLResponse) {
-        try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-            group.addTask { try await session.data(for: request) }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else { throw TimeoutError() }
-            return result
-        }
     }
 
     /// One session for every call: no cookies, no cache.
