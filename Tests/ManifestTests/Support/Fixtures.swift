@@ -10,7 +10,8 @@ enum Fixtures {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let integrationsDirectory = repositoryRoot.appendingPathComponent("integrations")
-    static let sharedFixtures = URL(fileURLWithPath: "/work/shared/fixtures")
+    /// The shared fixtures beside the repository (`../shared/fixtures`).
+    static let sharedFixtures = repositoryRoot.appendingPathComponent("../shared/fixtures").standardized
 
     /// A manifest from JSON text, as if read from `fileName` in `directory`.
     static func manifest(
