@@ -156,6 +156,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: marker.path))
     }
 
+    @Test func aProgramNotWaitedForIsReapedAndItsFailureLogged() async throws {
+        Fixtures.script("bad-later.sh", "#!/bin/sh\nsleep 0.1\nexit 7\n", in: directory)
+        let (logger, file) = Fixtures.recordingLogger()
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["bad-later.sh"], "wait": false}}, {"reply": "started"}]}"#)
+        #expect(try await manifest.run(Fixtures.invocation(logger: logger))?.text == "started")
+        var log = ""
+        for _ in 0..<50 where !log.contains("exited") && !log.contains("ended") {
+            try await Task.sleep(for: .milliseconds(50))
+            log = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        }
+        #expect(log.contains("exec: bad-later.sh (not waited for) ended with status 7"))
+    }
+
     @Test func hostDescriptorsAreNotInherited() async throws {
         let held = open("/dev/null", O_RDONLY)
         defer { close(held) }
