@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs integration-host for /work/shared/bench/run-peers.sh with two manifests made for the harness, in a fresh
+# Runs integration-host for /work/shared/bench/run-peers.sh with these manifests, in a fresh
 # directory of its own under $TMPDIR (recreated on each start):
+#   echo        POST /hipchat      the shipped echo.json: the payload's "/echo testing me" answered as HipChat JSON
 #   bench-echo  POST /hook         replies {"message": "ok"} from a template (the nginx/aiohttp job)
 #   true        POST /hooks/true   execs /bin/true, waits for it, replies {"message": "ok"}
 #   true-nowait POST /hooks/true-nowait  execs /bin/true without waiting (what adnanh/webhook's benchmark hook does)
@@ -13,10 +14,11 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${TMPDIR:-/tmp}/integration-host-bench-$port"
 rm -rf "$dir"
 mkdir -p "$dir"
+cp "$root/integrations/echo.json" "$dir/echo.json"
 cat > "$dir/bench-echo.json" <<'JSON'
 {
   "description": "The benchmark's minimal job: POST /hook, reply with a short JSON body",
-  "commands": ["echo"],
+  "commands": [],
   "routes": ["/hook"],
   "actions": [{ "reply": { "json": { "message": "ok", "query": "{{query}}" } } }]
 }
