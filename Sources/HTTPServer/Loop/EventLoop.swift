@@ -21,6 +21,7 @@ final class EventLoop: @unchecked Sendable {
     private var connections: [Connection?] = []
     private var connectionCount = 0
     private var rejectingCount = 0
+    private var drainingCount = 0
     private var nextConnectionID: UInt64 = 0
     private var now: Int64 = 0
     private var nextSweep: Int64 = 0
@@ -75,7 +76,8 @@ final class EventLoop: @unchecked Sendable {
                 sweep()
                 nextSweep = now + Self.sweepIntervalMS
             }
-            if let deadline = shutdownDeadline, connectionCount == 0 || now >= deadline { break }
+            // Draining connections have had their answer; they do not hold up shutdown.
+            if let deadline = shutdownDeadline, connectionCount == drainingCount || now >= deadline { break }
         }
         for case let connection? in connections { close(connection) }
         Posix.close(epollFD)
@@ -374,17 +376,19 @@ final class EventLoop: @unchecked Sendable {
     private func linger(_ connection: Connection) {
         Posix.shutdownWrite(connection.fd)
         connection.state = .draining
+        drainingCount += 1
         connection.pending = []
         connection.body = []
         connection.deadline = now + context.lingerMS
         readAvailable(connection)
     }
 
-    private func close(_ connection: Connection) {
+    private func close(_ connection: Connection, abort: Bool = false) {
         guard connection.state != .closed else { return }
+        if connection.state == .draining { drainingCount -= 1 }
         connection.state = .closed
         connections[Int(connection.fd)] = nil
-        Posix.close(connection.fd)
+        if abort { Posix.abort(connection.fd) } else { Posix.close(connection.fd) }
         connectionCount -= 1
         if connection.counted { context.releaseConnection() } else { rejectingCount -= 1 }
     }
@@ -400,7 +404,9 @@ final class EventLoop: @unchecked Sendable {
             switch connection.state {
             case .readingHead where !connection.isIdle, .readingBody:
                 respond(connection, status: 408, message: "request timeout")
-            case .readingHead, .writing, .draining, .processing, .closed:
+            case .writing:
+                close(connection, abort: true)
+            case .readingHead, .draining, .processing, .closed:
                 close(connection)
             }
         }

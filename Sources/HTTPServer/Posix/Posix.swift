@@ -113,6 +113,13 @@ enum Posix {
         _ = Glibc.close(fd)
     }
 
+    /// Closes with a reset, discarding unsent data (for peers that stopped reading).
+    static func abort(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        _ = Glibc.close(fd)
+    }
+
     // MARK: epoll and eventfd
 
     static let readable = EPOLLIN.rawValue

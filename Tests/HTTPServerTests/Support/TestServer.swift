@@ -9,6 +9,8 @@ struct EchoHandler: HTTPHandler {
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         if request.path == "/throw" { throw EchoError() }
         if request.path == "/slow" { try await Task.sleep(for: .milliseconds(500)) }
+        if request.path == "/stall" { try await Task.sleep(for: .seconds(5)) }
+        if request.path == "/huge" { return HTTPResponse(body: [UInt8](repeating: 104, count: 48 * 1024 * 1024)) }
         let headers: [JSONValue] = request.headers.map { .array([.string($0.name), .string($0.value)]) }
         let echo: JSONValue = [
             "method": .string(request.method.rawValue),
@@ -31,6 +33,7 @@ struct EchoHandler: HTTPHandler {
 }
 
 /// Starts a server on 127.0.0.1 and a free port, runs `body`, and shuts the server down.
+@discardableResult
 func withServer<T: Sendable>(
     _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
     handler: some HTTPHandler = EchoHandler(),
