@@ -30,9 +30,12 @@ final class EventLoop: @unchecked Sendable {
     private var shutdownDeadline: Int64?
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var messages: [LoopMailbox.Message] = []
+    private var dispatched: [HandlerPool.Request] = []
+    private let pool: HandlerPool
 
-    init(context: ServerContext, listenFD: Int32) throws(SystemError) {
+    init(context: ServerContext, pool: HandlerPool, listenFD: Int32) throws(SystemError) {
         self.context = context
+        self.pool = pool
         self.listenFD = listenFD
         epollFD = try Posix.epollCreate()
         do {
@@ -71,6 +74,10 @@ final class EventLoop: @unchecked Sendable {
                 } else if let connection = connection(fd) {
                     handle(event.events, on: connection)
                 }
+            }
+            if !dispatched.isEmpty {
+                pool.submit(dispatched)
+                dispatched.removeAll(keepingCapacity: true)
             }
             if now >= nextSweep {
                 sweep()
@@ -290,31 +297,18 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Handlers
 
-    /// Hands a complete request to the handler on the cooperative pool; the response comes back by mailbox.
+    /// Queues a complete request for the handler pool; the batch goes out at the end of the loop iteration and
+    /// the response comes back by mailbox.
     private func dispatch(_ connection: Connection, _ parsed: ParsedRequestHead) {
         var body: [UInt8] = []
         swap(&body, &connection.body)
         connection.request = nil
         connection.state = .processing
         connection.deadline = .max
-        let request = HTTPRequest(head: parsed.head, body: body, peer: connection.peer)
-        let keepAlive = parsed.keepAlive
-        let fd = connection.fd
-        let id = connection.id
-        let context = self.context
-        let mailbox = self.mailbox
-        Task {
-            let response: HTTPResponse
-            do {
-                response = try await context.handler.handle(request)
-            } catch {
-                response = .error(.internalServerError, "internal server error")
-            }
-            let encoded = HTTPResponseEncoder.encode(
-                response, isHeadRequest: request.method == .head, requestVersion: request.version,
-                keepAlive: keepAlive && !context.isShuttingDown)
-            mailbox.post(.response(fd: fd, connectionID: id, bytes: encoded.bytes, close: encoded.close))
-        }
+        dispatched.append(
+            HandlerPool.Request(
+                request: HTTPRequest(head: parsed.head, body: body, peer: connection.peer), keepAlive: parsed.keepAlive,
+                fd: connection.fd, connectionID: connection.id, mailbox: mailbox))
     }
 
     // MARK: Writing

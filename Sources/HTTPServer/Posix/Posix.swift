@@ -158,6 +158,19 @@ enum Posix {
         return fd
     }
 
+    /// An eventfd in blocking mode, for a thread to sleep on.
+    static func blockingEventFD() throws(SystemError) -> Int32 {
+        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard fd >= 0 else { throw SystemError("eventfd") }
+        return fd
+    }
+
+    /// Blocks until the eventfd is signalled, then resets it.
+    static func eventFDWait(_ fd: Int32) {
+        var value: UInt64 = 0
+        while withUnsafeMutableBytes(of: &value, { Glibc.read(fd, $0.baseAddress, 8) }) < 0 && errno == EINTR {}
+    }
+
     static func eventFDSignal(_ fd: Int32) {
         var one: UInt64 = 1
         _ = withUnsafeBytes(of: &one) { Glibc.write(fd, $0.baseAddress, 8) }

@@ -7,6 +7,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int
     /// Event-loop threads; each owns an epoll instance and its connections.
     public var eventLoopCount: Int
+    /// Threads that run handlers (never the event-loop threads). Handlers that block hold one of them.
+    public var handlerThreadCount: Int
 
     public var maxRequestLineBytes: Int
     public var maxHeaderBytes: Int
@@ -25,6 +27,7 @@ public struct HTTPServerConfiguration: Sendable {
         port: Int,
         backlog: Int = 1024,
         eventLoopCount: Int = 1,
+        handlerThreadCount: Int = 2,
         maxRequestLineBytes: Int = 8 * 1024,
         maxHeaderBytes: Int = 64 * 1024,
         maxHeaderCount: Int = 100,
@@ -39,6 +42,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.port = port
         self.backlog = backlog
         self.eventLoopCount = eventLoopCount
+        self.handlerThreadCount = handlerThreadCount
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
