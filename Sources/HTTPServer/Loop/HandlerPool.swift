@@ -1,12 +1,13 @@
-import Glibc
 import Synchronization
 
 /// The threads that run handlers: a small fixed set pulling from one queue, never the event-loop threads.
 ///
 /// It is the `TaskExecutor` every handler task prefers, so a handler and everything it resumes into run here.
-/// Event loops hand over the requests of one loop iteration as a batch (one lock, at most one wakeup), and a
-/// worker wakes a sleeping peer only while work is left behind it. Jobs enqueued after `stop()` go to the
-/// global concurrent executor, so a handler still running at shutdown can finish.
+/// Hand-offs are batched both ways: an event loop submits the requests of one loop iteration at once (one lock,
+/// at most one wakeup); a worker takes its share of the queue, runs the tasks it starts from a private job list
+/// without locking, and posts the finished responses to each loop's mailbox once per batch. A worker wakes a
+/// sleeping peer only when it leaves work behind. Jobs enqueued after `stop()` go to the global concurrent
+/// executor, so a handler still running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
     /// A complete request and where its response goes.
     struct Request: Sendable {
@@ -24,35 +25,31 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     private struct State {
         var queue: [Work] = []
-        var head = 0
         var sleeping: [Int32] = []
         var stopped = false
-
-        mutating func pop() -> Work? {
-            guard head < queue.count else { return nil }
-            let work = queue[head]
-            head += 1
-            if head == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024 && head * 2 >= queue.count {
-                queue.removeFirst(head)
-                head = 0
-            }
-            return work
-        }
-
-        var isEmpty: Bool { head >= queue.count }
     }
+
+    /// One worker thread's private lists, reached through a thread-local.
+    private final class Worker {
+        unowned let pool: HandlerPool
+        var jobs: [UnownedJob] = []
+        var outbox: [(LoopMailbox, LoopMailbox.Message)] = []
+
+        init(pool: HandlerPool) { self.pool = pool }
+    }
+
+    private static let currentWorker = Posix.ThreadLocal<Worker>()
 
     private let state = Mutex(State())
     private let handler: any HTTPHandler
+    private let threadCount: Int
     private let isShuttingDown: @Sendable () -> Bool
 
     init(threads: Int, handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool) throws(SystemError) {
         self.handler = handler
+        self.threadCount = max(1, threads)
         self.isShuttingDown = isShuttingDown
-        for index in 0..<max(1, threads) {
+        for index in 0..<threadCount {
             let wakeFD = try Posix.blockingEventFD()
             try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD) }
         }
@@ -69,6 +66,10 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        if let worker = Self.currentWorker.current, worker.pool === self {
+            worker.jobs.append(job)
+            return
+        }
         let forwarded: Bool = state.withLock { state in
             if state.stopped { return true }
             state.queue.append(.job(job))
@@ -88,27 +89,61 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
     }
 
     private func run(wakeFD: Int32) {
+        let worker = Worker(pool: self)
+        Self.currentWorker.set(worker)
+        defer { Self.currentWorker.set(nil) }
         while true {
-            let work: Work? = state.withLock { state in
-                if let work = state.pop() {
-                    if !state.isEmpty, let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
-                    return work
+            let batch: [Work] = state.withLock { state in
+                if state.queue.isEmpty {
+                    if !state.stopped { state.sleeping.append(wakeFD) }
+                    return []
                 }
-                if !state.stopped { state.sleeping.append(wakeFD) }
-                return nil
+                let share = (state.queue.count + threadCount - 1) / threadCount
+                if share == state.queue.count {
+                    var all: [Work] = []
+                    swap(&all, &state.queue)
+                    return all
+                }
+                let taken = Array(state.queue[0..<share])
+                state.queue.removeFirst(share)
+                if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
+                return taken
             }
-            switch work {
-            case .job(let job):
-                job.runSynchronously(on: asUnownedTaskExecutor())
-            case .request(let request):
-                start(request)
-            case nil:
-                if state.withLock({ $0.stopped && $0.isEmpty }) {
+            if batch.isEmpty {
+                if state.withLock({ $0.stopped && $0.queue.isEmpty }) {
                     Posix.close(wakeFD)
                     return
                 }
                 Posix.eventFDWait(wakeFD)
+                continue
             }
+            for work in batch {
+                switch work {
+                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                case .request(let request): start(request)
+                }
+            }
+            while !worker.jobs.isEmpty {
+                var jobs: [UnownedJob] = []
+                swap(&jobs, &worker.jobs)
+                for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            }
+            flush(worker)
+        }
+    }
+
+    /// Posts the worker's finished responses, one batch per loop.
+    private func flush(_ worker: Worker) {
+        var outbox: [(LoopMailbox, LoopMailbox.Message)] = []
+        swap(&outbox, &worker.outbox)
+        while let (mailbox, _) = outbox.first {
+            var messages: [LoopMailbox.Message] = []
+            outbox.removeAll { entry in
+                guard entry.0 === mailbox else { return false }
+                messages.append(entry.1)
+                return true
+            }
+            mailbox.post(contentsOf: messages)
         }
     }
 
@@ -127,8 +162,13 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
             let encoded = HTTPResponseEncoder.encode(
                 response, isHeadRequest: request.method == .head, requestVersion: request.version,
                 keepAlive: item.keepAlive && !isShuttingDown())
-            item.mailbox.post(
-                .response(fd: item.fd, connectionID: item.connectionID, bytes: encoded.bytes, close: encoded.close))
+            let message = LoopMailbox.Message.response(
+                fd: item.fd, connectionID: item.connectionID, bytes: encoded.bytes, close: encoded.close)
+            if let worker = Self.currentWorker.current {
+                worker.outbox.append((item.mailbox, message))
+            } else {
+                item.mailbox.post(message)
+            }
         }
     }
 }

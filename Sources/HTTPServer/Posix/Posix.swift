@@ -201,6 +201,27 @@ enum Posix {
         return (Int(f.tm_year) + 1900, Int(f.tm_mon) + 1, Int(f.tm_mday), Int(f.tm_wday), Int(f.tm_hour), Int(f.tm_min), Int(f.tm_sec))
     }
 
+    /// A pthread key holding one object reference per thread (not retained by the key).
+    struct ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+        private let key: pthread_key_t
+
+        init() {
+            var key = pthread_key_t()
+            pthread_key_create(&key, nil)
+            self.key = key
+        }
+
+        /// The calling thread's value; the caller keeps it alive while it is set.
+        var current: Value? {
+            guard let raw = pthread_getspecific(key) else { return nil }
+            return Unmanaged<Value>.fromOpaque(raw).takeUnretainedValue()
+        }
+
+        func set(_ value: Value?) {
+            _ = pthread_setspecific(key, value.map { Unmanaged.passUnretained($0).toOpaque() })
+        }
+    }
+
     /// Starts a detached thread running `body`.
     static func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) throws(SystemError) {
         final class Box {
