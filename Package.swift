@@ -22,7 +22,7 @@ let httpTargets: [Target] = [
 let hostTargets: [Target] = [
     .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
-    //IHT .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
+    .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
 // Compiled plugins: the C ABI, the Swift SDK and the example plugins.

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The host's shared parts, handed to every route.
+public struct HostServices: Sendable {
+    public let configuration: HostConfiguration
+    public let catalog: Catalog
+    public let dispatcher: Dispatcher
+    public let storage: Storage
+    public let logger: HostLogger
+    public let outbound: OutboundClient
+    public let startedAt: ContinuousClock.Instant
+
+    public init(
+        configuration: HostConfiguration, catalog: Catalog, dispatcher: Dispatcher, storage: Storage,
+        logger: HostLogger, outbound: OutboundClient
+    ) {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.dispatcher = dispatcher
+        self.storage = storage
+        self.logger = logger
+        self.outbound = outbound
+        self.startedAt = .now
+    }
+}
