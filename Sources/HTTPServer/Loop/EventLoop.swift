@@ -390,6 +390,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Timeouts and shutdown
 
     private func sweep() {
+        pool.checkProgress()
         if let until = acceptPausedUntil, now >= until, accepting {
             acceptPausedUntil = nil
             try? Posix.epollAdd(epollFD, listenFD, events: Posix.readable | Posix.exclusive)

@@ -1,13 +1,17 @@
 import Synchronization
 
-/// The threads that run handlers: a small fixed set pulling from one queue, never the event-loop threads.
+/// The threads that run handlers: a small set pulling from one queue, never the event-loop threads.
 ///
-/// It is the `TaskExecutor` every handler task prefers, so a handler and everything it resumes into run here.
+/// It is the `TaskExecutor` every handler task prefers, so a handler and everything it resumes into run here
+/// (and so do unstructured `Task {}`s a handler creates, which inherit the preference).
 /// Hand-offs are batched both ways: an event loop submits the requests of one loop iteration at once (one lock,
-/// at most one wakeup); a worker takes its share of the queue, runs the tasks it starts from a private job list
-/// without locking, and posts the finished responses to each loop's mailbox once per batch. A worker wakes a
-/// sleeping peer only when it leaves work behind. Jobs enqueued after `stop()` go to the global concurrent
-/// executor, so a handler still running at shutdown can finish.
+/// at most one wakeup); a worker takes its share of the queue and posts the finished responses to each loop's
+/// mailbox once per batch. A worker wakes a sleeping peer only when it leaves work behind.
+///
+/// A handler that blocks its thread must not stall the others: the event loops call `checkProgress()` on every
+/// timer sweep, and when work has waited a whole sweep with no worker taking any, another worker is started, up
+/// to `maxThreads`. Jobs enqueued after `stop()` go to the global concurrent executor, so a handler still
+/// running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
     /// A complete request and where its response goes.
     struct Request: Sendable {
@@ -27,12 +31,15 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         var queue: [Work] = []
         var sleeping: [Int32] = []
         var stopped = false
+        var threads = 0
+        /// Batches taken so far, and the count the last progress check saw.
+        var batches = 0
+        var batchesAtLastCheck = 0
     }
 
-    /// One worker thread's private lists, reached through a thread-local.
+    /// One worker thread's finished responses, reached through a thread-local.
     private final class Worker {
         unowned let pool: HandlerPool
-        var jobs: [UnownedJob] = []
         var outbox: [(LoopMailbox, LoopMailbox.Message)] = []
 
         init(pool: HandlerPool) { self.pool = pool }
@@ -42,17 +49,46 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     private let state = Mutex(State())
     private let handler: any HTTPHandler
-    private let threadCount: Int
+    private let maxThreads: Int
     private let isShuttingDown: @Sendable () -> Bool
 
-    init(threads: Int, handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool) throws(SystemError) {
+    init(
+        threads: Int, maxThreads: Int, handler: any HTTPHandler, isShuttingDown: @escaping @Sendable () -> Bool
+    ) throws(SystemError) {
         self.handler = handler
-        self.threadCount = max(1, threads)
+        self.maxThreads = max(1, threads, maxThreads)
         self.isShuttingDown = isShuttingDown
-        for index in 0..<threadCount {
-            let wakeFD = try Posix.blockingEventFD()
-            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD) }
+        for _ in 0..<max(1, threads) { try addWorker() }
+    }
+
+    private func addWorker() throws(SystemError) {
+        let wakeFD = try Posix.blockingEventFD()
+        let index = state.withLock { state in
+            state.threads += 1
+            return state.threads
         }
+        do {
+            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD) }
+        } catch {
+            state.withLock { $0.threads -= 1 }
+            Posix.close(wakeFD)
+            throw error
+        }
+    }
+
+    /// Called every timer sweep: starts another worker when queued work saw no worker take a batch since the
+    /// last check (every worker is blocked in a handler).
+    func checkProgress() {
+        let stalled: Bool = state.withLock { state in
+            defer { state.batchesAtLastCheck = state.batches }
+            if let sleeper = state.sleeping.popLast(), !state.queue.isEmpty {
+                Posix.eventFDSignal(sleeper)
+                return false
+            }
+            return !state.queue.isEmpty && state.batches == state.batchesAtLastCheck && !state.stopped
+                && state.threads < maxThreads
+        }
+        if stalled { try? addWorker() }
     }
 
     /// Queues a batch of requests from one loop iteration.
@@ -66,14 +102,12 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if let worker = Self.currentWorker.current, worker.pool === self {
-            worker.jobs.append(job)
-            return
-        }
+        // A worker enqueuing (a task it just started) will come back to the queue itself: no wakeup needed.
+        let fromWorker = Self.currentWorker.current?.pool === self
         let forwarded: Bool = state.withLock { state in
             if state.stopped { return true }
             state.queue.append(.job(job))
-            if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
+            if !fromWorker, let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
             return false
         }
         if forwarded { globalConcurrentExecutor.enqueue(job) }
@@ -98,7 +132,8 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                     if !state.stopped { state.sleeping.append(wakeFD) }
                     return []
                 }
-                let share = (state.queue.count + threadCount - 1) / threadCount
+                state.batches += 1
+                let share = (state.queue.count + state.threads - 1) / state.threads
                 if share == state.queue.count {
                     var all: [Work] = []
                     swap(&all, &state.queue)
@@ -110,7 +145,12 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 return taken
             }
             if batch.isEmpty {
-                if state.withLock({ $0.stopped && $0.queue.isEmpty }) {
+                let exit = state.withLock { state in
+                    guard state.stopped && state.queue.isEmpty else { return false }
+                    state.threads -= 1
+                    return true
+                }
+                if exit {
                     Posix.close(wakeFD)
                     return
                 }
@@ -123,12 +163,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 case .request(let request): start(request)
                 }
             }
-            while !worker.jobs.isEmpty {
-                var jobs: [UnownedJob] = []
-                swap(&jobs, &worker.jobs)
-                for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            }
-            flush(worker)
+            if !worker.outbox.isEmpty { flush(worker) }
         }
     }
 

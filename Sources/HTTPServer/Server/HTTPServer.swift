@@ -39,7 +39,8 @@ public final class HTTPServer: Sendable {
             let pool: HandlerPool
             do {
                 pool = try HandlerPool(
-                    threads: configuration.handlerThreadCount, handler: context.handler,
+                    threads: configuration.handlerThreadCount, maxThreads: configuration.maxHandlerThreadCount,
+                    handler: context.handler,
                     isShuttingDown: { context.isShuttingDown })
             } catch {
                 Posix.close(listenFD)
