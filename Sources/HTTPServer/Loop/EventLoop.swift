@@ -390,7 +390,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Timeouts and shutdown
 
     private func sweep() {
-        pool.checkProgress()
+        pool.checkProgress(now: now, interval: Self.sweepIntervalMS)
         if let until = acceptPausedUntil, now >= until, accepting {
             acceptPausedUntil = nil
             try? Posix.epollAdd(epollFD, listenFD, events: Posix.readable | Posix.exclusive)

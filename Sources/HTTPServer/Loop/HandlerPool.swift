@@ -9,8 +9,8 @@ import Synchronization
 /// mailbox once per batch. A worker wakes a sleeping peer only when it leaves work behind.
 ///
 /// A handler that blocks its thread must not stall the others: the event loops call `checkProgress()` on every
-/// timer sweep, and when work has waited a whole sweep with no worker taking any, another worker is started, up
-/// to `maxThreads`. Jobs enqueued after `stop()` go to the global concurrent executor, so a handler still
+/// timer sweep, and when work has waited a whole sweep with no worker taking any and every worker has been inside
+/// one job since before the previous sweep, another worker is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global concurrent executor, so a handler still
 /// running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
     /// A complete request and where its response goes.
@@ -32,9 +32,15 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         var sleeping: [Int32] = []
         var stopped = false
         var threads = 0
+        var clocks: [WorkerClock] = []
         /// Batches taken so far, and the count the last progress check saw.
         var batches = 0
         var batchesAtLastCheck = 0
+    }
+
+    /// When a worker started the job it is running (monotonic ms), 0 between jobs.
+    private final class WorkerClock: Sendable {
+        let busySince = Atomic<Int64>(0)
     }
 
     /// One worker thread's finished responses, reached through a thread-local.
@@ -63,30 +69,39 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     private func addWorker() throws(SystemError) {
         let wakeFD = try Posix.blockingEventFD()
+        let clock = WorkerClock()
         let index = state.withLock { state in
             state.threads += 1
+            state.clocks.append(clock)
             return state.threads
         }
         do {
-            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD) }
+            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD, clock: clock) }
         } catch {
-            state.withLock { $0.threads -= 1 }
+            state.withLock { state in
+                state.threads -= 1
+                state.clocks.removeAll { $0 === clock }
+            }
             Posix.close(wakeFD)
             throw error
         }
     }
 
-    /// Called every timer sweep: starts another worker when queued work saw no worker take a batch since the
-    /// last check (every worker is blocked in a handler).
-    func checkProgress() {
+    /// Called every timer sweep (`interval` ms apart): starts another worker when queued work saw no worker
+    /// take a batch since the last check and every worker is stuck in one job (a handler blocked its thread).
+    func checkProgress(now: Int64, interval: Int64) {
         let stalled: Bool = state.withLock { state in
             defer { state.batchesAtLastCheck = state.batches }
-            if let sleeper = state.sleeping.popLast(), !state.queue.isEmpty {
+            guard !state.queue.isEmpty, !state.stopped else { return false }
+            if let sleeper = state.sleeping.popLast() {
                 Posix.eventFDSignal(sleeper)
                 return false
             }
-            return !state.queue.isEmpty && state.batches == state.batchesAtLastCheck && !state.stopped
-                && state.threads < maxThreads
+            return state.batches == state.batchesAtLastCheck && state.threads < maxThreads
+                && state.clocks.allSatisfy { clock in
+                    let since = clock.busySince.load(ordering: .relaxed)
+                    return since != 0 && now - since >= interval
+                }
         }
         if stalled { try? addWorker() }
     }
@@ -122,7 +137,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    private func run(wakeFD: Int32) {
+    private func run(wakeFD: Int32, clock: WorkerClock) {
         let worker = Worker(pool: self)
         Self.currentWorker.set(worker)
         defer { Self.currentWorker.set(nil) }
@@ -148,6 +163,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 let exit = state.withLock { state in
                     guard state.stopped && state.queue.isEmpty else { return false }
                     state.threads -= 1
+                    state.clocks.removeAll { $0 === clock }
                     return true
                 }
                 if exit {
@@ -158,11 +174,13 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 continue
             }
             for work in batch {
+                clock.busySince.store(Posix.monotonicMilliseconds(), ordering: .relaxed)
                 switch work {
                 case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
                 case .request(let request): start(request)
                 }
             }
+            clock.busySince.store(0, ordering: .relaxed)
             if !worker.outbox.isEmpty { flush(worker) }
         }
     }
