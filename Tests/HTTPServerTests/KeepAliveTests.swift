@@ -160,4 +160,17 @@ import Testing
             #expect(results == 400)
         }
     }
+
+    @Test func fiveHundredPipelinedRequestsInOneWrite() async throws {
+        try await withServer { _, port in
+            try await offPool {
+                let c = try RawConnection(port: port)
+                try c.send((0..<500).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+                for i in 0..<500 {
+                    let r = try c.readResponse()
+                    #expect(r.json?.value(atPath: "path")?.stringValue == "/\(i)")
+                }
+            }
+        }
+    }
 }

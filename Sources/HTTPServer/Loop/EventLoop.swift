@@ -212,23 +212,32 @@ final class EventLoop: @unchecked Sendable {
     /// Parses newly read bytes, straight from the read buffer when nothing was left over from before.
     private func ingest(_ connection: Connection, _ bytes: UnsafeBufferPointer<UInt8>) {
         if connection.state == .readingBody { connection.deadline = now + context.bodyProgressTimeoutMS }
-        if connection.pending.isEmpty {
+        if !connection.hasPendingInput {
+            connection.dropPendingInput()
             let consumed = process(connection, bytes)
-            if consumed < bytes.count, connection.state != .closed {
+            if consumed < bytes.count, connection.isReadingOrProcessing {
                 connection.pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[consumed...]))
             }
         } else {
+            if connection.pendingStart > 0 {
+                connection.pending.removeFirst(connection.pendingStart)
+                connection.pendingStart = 0
+            }
             connection.pending.append(contentsOf: bytes)
             processPending(connection)
         }
     }
 
+    /// Parses the kept input. The buffer is moved out while the parser reads it (answering an error drops it).
     private func processPending(_ connection: Connection) {
-        let input = connection.pending
-        connection.pending = []
-        let consumed = input.withUnsafeBufferPointer { process(connection, $0) }
-        if consumed < input.count, connection.state != .closed {
-            connection.pending = Array(input[consumed...])
+        var input: [UInt8] = []
+        swap(&input, &connection.pending)
+        let start = connection.pendingStart
+        connection.pendingStart = 0
+        let consumed = input.withUnsafeBufferPointer { process(connection, UnsafeBufferPointer(rebasing: $0[start...])) }
+        if start + consumed < input.count, connection.isReadingOrProcessing {
+            connection.pending = input
+            connection.pendingStart = start + consumed
         }
     }
 
@@ -281,7 +290,9 @@ final class EventLoop: @unchecked Sendable {
             respond(connection, status: 413, message: HTTPParseError.bodyTooLarge.message)
             return
         case .contentLength(let length):
-            connection.body.reserveCapacity(length)
+            // Reserve for what is declared, but only up to what a read brings: a declared length costs nothing
+            // until the bytes arrive.
+            connection.body.reserveCapacity(min(length, Self.readBufferSize))
         case .chunked:
             break
         }
@@ -317,7 +328,7 @@ final class EventLoop: @unchecked Sendable {
     private func respond(_ connection: Connection, status: HTTPStatus, message: String) {
         let encoded = HTTPResponseEncoder.encode(
             .error(status, message), isHeadRequest: false, requestVersion: .http1_1, keepAlive: false)
-        connection.pending = []
+        connection.dropPendingInput()
         startWrite(connection, encoded.bytes, close: true)
     }
 
@@ -363,7 +374,7 @@ final class EventLoop: @unchecked Sendable {
         connection.state = .readingHead
         connection.headStarted = false
         connection.deadline = now + context.keepAliveIdleTimeoutMS
-        if !connection.pending.isEmpty { processPending(connection) }
+        if connection.hasPendingInput { processPending(connection) }
         if connection.state != .closed, connection.readable { readAvailable(connection) }
     }
 
@@ -371,7 +382,7 @@ final class EventLoop: @unchecked Sendable {
         Posix.shutdownWrite(connection.fd)
         connection.state = .draining
         drainingCount += 1
-        connection.pending = []
+        connection.dropPendingInput()
         connection.body = []
         connection.deadline = now + context.lingerMS
         readAvailable(connection)

@@ -4,14 +4,16 @@ import Synchronization
 ///
 /// It is the `TaskExecutor` every handler task prefers, so a handler and everything it resumes into run here
 /// (and so do unstructured `Task {}`s a handler creates, which inherit the preference).
-/// Hand-offs are batched both ways: an event loop submits the requests of one loop iteration at once (one lock,
-/// at most one wakeup); a worker takes its share of the queue and posts the finished responses to each loop's
-/// mailbox once per batch. A worker wakes a sleeping peer only when it leaves work behind.
 ///
-/// A handler that blocks its thread must not stall the others: the event loops call `checkProgress()` on every
-/// timer sweep, and when work has waited a whole sweep with no worker taking any and every worker has been inside
-/// one job since before the previous sweep, another worker is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global concurrent executor, so a handler still
-/// running at shutdown can finish.
+/// Hand-offs are batched both ways: an event loop submits the requests of one loop iteration at once (one lock,
+/// at most one wakeup); a worker takes its share of the shared queue, keeps the jobs of the tasks it starts in
+/// its own list (its own lock, uncontended), and posts the finished responses to each loop's mailbox once per
+/// batch. A worker wakes a sleeping peer only when it leaves work behind.
+///
+/// A handler that blocks its thread must not stall the rest: the event loops call `checkProgress` on every
+/// timer sweep; the jobs of a worker stuck in one job for a whole sweep move to the shared queue, and when every
+/// worker is stuck another is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global
+/// concurrent executor, so a handler still running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
     /// A complete request and where its response goes.
     struct Request: Sendable {
@@ -22,7 +24,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         let mailbox: LoopMailbox
     }
 
-    private enum Work {
+    private enum Work: Sendable {
         case job(UnownedJob)
         case request(Request)
     }
@@ -31,27 +33,34 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         var queue: [Work] = []
         var sleeping: [Int32] = []
         var stopped = false
-        var threads = 0
-        var clocks: [WorkerClock] = []
-        /// Batches taken so far, and the count the last progress check saw.
-        var batches = 0
-        var batchesAtLastCheck = 0
+        var workers: [Worker] = []
     }
 
-    /// When a worker started the job it is running (monotonic ms), 0 between jobs.
-    private final class WorkerClock: Sendable {
+    /// What other threads may see of a worker: its job list and when it started the job it is running.
+    private final class Worker: Sendable {
+        let jobs = Mutex<[UnownedJob]>([])
+        /// Monotonic ms at the start of the current job; 0 between jobs.
         let busySince = Atomic<Int64>(0)
+
+        func isStuck(now: Int64, after interval: Int64) -> Bool {
+            let since = busySince.load(ordering: .relaxed)
+            return since != 0 && now - since >= interval
+        }
     }
 
-    /// One worker thread's finished responses, reached through a thread-local.
-    private final class Worker {
+    /// What only the worker's own thread touches, reached through a thread-local.
+    private final class WorkerThread {
         unowned let pool: HandlerPool
+        let worker: Worker
         var outbox: [(LoopMailbox, LoopMailbox.Message)] = []
 
-        init(pool: HandlerPool) { self.pool = pool }
+        init(pool: HandlerPool, worker: Worker) {
+            self.pool = pool
+            self.worker = worker
+        }
     }
 
-    private static let currentWorker = Posix.ThreadLocal<Worker>()
+    private static let current = Posix.ThreadLocal<WorkerThread>()
 
     private let state = Mutex(State())
     private let handler: any HTTPHandler
@@ -69,41 +78,18 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     private func addWorker() throws(SystemError) {
         let wakeFD = try Posix.blockingEventFD()
-        let clock = WorkerClock()
+        let worker = Worker()
         let index = state.withLock { state in
-            state.threads += 1
-            state.clocks.append(clock)
-            return state.threads
+            state.workers.append(worker)
+            return state.workers.count
         }
         do {
-            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(wakeFD: wakeFD, clock: clock) }
+            try Posix.spawnThread(name: "http-handler-\(index)") { [self] in run(worker, wakeFD: wakeFD) }
         } catch {
-            state.withLock { state in
-                state.threads -= 1
-                state.clocks.removeAll { $0 === clock }
-            }
+            state.withLock { $0.workers.removeAll { $0 === worker } }
             Posix.close(wakeFD)
             throw error
         }
-    }
-
-    /// Called every timer sweep (`interval` ms apart): starts another worker when queued work saw no worker
-    /// take a batch since the last check and every worker is stuck in one job (a handler blocked its thread).
-    func checkProgress(now: Int64, interval: Int64) {
-        let stalled: Bool = state.withLock { state in
-            defer { state.batchesAtLastCheck = state.batches }
-            guard !state.queue.isEmpty, !state.stopped else { return false }
-            if let sleeper = state.sleeping.popLast() {
-                Posix.eventFDSignal(sleeper)
-                return false
-            }
-            return state.batches == state.batchesAtLastCheck && state.threads < maxThreads
-                && state.clocks.allSatisfy { clock in
-                    let since = clock.busySince.load(ordering: .relaxed)
-                    return since != 0 && now - since >= interval
-                }
-        }
-        if stalled { try? addWorker() }
     }
 
     /// Queues a batch of requests from one loop iteration.
@@ -117,15 +103,41 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        // A worker enqueuing (a task it just started) will come back to the queue itself: no wakeup needed.
-        let fromWorker = Self.currentWorker.current?.pool === self
+        if let thread = Self.current.current, thread.pool === self {
+            thread.worker.jobs.withLock { $0.append(job) }
+            return
+        }
         let forwarded: Bool = state.withLock { state in
             if state.stopped { return true }
             state.queue.append(.job(job))
-            if !fromWorker, let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
+            if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
             return false
         }
         if forwarded { globalConcurrentExecutor.enqueue(job) }
+    }
+
+    /// Called on every timer sweep (`interval` ms apart): moves the jobs of workers stuck in one job to the
+    /// shared queue, and starts another worker when all of them are stuck and work is waiting.
+    func checkProgress(now: Int64, interval: Int64) {
+        let workers = state.withLock { $0.workers }
+        var stolen: [Work] = []
+        for worker in workers where worker.isStuck(now: now, after: interval) {
+            worker.jobs.withLock { jobs in
+                stolen.append(contentsOf: jobs.map(Work.job))
+                jobs.removeAll()
+            }
+        }
+        let spawn: Bool = state.withLock { state in
+            state.queue.append(contentsOf: stolen)
+            guard !state.queue.isEmpty, !state.stopped else { return false }
+            if let sleeper = state.sleeping.popLast() {
+                Posix.eventFDSignal(sleeper)
+                return false
+            }
+            return state.workers.count < maxThreads
+                && state.workers.allSatisfy { $0.isStuck(now: now, after: interval) }
+        }
+        if spawn { try? addWorker() }
     }
 
     /// Lets the workers exit once the queue is empty.
@@ -137,19 +149,27 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    private func run(wakeFD: Int32, clock: WorkerClock) {
-        let worker = Worker(pool: self)
-        Self.currentWorker.set(worker)
-        defer { Self.currentWorker.set(nil) }
+    private func run(_ worker: Worker, wakeFD: Int32) {
+        let thread = WorkerThread(pool: self, worker: worker)
+        Self.current.set(thread)
+        defer { Self.current.set(nil) }
+        let executor = asUnownedTaskExecutor()
         while true {
+            // Own jobs first, one at a time so that a stuck job leaves the rest to be moved elsewhere.
+            if let job = worker.jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+                worker.busySince.store(Posix.monotonicMilliseconds(), ordering: .relaxed)
+                job.runSynchronously(on: executor)
+                worker.busySince.store(0, ordering: .relaxed)
+                continue
+            }
+            if !thread.outbox.isEmpty { flush(thread) }
             let batch: [Work] = state.withLock { state in
                 if state.queue.isEmpty {
                     if !state.stopped { state.sleeping.append(wakeFD) }
                     return []
                 }
-                state.batches += 1
-                let share = (state.queue.count + state.threads - 1) / state.threads
-                if share == state.queue.count {
+                let share = (state.queue.count + state.workers.count - 1) / state.workers.count
+                if share >= state.queue.count {
                     var all: [Work] = []
                     swap(&all, &state.queue)
                     return all
@@ -162,8 +182,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
             if batch.isEmpty {
                 let exit = state.withLock { state in
                     guard state.stopped && state.queue.isEmpty else { return false }
-                    state.threads -= 1
-                    state.clocks.removeAll { $0 === clock }
+                    state.workers.removeAll { $0 === worker }
                     return true
                 }
                 if exit {
@@ -174,21 +193,20 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 continue
             }
             for work in batch {
-                clock.busySince.store(Posix.monotonicMilliseconds(), ordering: .relaxed)
+                worker.busySince.store(Posix.monotonicMilliseconds(), ordering: .relaxed)
                 switch work {
-                case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+                case .job(let job): job.runSynchronously(on: executor)
                 case .request(let request): start(request)
                 }
             }
-            clock.busySince.store(0, ordering: .relaxed)
-            if !worker.outbox.isEmpty { flush(worker) }
+            worker.busySince.store(0, ordering: .relaxed)
         }
     }
 
     /// Posts the worker's finished responses, one batch per loop.
-    private func flush(_ worker: Worker) {
+    private func flush(_ thread: WorkerThread) {
         var outbox: [(LoopMailbox, LoopMailbox.Message)] = []
-        swap(&outbox, &worker.outbox)
+        swap(&outbox, &thread.outbox)
         while let (mailbox, _) = outbox.first {
             var messages: [LoopMailbox.Message] = []
             outbox.removeAll { entry in
@@ -217,8 +235,8 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 keepAlive: item.keepAlive && !isShuttingDown())
             let message = LoopMailbox.Message.response(
                 fd: item.fd, connectionID: item.connectionID, bytes: encoded.bytes, close: encoded.close)
-            if let worker = Self.currentWorker.current {
-                worker.outbox.append((item.mailbox, message))
+            if let thread = HandlerPool.current.current {
+                thread.outbox.append((item.mailbox, message))
             } else {
                 item.mailbox.post(message)
             }
