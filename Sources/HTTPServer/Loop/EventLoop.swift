@@ -1,6 +1,3 @@
-import CHTTPLinux
-import Glibc
-
 /// One event-loop thread: an epoll instance, the connections it accepted, and a mailbox through which finished
 /// responses come back from handler tasks. Sockets are registered once, edge-triggered, for input and output;
 /// the loop tracks readiness itself so a request costs no `epoll_ctl`.
@@ -55,24 +52,22 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs until shutdown completes. Call on the loop's own thread.
     func run() {
-        let capacity = 512
-        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
+        let events = Posix.EpollEvents(capacity: 512)
         defer { events.deallocate() }
         now = Posix.monotonicMilliseconds()
         nextSweep = now + Self.sweepIntervalMS
         while true {
             let timeout = Int32(clamping: max(0, nextSweep - now))
-            let count = Posix.epollWait(epollFD, events, timeoutMS: timeout)
+            let count = events.wait(epollFD, timeoutMS: timeout)
             now = Posix.monotonicMilliseconds()
             for i in 0..<count {
-                let event = events[i]
-                let fd = Int32(truncatingIfNeeded: event.data.u64)
+                let (fd, flags) = events[i]
                 if fd == listenFD {
                     acceptConnections()
                 } else if fd == mailbox.eventFD {
                     drainMailbox()
                 } else if let connection = connection(fd) {
-                    handle(event.events, on: connection)
+                    handle(flags, on: connection)
                 }
             }
             if !dispatched.isEmpty {
@@ -122,13 +117,13 @@ final class EventLoop: @unchecked Sendable {
                 }
             case .nonePending:
                 return
-            case .failed(let code):
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    // Out of descriptors: stop polling the listener for a moment instead of spinning on it.
-                    Posix.epollRemove(epollFD, listenFD)
-                    acceptPausedUntil = now + 100
-                    return
-                }
+            case .exhausted:
+                // Out of descriptors: stop polling the listener for a moment instead of spinning on it.
+                Posix.epollRemove(epollFD, listenFD)
+                acceptPausedUntil = now + 100
+                return
+            case .failed:
+                continue
             }
         }
     }

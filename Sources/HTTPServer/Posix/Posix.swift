@@ -60,7 +60,10 @@ enum Posix {
     enum AcceptResult {
         case accepted(fd: Int32, peer: SocketAddress)
         case nonePending
-        case failed(Int32)
+        /// Out of descriptors or memory: retrying at once would spin.
+        case exhausted
+        /// Something about that one connection (it was reset while queued, for example).
+        case failed
     }
 
     /// Accepts one pending connection as a non-blocking socket.
@@ -75,7 +78,8 @@ enum Posix {
         if fd >= 0 { return .accepted(fd: fd, peer: SocketAddress(storage: storage)) }
         switch errno {
         case EAGAIN, EWOULDBLOCK: return .nonePending
-        default: return .failed(errno)
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
+        default: return .failed
         }
     }
 
@@ -146,10 +150,23 @@ enum Posix {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
     }
 
-    /// Waits for events; returns how many entries of `events` were filled (0 on timeout or interruption).
-    static func epollWait(_ epoll: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMS: Int32) -> Int {
-        let n = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeoutMS)
-        return n < 0 ? 0 : Int(n)
+    /// A buffer `epoll_wait` fills; entry `i` gives the descriptor registered and the events seen.
+    struct EpollEvents {
+        private let buffer: UnsafeMutableBufferPointer<epoll_event>
+
+        init(capacity: Int) { buffer = .allocate(capacity: capacity) }
+
+        func deallocate() { buffer.deallocate() }
+
+        subscript(i: Int) -> (fd: Int32, events: UInt32) {
+            (Int32(truncatingIfNeeded: buffer[i].data.u64), buffer[i].events)
+        }
+
+        /// Waits for events; returns how many entries were filled (0 on timeout or interruption).
+        func wait(_ epoll: Int32, timeoutMS: Int32) -> Int {
+            let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeoutMS)
+            return n < 0 ? 0 : Int(n)
+        }
     }
 
     static func eventFD() throws(SystemError) -> Int32 {
