@@ -18,6 +18,8 @@ import Testing
         async let stopped: Void = server.shutdown(gracePeriod: .seconds(3))
         let idleOutcome = try await offPool { idle.readUntilClosed().0 }
         #expect(idleOutcome == .closed)
+        // While the in-flight request finishes, new connections are already refused.
+        #expect(throws: (any Error).self) { try RawConnection(port: port) }
         let response = try await offPool { try busy.readResponse() }
         #expect(response.status == 200)
         #expect(response.header("Connection") == "close")

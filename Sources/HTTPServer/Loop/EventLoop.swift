@@ -123,7 +123,8 @@ final class EventLoop: @unchecked Sendable {
                 acceptPausedUntil = now + 100
                 return
             case .failed:
-                continue
+                // Level-triggered: if more connections wait, the next epoll_wait reports them again.
+                return
             }
         }
     }
