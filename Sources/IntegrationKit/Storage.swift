@@ -56,7 +56,11 @@ public struct Storage {
     /// Atomically sets `key` to `new` if it holds `expected` (`nil`: absent; `new == nil` deletes). Returns whether
     /// it swapped. Values are compared as JSON documents.
     public func compareAndSet<T: Encodable>(_ key: String, expected: T?, new: T?) throws -> Bool {
-        let status = compareAndSet(key, try expected.map(Storage.encode), try new.map(Storage.encode))
+        var expectedBytes: [UInt8]?
+        var newBytes: [UInt8]?
+        if let expected { expectedBytes = try Storage.encode(expected) }
+        if let new { newBytes = try Storage.encode(new) }
+        let status = compareAndSet(key, expectedBytes, newBytes)
         if status == INTEGRATION_CONFLICT.rawValue { return false }
         try check(status, "compare-and-set", key)
         return true

@@ -19,6 +19,9 @@ public struct PluginLoader: IntegrationLoader {
         self.copies = CopyDirectory()
     }
 
+    /// Where the copies go while they are loaded; `nil` until the first load.
+    var copyDirectory: String? { copies.path }
+
     public func accepts(fileName: String) -> Bool {
         fileName.hasSuffix(".so") || fileName.hasSuffix(".dylib")
     }
@@ -61,6 +64,8 @@ extension PluginLoader {
     /// A private directory (mode 0700) for the copies, made on first use and removed with the loader.
     final class CopyDirectory: Sendable {
         private let state = Mutex<(path: String?, counter: Int)>((nil, 0))
+
+        var path: String? { state.withLock { $0.path } }
 
         /// Copies `source` to a new, never-used name and returns that name.
         func copy(_ source: String) throws -> String {
