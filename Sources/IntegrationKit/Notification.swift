@@ -31,22 +31,21 @@ public struct Notification: Sendable {
     public var command: String?
     /// Where a late reply goes (Slack, Mattermost).
     public var responseURL: String?
-    /// Seconds since 1970, when the platform sent a time.
-    public var timestamp: Double?
+    /// When the platform says the event happened, as ISO 8601 in UTC (`2023-11-14T22:13:20Z`).
+    public var timestamp: String?
     /// The event kind: HipChat `room_message`, GitHub `push`, and the like.
     public var event: String?
-    /// The request's headers, in order.
-    public var headers: [(name: String, value: String)]
+    /// The request's headers: names lowercased, repeated fields joined with ", ".
+    public var headers: [String: String]
+    /// The body as text.
+    public var rawBody: String
     /// The decoded body: the JSON document, or form fields as an object of strings.
     public var payload: JSONValue
     /// The typed HipChat view, for HipChat room_message notifications.
     public var hipchat: HipChatMessage?
 
-    /// The first header called `name`, compared without case.
-    public func header(_ name: String) -> String? {
-        let wanted = name.lowercased()
-        return headers.first { $0.name.lowercased() == wanted }?.value
-    }
+    /// The header called `name`, compared without case.
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 
     init(json: JSONValue) throws(RequestError) {
         guard case .object(let members) = json else { throw RequestError("the notification is not a JSON object") }
@@ -61,13 +60,10 @@ public struct Notification: Sendable {
         text = members["text"]?.stringValue ?? ""
         command = members["command"]?.stringValue
         responseURL = members["response_url"]?.stringValue
-        timestamp = members["timestamp"]?.doubleValue
+        timestamp = members["timestamp"]?.stringValue
         event = members["event"]?.stringValue
-        headers = (members["headers"]?.arrayValue ?? []).compactMap { pair in
-            guard let name = pair.arrayValue?.first?.stringValue, let value = pair.arrayValue?.last?.stringValue
-            else { return nil }
-            return (name, value)
-        }
+        headers = members["headers"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        rawBody = members["raw_body"]?.stringValue ?? ""
         payload = members["payload"] ?? .null
         if let hipchat = members["hipchat"], case .object = hipchat {
             self.hipchat = HipChatMessage(json: hipchat, raw: payload)

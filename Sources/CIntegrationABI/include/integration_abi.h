@@ -177,14 +177,15 @@ struct integration_route {
  *   "all_tokens":       {"global": {"NAME": "value", ...},
  *                        "rooms": [{"room": "1234", "integration": "name", "value": "..."}, ...]}
  *   "route_parameters": {"env": "prod", ...}  (empty unless a route with parameters matched)
- *   "notification": {
+ *   "notification": {    (the same shape manifests see as {{notification.…}})
  *       "platform":     "hipchat" | "slack" | "mattermost" | "teams" | "github" | "gitlab" | "generic"
  *       "team", "command", "response_url", "event": strings or null
  *       "text":         the message text
  *       "channel":      {"id": "...", "name": "..."} or null
  *       "sender":       {"id": "...", "name": "...", "handle": "..."} or null
- *       "timestamp":    seconds since 1970 (a number) or null
- *       "headers":      [["Name", "value"], ...]  the request's headers, in order
+ *       "timestamp":    "2023-11-14T22:13:20Z" (UTC, with milliseconds when there are any) or null
+ *       "headers":      {"content-type": "...", ...}  names lowercased, repeated fields joined with ", "
+ *       "raw_body":     the body as text (invalid UTF-8 replaced by U+FFFD)
  *       "payload":      the decoded body: the JSON document, or form fields as an object of strings
  *       "hipchat":      for HipChat room_message notifications, {"sender_id": 123, "sender_name": "...",
  *                       "mention_name": "...", "room_id": 123, "room_name": "...", "message": "...",

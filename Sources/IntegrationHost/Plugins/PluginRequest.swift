@@ -1,8 +1,10 @@
 import Foundation
+import HTTPServer
 import JSON
 
 /// The request document `handle` receives (its members are listed in integration_abi.h), written straight into
-/// bytes with the JSON writer's primitives: no intermediate `JSONValue` tree, no `JSONEncoder`.
+/// bytes with the JSON writer's primitives: no intermediate `JSONValue` tree, no `JSONEncoder`. Its
+/// "notification" member is exactly `Notification.jsonValue`, the shape manifests see too.
 enum PluginRequest {
     /// The document for `invocation`, followed by a NUL byte that `count` leaves out.
     static func encode(_ invocation: Invocation, integration: String) -> (bytes: [UInt8], count: Int) {
@@ -64,22 +66,11 @@ enum PluginRequest {
             out.append(contentsOf: "null".utf8)
         }
         member("timestamp", &out)
-        if let timestamp = notification.timestamp {
-            JSONValue.writeNumber(timestamp.timeIntervalSince1970, into: &out)
-        } else {
-            out.append(contentsOf: "null".utf8)
-        }
+        optional(notification.timestamp.map(Notification.iso8601), &out)
         member("headers", &out)
-        out.append(UInt8(ascii: "["))
-        for (index, field) in notification.headers.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "["))
-            JSONValue.writeString(field.name, into: &out)
-            out.append(UInt8(ascii: ","))
-            JSONValue.writeString(field.value, into: &out)
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: "]"))
+        headers(notification.headers, &out)
+        member("raw_body", &out)
+        JSONValue.writeString(String(decoding: notification.rawBody, as: UTF8.self), into: &out)
         member("payload", &out)
         notification.payload.write(into: &out)
         member("hipchat", &out)
@@ -101,6 +92,28 @@ enum PluginRequest {
             out.append(UInt8(ascii: "}"))
         } else {
             out.append(contentsOf: "null".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Names lowercased, repeated fields joined with ", ", as `Notification.jsonValue` has them.
+    private static func headers(_ headers: HTTPHeaders, _ out: inout [UInt8]) {
+        var merged: [(name: String, value: String)] = []
+        merged.reserveCapacity(headers.count)
+        for field in headers {
+            let name = field.name.lowercased()
+            if let index = merged.firstIndex(where: { $0.name == name }) {
+                merged[index].value += ", " + field.value
+            } else {
+                merged.append((name, field.value))
+            }
+        }
+        out.append(UInt8(ascii: "{"))
+        for (index, field) in merged.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(field.name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONValue.writeString(field.value, into: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
