@@ -51,6 +51,33 @@ func measure(_ label: String, iterations: Int, _ body: () throws -> Void) rethro
 
 let loader = PluginLoader()
 print("best of 5 runs; request document for the bench's 561-byte HipChat room_message")
+let sample = invocation(for: "echo")
+measure("encode the request document alone", iterations: 100_000) {
+    precondition(PluginRequest.encode(sample, integration: "echo").count > 1000)
+}
+var bare = sample
+bare.notification.payload = .null
+measure("encode without payload", iterations: 100_000) {
+    precondition(PluginRequest.encode(bare, integration: "echo").count > 100)
+}
+bare.notification.rawBody = []
+measure("encode without payload and raw body", iterations: 100_000) {
+    precondition(PluginRequest.encode(bare, integration: "echo").count > 100)
+}
+bare.notification.headers = HTTPHeaders()
+measure("encode without payload, raw body, headers", iterations: 100_000) {
+    precondition(PluginRequest.encode(bare, integration: "echo").count > 100)
+}
+bare.allTokens = Tokens()
+measure("... and tokens", iterations: 100_000) {
+    precondition(PluginRequest.encode(bare, integration: "echo").count > 100)
+}
+measure("payload.serializedBytes() alone", iterations: 100_000) {
+    precondition(payload.serializedBytes().count > 500)
+}
+try measure("storage increment alone", iterations: 100_000) {
+    _ = try storage.namespace("x").increment("count")
+}
 for file in files {
     guard let plugin = try loader.load(file: file).first as? PluginIntegration else { continue }
     let call = invocation(for: plugin.name)

@@ -5,12 +5,12 @@ import JSON
 /// The request document `handle` receives (its members are listed in integration_abi.h), written straight into
 /// bytes with the JSON writer's primitives: no intermediate `JSONValue` tree, no `JSONEncoder`. Its
 /// "notification" member is exactly `Notification.jsonValue`, the shape manifests see too.
-enum PluginRequest {
+public enum PluginRequest {
     /// The document for `invocation`, followed by a NUL byte that `count` leaves out.
-    static func encode(_ invocation: Invocation, integration: String) -> (bytes: [UInt8], count: Int) {
+    public static func encode(_ invocation: Invocation, integration: String) -> (bytes: [UInt8], count: Int) {
         var out: [UInt8] = []
         out.reserveCapacity(1024 + invocation.notification.rawBody.count * 2)
-        out.append(contentsOf: #"{"abi_version":1,"integration":"#.utf8)
+        raw(#"{"abi_version":1,"integration":"#, &out)
         JSONValue.writeString(integration, into: &out)
         member("request_id", &out)
         JSONValue.writeString(invocation.requestID, into: &out)
@@ -31,7 +31,7 @@ enum PluginRequest {
     }
 
     private static func notification(_ notification: Notification, _ out: inout [UInt8]) {
-        out.append(contentsOf: #"{"platform":"#.utf8)
+        raw(#"{"platform":"#, &out)
         JSONValue.writeString(notification.platform.rawValue, into: &out)
         member("team", &out)
         optional(notification.team, &out)
@@ -45,17 +45,17 @@ enum PluginRequest {
         JSONValue.writeString(notification.text, into: &out)
         member("channel", &out)
         if let channel = notification.channel {
-            out.append(contentsOf: #"{"id":"#.utf8)
+            raw(#"{"id":"#, &out)
             JSONValue.writeString(channel.id, into: &out)
             member("name", &out)
             optional(channel.name, &out)
             out.append(UInt8(ascii: "}"))
         } else {
-            out.append(contentsOf: "null".utf8)
+            raw("null", &out)
         }
         member("sender", &out)
         if let sender = notification.sender {
-            out.append(contentsOf: #"{"id":"#.utf8)
+            raw(#"{"id":"#, &out)
             JSONValue.writeString(sender.id, into: &out)
             member("name", &out)
             optional(sender.name, &out)
@@ -63,7 +63,7 @@ enum PluginRequest {
             optional(sender.handle, &out)
             out.append(UInt8(ascii: "}"))
         } else {
-            out.append(contentsOf: "null".utf8)
+            raw("null", &out)
         }
         member("timestamp", &out)
         optional(notification.timestamp.map(Notification.iso8601), &out)
@@ -72,10 +72,10 @@ enum PluginRequest {
         member("raw_body", &out)
         JSONValue.writeString(String(decoding: notification.rawBody, as: UTF8.self), into: &out)
         member("payload", &out)
-        notification.payload.write(into: &out)
+        value(notification.payload, &out)
         member("hipchat", &out)
         if let hipchat = notification.hipchat {
-            out.append(contentsOf: #"{"sender_id":"#.utf8)
+            raw(#"{"sender_id":"#, &out)
             JSONValue.writeNumber(Double(hipchat.senderID), into: &out)
             member("sender_name", &out)
             JSONValue.writeString(hipchat.senderName, into: &out)
@@ -91,9 +91,42 @@ enum PluginRequest {
             JSONValue.writeString(hipchat.date, into: &out)
             out.append(UInt8(ascii: "}"))
         } else {
-            out.append(contentsOf: "null".utf8)
+            raw("null", &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// A JSON value, object members in storage order: the plugin parses the document, so the writer's sorting
+    /// (which makes stored files deterministic) is not needed here.
+    private static func value(_ value: JSONValue, _ out: inout [UInt8]) {
+        switch value {
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, member) in members {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                self.value(member, &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                self.value(element, &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .string(let string):
+            JSONValue.writeString(string, into: &out)
+        case .number(let number):
+            JSONValue.writeNumber(number, into: &out)
+        case .bool(let bool):
+            raw(bool ? "true" : "false", &out)
+        case .null:
+            raw("null", &out)
+        }
     }
 
     /// Names lowercased, repeated fields joined with ", ", as `Notification.jsonValue` has them.
@@ -119,12 +152,12 @@ enum PluginRequest {
     }
 
     private static func tokens(_ tokens: Tokens, _ out: inout [UInt8]) {
-        out.append(contentsOf: #"{"global":"#.utf8)
+        raw(#"{"global":"#, &out)
         strings(tokens.global, &out)
-        out.append(contentsOf: #","rooms":["#.utf8)
+        raw(#","rooms":["#, &out)
         for (index, token) in tokens.rooms.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"room":"#.utf8)
+            raw(#"{"room":"#, &out)
             JSONValue.writeString(token.room, into: &out)
             member("integration", &out)
             JSONValue.writeString(token.integration, into: &out)
@@ -132,7 +165,7 @@ enum PluginRequest {
             JSONValue.writeString(token.value, into: &out)
             out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: "]}".utf8)
+        raw("]}", &out)
     }
 
     private static func strings(_ members: [String: String], _ out: inout [UInt8]) {
@@ -150,15 +183,21 @@ enum PluginRequest {
     private static func member(_ name: StaticString, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: ","))
         out.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "\":".utf8)
+        raw(name, &out)
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+    }
+
+    /// Appends literal JSON text.
+    private static func raw(_ text: StaticString, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     private static func optional(_ value: String?, _ out: inout [UInt8]) {
         if let value {
             JSONValue.writeString(value, into: &out)
         } else {
-            out.append(contentsOf: "null".utf8)
+            raw("null", &out)
         }
     }
 }
