@@ -35,8 +35,10 @@ let pluginTargets: [Target] = [
     .testTarget(name: "PluginTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
-// The example plugins as shared libraries: `swift build -c release --product EchoPlugin` → libEchoPlugin.so.
+// The SDK for plugin packages, and the example plugins as shared libraries:
+// `swift build -c release --product EchoPlugin` → .build/release/libEchoPlugin.so.
 let pluginProducts: [Product] = [
+    .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
     .library(name: "EchoPlugin", type: .dynamic, targets: ["EchoPlugin"]),
     .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]

@@ -16,7 +16,7 @@ public struct Storage {
     /// The value at `key` decoded as `T`, or `nil` if there is none.
     public func get<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
         guard let bytes = try json(key) else { return nil }
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        return try Storage.decoder.decode(T.self, from: Data(bytes))
     }
 
     /// Stores `value` at `key`.
@@ -41,7 +41,7 @@ public struct Storage {
     public func keys() throws -> [String] {
         var keys = integration_string()
         try check(host.api.storage_keys!(host.context, &keys), "list", "")
-        return try JSONDecoder().decode([String].self, from: Data(HostAPI.bytes(keys)))
+        return try Storage.decoder.decode([String].self, from: Data(HostAPI.bytes(keys)))
     }
 
     /// Atomically adds `delta` to the number at `key` (missing counts as 0); returns the new value.
@@ -99,8 +99,12 @@ public struct Storage {
         }
     }
 
+    /// Shared coders: configured once, safe to use from several threads.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+
     private static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        [UInt8](try JSONEncoder().encode(value))
+        [UInt8](try encoder.encode(value))
     }
 
     private static func withOptional<R>(_ bytes: [UInt8]?, _ body: (UnsafePointer<CChar>?, Int) -> R) -> R {

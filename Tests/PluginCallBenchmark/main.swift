@@ -1,7 +1,7 @@
 // Measures one in-process plugin call: encoding the request JSON, the C call, the host API calls the plugin
 // makes, and collecting the reply. Build and run in release:
 //
-//     swift build -c release --product plugin-call-benchmark --product EchoPlugin --product CounterPlugin
+//     swift build -c release
 //     .build/release/plugin-call-benchmark [plugin.so ...]
 //
 // Without arguments it measures the example plugins built next to the executable.
@@ -54,6 +54,10 @@ print("best of 5 runs; request document for the bench's 561-byte HipChat room_me
 let sample = invocation(for: "echo")
 measure("encode the request document alone", iterations: 100_000) {
     precondition(PluginRequest.encode(sample, integration: "echo").count > 1000)
+}
+let document = PluginRequest.encode(sample, integration: "echo")
+measure("parse the request document (what the Swift SDK does)", iterations: 20_000) {
+    precondition((try? JSONValue(parsing: document.bytes.prefix(document.count))) != nil)
 }
 var bare = sample
 bare.notification.payload = .null
