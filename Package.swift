@@ -12,14 +12,19 @@ let coreTargets: [Target] = [
 
 // The HTTP/1.1 server (issue: HTTPServer).
 let httpTargets: [Target] = [
-    .target(name: "HTTPServer", dependencies: ["JSON"]),
+    .target(name: "CHTTPLinux"),
+    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"]),
+    .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
+    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
 ]
 
 // The host: config, catalog, dispatch, storage, platforms, manifests, plugin loader.
 let hostTargets: [Target] = [
-    .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"]),
+    .target(
+        name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"],
+        exclude: ["Platforms/README.md"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
-    //IHT .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
+    .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
 // Compiled plugins: the C ABI, the Swift SDK, the example plugins (see example/README.md) and the call benchmark.
@@ -49,6 +54,7 @@ let manifestTargets: [Target] = [
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.
 let platformTargets: [Target] = [
+    .testTarget(name: "PlatformTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 let package = Package(

@@ -1,8 +1,86 @@
-/// The command line entry point.
+import Dispatch
+import Foundation
+
+/// The command line entry point: parse, then run the host until SIGTERM/SIGINT, or check a directory.
 public enum HostCommand {
-    /// Runs the host with `arguments` (including the program name) and returns the exit status.
+    /// Runs with `arguments` (including the program name) and returns the exit status.
     public static func main(_ arguments: [String]) async -> Int32 {
-        print("integration-host: not yet wired")
-        return 2
+        let action: CommandLineOptions.Action
+        do {
+            action = try CommandLineOptions.parse(Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(CommandLineOptions.usageLine)\nerror: \(error)\n".utf8))
+            return 2
+        }
+        switch action {
+        case .help:
+            print(CommandLineOptions.help)
+            return 0
+        case .version:
+            print("integration-host \(HostVersion.current)")
+            return 0
+        case .check(let directory):
+            return check(directory)
+        case .run(let configuration):
+            return await run(configuration)
+        }
+    }
+
+    private static func check(_ directory: URL) -> Int32 {
+        let result = Catalog.check(directory: directory, loaders: IntegrationKinds.loaders())
+        for problem in result.problems { print("error: \(problem)") }
+        print("\(result.integrations.count) integrations ok: \(result.integrations.joined(separator: ", "))")
+        return result.problems.isEmpty ? 0 : 1
+    }
+
+    private static func run(_ configuration: HostConfiguration) async -> Int32 {
+        let host: HostServer
+        do {
+            host = try HostServer(configuration: configuration)
+            try host.start()
+        } catch {
+            FileHandle.standardError.write(Data("integration-host: \(error)\n".utf8))
+            return 1
+        }
+        let hangups = signalSource(SIGHUP) { host.reload() }
+        let stopSignal = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let once = StopOnce(continuation)
+            let sources = [SIGTERM, SIGINT].map { number in signalSource(number) { once.resume(number) } }
+            once.keep(sources)
+        }
+        hangups.cancel()
+        host.services.logger.log(.notice, "signal \(stopSignal) received")
+        await host.shutdown()
+        return 0
+    }
+
+    private static func signalSource(_ number: Int32, handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
+    }
+}
+
+/// Resumes the waiting `run` once, on the first stop signal.
+private final class StopOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Int32, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Int32, Never>) { self.continuation = continuation }
+
+    func keep(_ sources: [any DispatchSourceSignal]) {
+        lock.withLock { self.sources = sources }
+    }
+
+    func resume(_ signal: Int32) {
+        let pending = lock.withLock { () -> CheckedContinuation<Int32, Never>? in
+            defer { continuation = nil }
+            for source in sources { source.cancel() }
+            return continuation
+        }
+        pending?.resume(returning: signal)
     }
 }

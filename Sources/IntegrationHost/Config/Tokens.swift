@@ -22,6 +22,7 @@ public struct Tokens: Sendable, Equatable, CustomStringConvertible {
     /// Why a token argument was refused. Never contains the token's value.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Parses and adds each argument in turn.
@@ -80,15 +81,7 @@ public struct Tokens: Sendable, Equatable, CustomStringConvertible {
 
     static func isValidName(_ name: String) -> Bool {
         guard (1...64).contains(name.utf8.count), !name.allSatisfy(\.isASCIIDigit) else { return false }
-        return name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
-                return true
-            default:
-                return false
-            }
-        }
+        return name.utf8.allSatisfy { IntegrationName.isNameByte($0, allowingDot: true) }
     }
 }
 

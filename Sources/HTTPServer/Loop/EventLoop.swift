@@ -1,0 +1,417 @@
+import CHTTPLinux
+import Glibc
+
+/// One event-loop thread: an epoll instance, the connections it accepted, and a mailbox through which finished
+/// responses come back from handler tasks. Sockets are registered once, edge-triggered, for input and output;
+/// the loop tracks readiness itself so a request costs no `epoll_ctl`.
+///
+/// Timeouts are plain per-connection deadlines (monotonic ms) checked by one sweep every `sweepIntervalMS`,
+/// which `epoll_wait`'s timeout guarantees; a sweep over 10,000 connections is a few microseconds of compares.
+///
+/// Everything but `mailbox` is confined to the loop's own thread, hence `@unchecked Sendable`.
+final class EventLoop: @unchecked Sendable {
+    static let sweepIntervalMS: Int64 = 250
+    private static let readBufferSize = 64 * 1024
+    private static let maxRejecting = 256
+
+    let mailbox: LoopMailbox
+    private let context: ServerContext
+    private let epollFD: Int32
+    private let listenFD: Int32
+    private var connections: [Connection?] = []
+    private var connectionCount = 0
+    private var rejectingCount = 0
+    private var nextConnectionID: UInt64 = 0
+    private var now: Int64 = 0
+    private var nextSweep: Int64 = 0
+    private var accepting = true
+    private var acceptPausedUntil: Int64?
+    private var shutdownDeadline: Int64?
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private var messages: [LoopMailbox.Message] = []
+
+    init(context: ServerContext, listenFD: Int32) throws(SystemError) {
+        self.context = context
+        self.listenFD = listenFD
+        epollFD = try Posix.epollCreate()
+        do {
+            mailbox = try LoopMailbox()
+            try Posix.epollAdd(epollFD, mailbox.eventFD, events: Posix.readable)
+            try Posix.epollAdd(epollFD, listenFD, events: Posix.readable | Posix.exclusive)
+        } catch {
+            Posix.close(epollFD)
+            throw error
+        }
+        readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Runs until shutdown completes. Call on the loop's own thread.
+    func run() {
+        let capacity = 512
+        let events = UnsafeMutableBufferPointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        now = Posix.monotonicMilliseconds()
+        nextSweep = now + Self.sweepIntervalMS
+        while true {
+            let timeout = Int32(clamping: max(0, nextSweep - now))
+            let count = Posix.epollWait(epollFD, events, timeoutMS: timeout)
+            now = Posix.monotonicMilliseconds()
+            for i in 0..<count {
+                let event = events[i]
+                let fd = Int32(truncatingIfNeeded: event.data.u64)
+                if fd == listenFD {
+                    acceptConnections()
+                } else if fd == mailbox.eventFD {
+                    drainMailbox()
+                } else if let connection = connection(fd) {
+                    handle(event.events, on: connection)
+                }
+            }
+            if now >= nextSweep {
+                sweep()
+                nextSweep = now + Self.sweepIntervalMS
+            }
+            if let deadline = shutdownDeadline, connectionCount == 0 || now >= deadline { break }
+        }
+        for case let connection? in connections { close(connection) }
+        Posix.close(epollFD)
+        mailbox.close()
+        context.loopExited()
+    }
+
+    private func connection(_ fd: Int32) -> Connection? {
+        Int(fd) < connections.count ? connections[Int(fd)] : nil
+    }
+
+    // MARK: Events
+
+    private func handle(_ events: UInt32, on connection: Connection) {
+        if events & (Posix.readable | Posix.hangUp) != 0 {
+            connection.readable = true
+            readAvailable(connection)
+        }
+        if events & Posix.writable != 0, connection.outputOffset < connection.output.count,
+            connection.state != .closed
+        {
+            flush(connection)
+        }
+    }
+
+    private func acceptConnections() {
+        while accepting {
+            switch Posix.accept(listenFD) {
+            case .accepted(let fd, let address):
+                Posix.setNoDelay(fd)
+                if context.reserveConnection() {
+                    register(fd: fd, peer: address.peerAddress, counted: true)
+                } else {
+                    reject(fd: fd, peer: address.peerAddress)
+                }
+            case .nonePending:
+                return
+            case .failed(let code):
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    // Out of descriptors: stop polling the listener for a moment instead of spinning on it.
+                    Posix.epollRemove(epollFD, listenFD)
+                    acceptPausedUntil = now + 100
+                    return
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    private func register(fd: Int32, peer: PeerAddress, counted: Bool) -> Connection? {
+        nextConnectionID &+= 1
+        let connection = Connection(
+            fd: fd, id: nextConnectionID, peer: peer, counted: counted, limits: context.limits,
+            deadline: now + context.headerTimeoutMS)
+        do {
+            try Posix.epollAdd(
+                epollFD, fd, events: Posix.readable | Posix.writable | Posix.hangUp | Posix.edgeTriggered)
+        } catch {
+            Posix.close(fd)
+            if counted { context.releaseConnection() }
+            return nil
+        }
+        let index = Int(fd)
+        if index >= connections.count {
+            connections.append(contentsOf: repeatElement(nil, count: index + 1 - connections.count))
+        }
+        connections[index] = connection
+        connectionCount += 1
+        if !counted { rejectingCount += 1 }
+        return connection
+    }
+
+    /// Over `maxConnections`: answers 503 and closes without reading a request.
+    private func reject(fd: Int32, peer: PeerAddress) {
+        guard rejectingCount < Self.maxRejecting, let connection = register(fd: fd, peer: peer, counted: false) else {
+            Posix.close(fd)
+            return
+        }
+        respond(connection, status: .serviceUnavailable, message: "server at connection limit")
+    }
+
+    private func drainMailbox() {
+        mailbox.drain(into: &messages)
+        for message in messages {
+            switch message {
+            case .response(let fd, let id, let bytes, let close):
+                guard let connection = connection(fd), connection.id == id, connection.state == .processing else {
+                    continue
+                }
+                startWrite(connection, bytes, close: close)
+            case .shutdown(let deadline):
+                beginShutdown(deadline: deadline)
+            }
+        }
+        messages.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Reading
+
+    private func readAvailable(_ connection: Connection) {
+        while connection.readable {
+            switch connection.state {
+            case .readingHead, .readingBody, .draining: break
+            case .processing, .writing, .closed: return
+            }
+            switch Posix.read(connection.fd, into: readBuffer) {
+            case .bytes(let n):
+                if n < readBuffer.count { connection.readable = false }
+                if connection.state == .draining { continue }
+                ingest(connection, UnsafeBufferPointer(start: readBuffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
+                if connection.state == .closed { return }
+            case .wouldBlock:
+                connection.readable = false
+            case .endOfFile:
+                // Input is only read between requests, so a request in flight has already been answered.
+                close(connection)
+                return
+            case .failed:
+                close(connection)
+                return
+            }
+        }
+    }
+
+    /// Parses newly read bytes, straight from the read buffer when nothing was left over from before.
+    private func ingest(_ connection: Connection, _ bytes: UnsafeBufferPointer<UInt8>) {
+        if connection.state == .readingBody { connection.deadline = now + context.bodyProgressTimeoutMS }
+        if connection.pending.isEmpty {
+            let consumed = process(connection, bytes)
+            if consumed < bytes.count, connection.state != .closed {
+                connection.pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[consumed...]))
+            }
+        } else {
+            connection.pending.append(contentsOf: bytes)
+            processPending(connection)
+        }
+    }
+
+    private func processPending(_ connection: Connection) {
+        let input = connection.pending
+        connection.pending = []
+        let consumed = input.withUnsafeBufferPointer { process(connection, $0) }
+        if consumed < input.count, connection.state != .closed {
+            connection.pending = Array(input[consumed...])
+        }
+    }
+
+    /// Runs the parser over `input` while the connection is reading; returns how much it consumed.
+    private func process(_ connection: Connection, _ input: UnsafeBufferPointer<UInt8>) -> Int {
+        var consumed = 0
+        while connection.state == .readingHead || connection.state == .readingBody {
+            let event: HTTPRequestParser.Event
+            do {
+                let result = try connection.parser.parse(
+                    UnsafeBufferPointer(rebasing: input[consumed...]), body: &connection.body)
+                consumed += result.consumed
+                event = result.event
+            } catch {
+                respond(connection, status: error.status, message: error.message)
+                return input.count
+            }
+            switch event {
+            case .needMoreData:
+                if connection.state == .readingHead, !connection.headStarted,
+                    consumed < input.count || !connection.parser.isIdle
+                {
+                    connection.headStarted = true
+                    connection.deadline = now + context.headerTimeoutMS
+                }
+                return consumed
+            case .head(let parsed):
+                begin(connection, parsed, bodyAlreadyHere: consumed < input.count)
+            case .bodyComplete:
+                guard let parsed = connection.request else { return consumed }
+                dispatch(connection, parsed)
+            }
+        }
+        return consumed
+    }
+
+    /// A head arrived: apply expectations and the body limit, then read the body or run the handler.
+    private func begin(_ connection: Connection, _ parsed: ParsedRequestHead, bodyAlreadyHere: Bool) {
+        connection.headStarted = false
+        if parsed.hasUnsupportedExpectation {
+            respond(connection, status: 417, message: "unsupported expectation")
+            return
+        }
+        let limit = context.handler.bodyLimit(for: parsed.head) ?? context.configuration.defaultBodyLimit
+        switch parsed.framing {
+        case .none, .contentLength(0):
+            dispatch(connection, parsed)
+            return
+        case .contentLength(let length) where length > limit:
+            respond(connection, status: 413, message: HTTPParseError.bodyTooLarge.message)
+            return
+        case .contentLength(let length):
+            connection.body.reserveCapacity(length)
+        case .chunked:
+            break
+        }
+        connection.parser.bodyLimit = limit
+        connection.request = parsed
+        connection.state = .readingBody
+        connection.deadline = now + context.bodyProgressTimeoutMS
+        if parsed.expectsContinue && !bodyAlreadyHere {
+            connection.output.append(contentsOf: HTTPResponseEncoder.continueResponse)
+            flush(connection)
+        }
+    }
+
+    // MARK: Handlers
+
+    /// Hands a complete request to the handler on the cooperative pool; the response comes back by mailbox.
+    private func dispatch(_ connection: Connection, _ parsed: ParsedRequestHead) {
+        var body: [UInt8] = []
+        swap(&body, &connection.body)
+        connection.request = nil
+        connection.state = .processing
+        connection.deadline = .max
+        let request = HTTPRequest(head: parsed.head, body: body, peer: connection.peer)
+        let keepAlive = parsed.keepAlive
+        let fd = connection.fd
+        let id = connection.id
+        let context = self.context
+        let mailbox = self.mailbox
+        Task {
+            let response: HTTPResponse
+            do {
+                response = try await context.handler.handle(request)
+            } catch {
+                response = .error(.internalServerError, "internal server error")
+            }
+            let encoded = HTTPResponseEncoder.encode(
+                response, isHeadRequest: request.method == .head, requestVersion: request.version,
+                keepAlive: keepAlive && !context.isShuttingDown)
+            mailbox.post(.response(fd: fd, connectionID: id, bytes: encoded.bytes, close: encoded.close))
+        }
+    }
+
+    // MARK: Writing
+
+    /// Answers with `{"error": message}` and closes.
+    private func respond(_ connection: Connection, status: HTTPStatus, message: String) {
+        let encoded = HTTPResponseEncoder.encode(
+            .error(status, message), isHeadRequest: false, requestVersion: .http1_1, keepAlive: false)
+        connection.pending = []
+        startWrite(connection, encoded.bytes, close: true)
+    }
+
+    private func startWrite(_ connection: Connection, _ bytes: [UInt8], close: Bool) {
+        if connection.outputOffset >= connection.output.count {
+            connection.output = bytes
+            connection.outputOffset = 0
+        } else {
+            connection.output.append(contentsOf: bytes)
+        }
+        connection.closeAfterWrite = close
+        connection.state = .writing
+        connection.deadline = now + context.writeTimeoutMS
+        flush(connection)
+    }
+
+    private func flush(_ connection: Connection) {
+        while connection.outputOffset < connection.output.count {
+            let result = connection.output.withUnsafeBytes {
+                Posix.write(connection.fd, UnsafeRawBufferPointer(rebasing: $0[connection.outputOffset...]))
+            }
+            switch result {
+            case .bytes(let n):
+                connection.outputOffset += n
+            case .wouldBlock:
+                return
+            case .endOfFile, .failed:
+                close(connection)
+                return
+            }
+        }
+        connection.output = []
+        connection.outputOffset = 0
+        if connection.state == .writing { finishResponse(connection) }
+    }
+
+    /// The response is out: close, or go back to reading (pipelined bytes first).
+    private func finishResponse(_ connection: Connection) {
+        if connection.closeAfterWrite || shutdownDeadline != nil {
+            linger(connection)
+            return
+        }
+        connection.state = .readingHead
+        connection.headStarted = false
+        connection.deadline = now + context.keepAliveIdleTimeoutMS
+        if !connection.pending.isEmpty { processPending(connection) }
+        if connection.state != .closed, connection.readable { readAvailable(connection) }
+    }
+
+    private func linger(_ connection: Connection) {
+        Posix.shutdownWrite(connection.fd)
+        connection.state = .draining
+        connection.pending = []
+        connection.body = []
+        connection.deadline = now + context.lingerMS
+        readAvailable(connection)
+    }
+
+    private func close(_ connection: Connection) {
+        guard connection.state != .closed else { return }
+        connection.state = .closed
+        connections[Int(connection.fd)] = nil
+        Posix.close(connection.fd)
+        connectionCount -= 1
+        if connection.counted { context.releaseConnection() } else { rejectingCount -= 1 }
+    }
+
+    // MARK: Timeouts and shutdown
+
+    private func sweep() {
+        if let until = acceptPausedUntil, now >= until, accepting {
+            acceptPausedUntil = nil
+            try? Posix.epollAdd(epollFD, listenFD, events: Posix.readable | Posix.exclusive)
+        }
+        for case let connection? in connections where connection.deadline <= now {
+            switch connection.state {
+            case .readingHead where !connection.isIdle, .readingBody:
+                respond(connection, status: 408, message: "request timeout")
+            case .readingHead, .writing, .draining, .processing, .closed:
+                close(connection)
+            }
+        }
+    }
+
+    private func beginShutdown(deadline: Int64) {
+        shutdownDeadline = deadline
+        if accepting {
+            accepting = false
+            if acceptPausedUntil == nil { Posix.epollRemove(epollFD, listenFD) }
+        }
+        for case let connection? in connections where connection.isIdle { close(connection) }
+    }
+}

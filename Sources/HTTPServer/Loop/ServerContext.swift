@@ -1,0 +1,83 @@
+import Synchronization
+
+/// What the event loops of one server share: configuration, the handler, the connection count and the
+/// shutdown state.
+final class ServerContext: Sendable {
+    let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    let limits: HTTPParserLimits
+    let headerTimeoutMS: Int64
+    let bodyProgressTimeoutMS: Int64
+    let keepAliveIdleTimeoutMS: Int64
+    let writeTimeoutMS: Int64
+    /// How long a closing connection is drained before it is closed anyway.
+    let lingerMS: Int64
+
+    private let activeConnections = Atomic<Int>(0)
+    private let shuttingDown = Atomic<Bool>(false)
+    private let exits = Mutex<(running: Int, waiter: CheckedContinuation<Void, Never>?)>((0, nil))
+
+    init(configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+        self.limits = HTTPParserLimits(configuration)
+        headerTimeoutMS = configuration.headerTimeout.milliseconds
+        bodyProgressTimeoutMS = configuration.bodyProgressTimeout.milliseconds
+        keepAliveIdleTimeoutMS = configuration.keepAliveIdleTimeout.milliseconds
+        writeTimeoutMS = configuration.writeTimeout.milliseconds
+        lingerMS = min(2000, writeTimeoutMS)
+    }
+
+    /// Counts a new connection if there is room under `maxConnections`.
+    func reserveConnection() -> Bool {
+        let now = activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if now <= configuration.maxConnections { return true }
+        activeConnections.wrappingSubtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func releaseConnection() {
+        activeConnections.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    var connectionCount: Int { activeConnections.load(ordering: .relaxed) }
+
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+
+    func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
+
+    func loopStarted() {
+        exits.withLock { $0.running += 1 }
+    }
+
+    func loopExited() {
+        let waiter: CheckedContinuation<Void, Never>? = exits.withLock { state in
+            state.running -= 1
+            guard state.running == 0 else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once every loop has exited.
+    func waitForLoops() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = exits.withLock { state in
+                if state.running == 0 { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1 for any positive duration.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return ms == 0 && attoseconds > 0 ? 1 : ms
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// How the host runs: everything the command line sets.
+public struct HostConfiguration: Sendable {
+    public var port: Int
+    public var bindAddress: String
+    public var integrationsPath: URL
+    public var tokens: Tokens
+    public var logFile: String?
+    /// Where admin `save`/`load` files live; names are confined to it.
+    public var stateDirectory: URL
+    /// A state file inside `stateDirectory`, loaded at start, saved on change and at shutdown.
+    public var stateFile: String?
+    public var adminToken: String?
+    /// The HipChat API base URL replies on `POST /` go to.
+    public var hipchatAPI: URL
+    /// How long an inline invocation may run before it gets a 504.
+    public var deadline: Duration
+    public var logLevel: LogLevel
+
+    public init(
+        port: Int, bindAddress: String = "0.0.0.0", integrationsPath: URL, tokens: Tokens = Tokens(),
+        logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        stateFile: String? = nil, adminToken: String? = nil,
+        hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
+        logLevel: LogLevel = .info
+    ) {
+        self.port = port
+        self.bindAddress = bindAddress
+        self.integrationsPath = integrationsPath
+        self.tokens = tokens
+        self.logFile = logFile
+        self.stateDirectory = stateDirectory
+        self.stateFile = stateFile
+        self.adminToken = adminToken
+        self.hipchatAPI = hipchatAPI
+        self.deadline = deadline
+        self.logLevel = logLevel
+    }
+
+    /// The admin token: `--admin-token`, else a global token named `admin`.
+    public var effectiveAdminToken: String? { adminToken ?? tokens.global["admin"] }
+
+    /// Every secret value the logs must never show.
+    public var secrets: [String] { tokens.allValues + (adminToken.map { [$0] } ?? []) }
+}

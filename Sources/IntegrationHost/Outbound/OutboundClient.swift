@@ -1,0 +1,46 @@
+import Foundation
+import JSON
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Outbound HTTP for replies to chat APIs, through URLSession.
+public struct OutboundClient: Sendable {
+    private let session: URLSession
+    public let timeout: TimeInterval
+
+    public init(timeout: TimeInterval = 10) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.httpAdditionalHeaders = ["User-Agent": "integration-host/\(HostVersion.current)"]
+        self.session = URLSession(configuration: configuration)
+        self.timeout = timeout
+    }
+
+    /// What came back.
+    public struct Response: Sendable {
+        public let status: Int
+        public let body: Data
+    }
+
+    /// Sends a JSON body and returns the status and body; throws on network errors.
+    public func postJSON(_ url: URL, body: JSONValue, headers: [String: String] = [:]) async throws -> Response {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.serializedBytes())
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return try await send(request)
+    }
+
+    /// Sends any request.
+    public func send(_ request: URLRequest) async throws -> Response {
+        let (data, response) = try await session.data(for: request)
+        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    }
+}
+
+/// The host's version, printed by `--version` and sent as User-Agent.
+public enum HostVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Glibc
+
+/// A blocking TCP client for byte-exact HTTP exchanges with the server under test. Use it inside `offPool`,
+/// never directly on the cooperative pool (the server's handlers need those threads).
+final class RawConnection: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, host: String = "127.0.0.1") throws {
+        let isV6 = host.contains(":")
+        fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        var result: Int32
+        if isV6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET6, host, &address.sin6_addr)
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, host, &address.sin_addr)
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
+        }
+        setTimeout(5)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func setTimeout(_ seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += n
+        }
+    }
+
+    /// Half-closes: the server sees end of input.
+    func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    enum ReadOutcome: Equatable {
+        case data
+        case closed
+        case timedOut
+        case reset
+    }
+
+    /// Reads once into the buffer.
+    @discardableResult
+    func fill() -> ReadOutcome {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n > 0 {
+            buffer.append(contentsOf: chunk[0..<n])
+            return .data
+        }
+        if n == 0 { return .closed }
+        if errno == EAGAIN || errno == EWOULDBLOCK { return .timedOut }
+        return .reset
+    }
+
+    /// Reads one complete response (a 1xx counts as one); throws if the connection ends or times out first.
+    func readResponse() throws -> RawResponse {
+        while true {
+            if let (response, used) = RawResponse.parse(buffer) {
+                buffer.removeFirst(used)
+                return response
+            }
+            let outcome = fill()
+            guard outcome == .data else {
+                throw Failure(description: "no complete response (\(outcome)); got \(String(decoding: buffer, as: UTF8.self))")
+            }
+        }
+    }
+
+    /// Reads until the server closes, a reset, or the timeout; returns what ended it and the bytes left unparsed.
+    func readUntilClosed() -> (ReadOutcome, [UInt8]) {
+        while true {
+            let outcome = fill()
+            if outcome != .data {
+                defer { buffer = [] }
+                return (outcome, buffer)
+            }
+        }
+    }
+
+    /// The unparsed bytes received so far.
+    var received: [UInt8] { buffer }
+}
+
+/// A parsed response as the test sees it, independent of the server's own code.
+struct RawResponse: Sendable {
+    let status: Int
+    let headers: [(name: String, value: String)]
+    let body: [UInt8]
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// Parses one response from the front of `bytes`; `nil` if incomplete.
+    static func parse(_ bytes: [UInt8]) -> (RawResponse, Int)? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard bytes.count >= 4,
+            let end = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator })
+        else { return nil }
+        let headText = String(decoding: bytes[0..<end], as: UTF8.self)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        let status = statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        let bodyStart = end + 4
+        if status < 200 { return (RawResponse(status: status, headers: headers, body: []), bodyStart) }
+        let length = headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
+        guard bytes.count >= bodyStart + length else { return nil }
+        return (RawResponse(status: status, headers: headers, body: Array(bytes[bodyStart..<(bodyStart + length)])), bodyStart + length)
+    }
+}
+
+/// Runs blocking work on its own thread so tests never block the cooperative pool the server's handlers use.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import IntegrationHost
+import JSON
+import Testing
+
+/// Files added, changed, broken and removed while the host runs take effect without a restart.
+@Suite struct CatalogReloadTests {
+    /// Whether `condition` holds within `timeout`, checked every 100 ms.
+    func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let end = ContinuousClock.now + timeout
+        while ContinuousClock.now < end {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return try await condition()
+    }
+
+    func say(_ host: TestHost, _ message: String) async throws -> (Int, JSONValue) {
+        let response = try await host.request("POST", "/hipchat", body: try Fixtures.hipchat(message: message))
+        return (response.status, try JSONValue(parsing: response.body))
+    }
+
+    @Test func addChangeBreakRemove() async throws {
+        let host = try TestHost()
+        defer { Task { await host.stop() } }
+        #expect(try await say(host, "/late hi").0 == 404)
+        try await Task.sleep(for: .milliseconds(1100))
+
+        try host.write("late.scripted", #"{"reply": "v1 {query}"}"#)
+        // Answered at once: a miss rescans the directory.
+        let added = try await say(host, "/late hi")
+        #expect(added.0 == 200)
+        #expect(added.1["message"] == "v1 hi")
+
+        // The poller picks up a changed file within about a second.
+        try host.write("late.scripted", #"{"reply": "v2 {query}"}"#)
+        #expect(try await eventually { try await say(host, "/late hi").1["message"] == "v2 hi" })
+
+        try host.write("late.scripted", "{broken")
+        #expect(await eventually { host.log.contains("failed to load scripted late.scripted (keeping its last good version)") })
+        #expect(try await say(host, "/late hi").1["message"] == "v2 hi")
+
+        try FileManager.default.removeItem(at: host.integrations.appendingPathComponent("late.scripted"))
+        #expect(try await eventually { try await say(host, "/late hi").0 == 404 })
+    }
+
+    @Test func duplicateNamesKeepTheFirstAndLogTheSecond() async throws {
+        let host = try TestHost(files: [
+            "a.scripted": #"{"name": "same", "reply": "from a"}"#,
+            "b.scripted": #"{"name": "same", "reply": "from b"}"#,
+        ])
+        defer { Task { await host.stop() } }
+        #expect(try await say(host, "/same").1["message"] == "from a")
+        #expect(host.log.contains("b.scripted: duplicate integration name 'same' (already loaded from a.scripted)"))
+    }
+
+    @Test func routesAndGenericHooks() async throws {
+        let host = try TestHost(files: ["dep.scripted": #"{"reply": "deploy {param} {query}", "routes": ["/deploy/<env>"]}"#])
+        defer { Task { await host.stop() } }
+        let routed = try await host.request("POST", "/deploy/prod", body: Array(#"{"text": "now"}"#.utf8),
+            headers: ["Content-Type": "application/json"])
+        #expect(routed.status == 200)
+        #expect(String(decoding: routed.body, as: UTF8.self) == "deploy env=prod now")
+        let hook = try await host.request("POST", "/hooks/dep", body: Array("text=x+y".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"])
+        #expect(String(decoding: hook.body, as: UTF8.self) == "deploy  x y")
+        #expect(try await host.request("POST", "/hooks/missing").status == 404)
+        #expect(try await host.request("DELETE", "/deploy/prod").status == 405)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import IntegrationHost
+import Testing
+
+@Suite struct CommandLineTests {
+    static let directory = FileManager.default.temporaryDirectory.path
+    static let file: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-not-a-dir-\(getpid())").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        return path
+    }()
+
+    func configuration(_ arguments: [String], environment: [String: String] = [:]) throws -> HostConfiguration {
+        guard case .run(let configuration) = try CommandLineOptions.parse(arguments, environment: environment) else {
+            Issue.record("expected a run action")
+            throw CancellationError()
+        }
+        return configuration
+    }
+
+    @Test func positionalForm() throws {
+        let c = try configuration(["8000", Self.directory, "1234:deploy:ROOM", "send_message:GLOBAL"])
+        #expect(c.port == 8000)
+        #expect(c.integrationsPath.path == URL(fileURLWithPath: Self.directory).standardizedFileURL.path)
+        #expect(c.tokens.token(room: "1234", integration: "deploy") == "ROOM")
+        #expect(c.tokens.global["send_message"] == "GLOBAL")
+        #expect(c.bindAddress == "0.0.0.0")
+        #expect(c.deadline == .seconds(10))
+    }
+
+    @Test func flagForm() throws {
+        let c = try configuration([
+            "-p", "9000", "-i", Self.directory, "-t", "a:1", "5:x:2", "--bind", "::1", "--admin-token", "adm",
+            "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
+        ], environment: ["LOG_LEVEL": "debug"])
+        #expect(c.port == 9000)
+        #expect(c.tokens.global["a"] == "1")
+        #expect(c.tokens.token(room: "5", integration: "x") == "2")
+        #expect(c.bindAddress == "::1")
+        #expect(c.effectiveAdminToken == "adm")
+        #expect(c.hipchatAPI.absoluteString == "http://127.0.0.1:1/")
+        #expect(c.deadline == .milliseconds(2500))
+        #expect(c.logLevel == .debug)
+    }
+
+    @Test func adminTokenFromGlobalToken() throws {
+        #expect(try configuration(["1", Self.directory, "admin:xyz"]).effectiveAdminToken == "xyz")
+    }
+
+    @Test(arguments: [
+        ([], "missing PORT"),
+        (["http"], "PORT must be a number, got 'http'"),
+        (["0", "."], "PORT must be 1-65535, got 0"),
+        (["65536", "."], "PORT must be 1-65535, got 65536"),
+        (["8000"], "missing INTEGRATIONS_PATH"),
+        (["8000", "/nonexistent-ih"], "INTEGRATIONS_PATH '/nonexistent-ih' does not exist"),
+        (["8000", CommandLineTests.file], "INTEGRATIONS_PATH '\(CommandLineTests.file)' is not a directory"),
+        (["8000", ".", "garbage"], "token #1 is malformed: expected NAME:VALUE or ROOM:INTEGRATION:VALUE"),
+        (["8000", ".", "a:1", "a:2"], "duplicate global token a"),
+        (["8000", ".", "1:x:1", "1:x:2"], "duplicate token for room 1 and integration x"),
+        (["8000", ".", "--frobnicate"], "unknown option --frobnicate"),
+        (["8000", ".", "--bind", "example.com"], "--bind must be an IPv4 or IPv6 address, got 'example.com'"),
+        (["8000", ".", "--state", "../x"], "--state ../x: file must not contain empty, '.' or '..' path segments"),
+        (["8000", ".", "--deadline", "0"], "--deadline must be a number of seconds in (0, 3600], got '0'"),
+        (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
+        (["-p", "1", "-p", "2", "."], "--port given twice"),
+        (["8000", ".", "--logfile"], "--logfile needs a value"),
+    ])
+    func invalid(_ arguments: [String], _ message: String) {
+        #expect(throws: CommandLineOptions.UsageError(description: message)) {
+            try CommandLineOptions.parse(arguments, environment: [:])
+        }
+    }
+
+    @Test func badLogLevel() {
+        #expect(throws: CommandLineOptions.UsageError.self) {
+            try CommandLineOptions.parse(["8000", "."], environment: ["LOG_LEVEL": "loud"])
+        }
+    }
+
+    /// The real binary: exit status 2, the usage line and the exact problem on stderr, and no listener.
+    @Test(arguments: [
+        (["abc", "."], "PORT must be a number, got 'abc'"),
+        (["8000", "/nonexistent-ih"], "INTEGRATIONS_PATH '/nonexistent-ih' does not exist"),
+        (["8000", ".", "1:x:SECRETVALUE", "1:x:SECRETVALUE"], "duplicate token for room 1 and integration x"),
+        (["8000", ".", "--nope"], "unknown option --nope"),
+    ])
+    func binaryExitsTwo(_ arguments: [String], _ message: String) throws {
+        let (status, stderr) = try Self.runBinary(arguments)
+        #expect(status == 2)
+        #expect(stderr.contains("usage: integration-host PORT INTEGRATIONS_PATH"))
+        #expect(stderr.contains("error: \(message)"))
+        #expect(!stderr.contains("SECRETVALUE"))
+    }
+
+    @Test func binaryHelpAndVersion() throws {
+        #expect(try Self.runBinary(["--version"]).status == 0)
+        #expect(try Self.runBinary(["--help"]).status == 0)
+    }
+
+    static func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The built executable beside the test bundle.
+    static let binary: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("integration-host").path) {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("integration-host")
+    }()
+}
