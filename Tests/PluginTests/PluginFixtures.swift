@@ -91,6 +91,17 @@ enum PluginFixtures {
         #"{"event":"room_message","item":{"message":{"date":"2017-05-30T17:14:12.417069+00:00","from":{"id":123,"links":{"self":"https://api.hipchat.com/v2/user/123"},"mention_name":"ExampleName","name":"Example Name","version":"4IA56R7S"},"id":"00000000-0000-0000-0000-000000000000","mentions":[],"message":"/echo testing me","type":"message"},"room":{"id":123,"is_archived":false,"links":{"self":"https://api.hipchat.com/v2/room/123"},"name":"TestRoom","privacy":"public","version":"DZFEFH1G"}},"oauth_client_id":"00000000-0000-0000-0000-000000000000","webhook_id":123}"#
             .utf8)
 
+    /// The HipChat fixture saying `message` instead.
+    static func hipchatBody(message: String) throws -> [UInt8] {
+        guard case .object(var root) = try JSONValue(parsing: hipchatBody), case .object(var item)? = root["item"],
+            case .object(var inner)? = item["message"]
+        else { throw FixtureError("fixture shape") }
+        inner["message"] = .string(message)
+        item["message"] = .object(inner)
+        root["item"] = .object(item)
+        return JSONValue.object(root).serializedBytes()
+    }
+
     /// An invocation of `integration` as the HipChat route would make it for a message `text`.
     static func invocation(
         _ integration: String, text: String = "/echo testing me", query: String = "testing me",

@@ -42,7 +42,8 @@ public struct PluginLoader: IntegrationLoader {
         do {
             library = try DynamicLibrary(path: copy)
         } catch {
-            throw failure("not a loadable shared library (\(error.description.replacingOccurrences(of: copy, with: "copy")))")
+            let reason = error.description.replacingOccurrences(of: copy + ": ", with: "")
+            throw failure("not a loadable shared library (dlopen: \(reason))")
         }
         guard let symbol = library.symbol(INTEGRATION_PLUGIN_SYMBOL) else {
             throw failure("not a plugin: it does not export \(INTEGRATION_PLUGIN_SYMBOL)")
