@@ -20,27 +20,48 @@ let httpTargets: [Target] = [
 
 // The host: config, catalog, dispatch, storage, platforms, manifests, plugin loader.
 let hostTargets: [Target] = [
-    .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto"]),
+    .target(
+        name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"],
+        exclude: ["Platforms/README.md"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
     .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
-// Compiled plugins: the C ABI, the Swift SDK and the example plugins.
+// Compiled plugins: the C ABI, the Swift SDK, the example plugins (see example/README.md) and the call benchmark.
 let pluginTargets: [Target] = [
+    .target(name: "CIntegrationABI"),
+    .target(name: "IntegrationKit", dependencies: ["CIntegrationABI", "JSON"]),
+    .target(name: "EchoPlugin", dependencies: ["IntegrationKit"], path: "example/EchoPlugin"),
+    .target(
+        name: "CounterPlugin", dependencies: ["CIntegrationABI"], path: "example/CounterPlugin", publicHeadersPath: "."),
+    .executableTarget(
+        name: "plugin-call-benchmark", dependencies: ["IntegrationHost", "HTTPServer", "JSON"],
+        path: "Tests/PluginCallBenchmark"),
+    .testTarget(name: "PluginTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
+]
+
+// The SDK for plugin packages, and the example plugins as shared libraries:
+// `swift build -c release --product EchoPlugin` → .build/release/libEchoPlugin.so.
+let pluginProducts: [Product] = [
+    .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
+    .library(name: "EchoPlugin", type: .dynamic, targets: ["EchoPlugin"]),
+    .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]
 
 // Declarative manifests.
 let manifestTargets: [Target] = [
+    .testTarget(name: "ManifestTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.
 let platformTargets: [Target] = [
+    .testTarget(name: "PlatformTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 let package = Package(
     name: "integration-host",
     products: [
         .executable(name: "integration-host", targets: ["integration-host"]),
-    ],
+    ] + pluginProducts,
     targets: coreTargets + httpTargets + hostTargets + pluginTargets + manifestTargets + platformTargets
 )

@@ -18,17 +18,18 @@ public final class HostServer: Sendable {
     /// Builds the host; nothing listens until `start()`.
     public init(
         configuration: HostConfiguration, loaders: [any IntegrationLoader] = IntegrationKinds.loaders(),
-        routes: [any HostRoute] = HostServer.defaultRoutes(), logger: HostLogger? = nil
+        routes: [any HostRoute] = HostServer.defaultRoutes(), logger: HostLogger? = nil,
+        platforms: PlatformGateway? = nil
     ) throws {
         let logger = try logger
             ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
-                secrets: configuration.secrets)
+                secrets: configuration.secrets + PlatformSecrets(configuration: configuration).redactions)
         let storage = Storage()
         let catalog = Catalog(directory: configuration.integrationsPath, loaders: loaders, logger: logger)
         let dispatcher = Dispatcher(tokens: configuration.tokens, storage: storage, logger: logger)
         services = HostServices(
             configuration: configuration, catalog: catalog, dispatcher: dispatcher, storage: storage, logger: logger,
-            outbound: OutboundClient())
+            outbound: OutboundClient(), platforms: platforms)
         server = HTTPServer(
             configuration: HTTPServerConfiguration(
                 host: configuration.bindAddress, port: configuration.port,
@@ -38,7 +39,7 @@ public final class HostServer: Sendable {
 
     /// The fixed routes every host serves.
     public static func defaultRoutes() -> [any HostRoute] {
-        [RootRoute(), HipChatRoute(), HealthRoute()]
+        [RootRoute(), HipChatRoute(), HealthRoute()] + PlatformRoute.all
     }
 
     /// The port the server listens on (the real one when configured with 0).

@@ -253,8 +253,13 @@ struct JSONParser {
         return value
     }
 
+    /// `String(decoding:)` is the fast path (the generic `String(validating:)` looks up metadata on every call); it
+    /// repairs invalid UTF-8, so getting the same bytes back proves the input was valid.
     private func validatedString(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
-        guard let string = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+        let string = String(decoding: buffer, as: UTF8.self)
+        guard string.utf8.count == buffer.count, string.utf8.elementsEqual(buffer) else {
+            throw error("invalid UTF-8 in string")
+        }
         return string
     }
 }

@@ -6,7 +6,7 @@ import Testing
     static let directory = FileManager.default.temporaryDirectory.path
     static let file: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-not-a-dir-\(getpid())").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         return path
     }()
 

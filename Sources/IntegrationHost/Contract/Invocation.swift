@@ -20,10 +20,14 @@ public struct Invocation: Sendable {
     public var request: HTTPRequest
     /// Named parameters of the route that matched (`/deploy/<env>` → `env`).
     public var routeParameters: [String: String]
+    /// Sends further messages back to the chat the notification came from (Slack/Mattermost `response_url`, chat
+    /// APIs), during or after the run; `nil` where the platform has no way back.
+    public var followUp: FollowUp?
 
     public init(
         notification: Notification, query: String, allTokens: Tokens, token: String?, storage: StorageNamespace,
-        log: IntegrationLogger, requestID: String, request: HTTPRequest, routeParameters: [String: String] = [:]
+        log: IntegrationLogger, requestID: String, request: HTTPRequest, routeParameters: [String: String] = [:],
+        followUp: FollowUp? = nil
     ) {
         self.notification = notification
         self.query = query
@@ -34,5 +38,6 @@ public struct Invocation: Sendable {
         self.requestID = requestID
         self.request = request
         self.routeParameters = routeParameters
+        self.followUp = followUp
     }
 }

@@ -1,0 +1,93 @@
+import CIntegrationABI
+import Foundation
+import Synchronization
+
+/// Loads compiled plugins (`.so`, `.dylib`) that export `integration_plugin_v1` (see integration_abi.h).
+///
+/// Every load first copies the file to a fresh name in a private directory and maps the copy: a file rebuilt in
+/// place never changes an image that is already mapped, and a changed file becomes a new image beside the old one,
+/// which stays mapped (nothing is ever unloaded, see `DynamicLibrary`). The copy's name is removed right after
+/// `dlopen`; the mapping outlives it.
+public struct PluginLoader: IntegrationLoader {
+    public let kind = "plugin"
+    private let pool: PluginWorkerPool
+    private let copies: CopyDirectory
+
+    /// - Parameter pool: the threads plugin calls run on.
+    public init(pool: PluginWorkerPool = .shared) {
+        self.pool = pool
+        self.copies = CopyDirectory()
+    }
+
+    /// Where the copies go while they are loaded; `nil` until the first load.
+    var copyDirectory: String? { copies.path }
+
+    public func accepts(fileName: String) -> Bool {
+        fileName.hasSuffix(".so") || fileName.hasSuffix(".dylib")
+    }
+
+    public func load(file: URL) throws -> [any Integration] {
+        let path = file.path
+        func failure(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
+
+        let copy: String
+        do {
+            copy = try copies.copy(path)
+        } catch {
+            throw failure("could not copy it for loading: \(error)")
+        }
+        defer { unlink(copy) }
+
+        let library: DynamicLibrary
+        do {
+            library = try DynamicLibrary(path: copy)
+        } catch {
+            let reason = error.description.replacingOccurrences(of: copy + ": ", with: "")
+            throw failure("not a loadable shared library (dlopen: \(reason))")
+        }
+        guard let symbol = library.symbol(INTEGRATION_PLUGIN_SYMBOL) else {
+            throw failure("not a plugin: it does not export \(INTEGRATION_PLUGIN_SYMBOL)")
+        }
+        let entry = unsafeBitCast(symbol, to: integration_plugin_v1_fn.self)
+        guard let descriptor = entry() else {
+            throw failure("\(INTEGRATION_PLUGIN_SYMBOL)() returned NULL")
+        }
+        do {
+            let checked = try PluginDescriptor(at: UnsafeRawPointer(descriptor))
+            return [PluginIntegration(descriptor: checked, file: path, pool: pool)]
+        } catch {
+            throw failure(error.description)
+        }
+    }
+}
+
+extension PluginLoader {
+    /// A private directory (mode 0700) for the copies, made on first use and removed with the loader.
+    final class CopyDirectory: Sendable {
+        private let state = Mutex<(path: String?, counter: Int)>((nil, 0))
+
+        var path: String? { state.withLock { $0.path } }
+
+        /// Copies `source` to a new, never-used name and returns that name.
+        func copy(_ source: String) throws -> String {
+            let target = try state.withLock { state in
+                if state.path == nil {
+                    var template = Array((NSTemporaryDirectory() + "/integration-host-plugins.XXXXXX").utf8CString)
+                    guard let made = mkdtemp(&template) else {
+                        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "mkdtemp"])
+                    }
+                    state.path = String(cString: made)
+                }
+                state.counter += 1
+                let base = (source as NSString).lastPathComponent
+                return "\(state.path!)/\(state.counter)-\(base)"
+            }
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+            return target
+        }
+
+        deinit {
+            if let path = state.withLock({ $0.path }) { rmdir(path) }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HTTPServer
+import IntegrationHost
+import JSON
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The project's HTTP server on 127.0.0.1, on a free port, answering with `handler`.
+final class LoopbackServer: Sendable {
+    let server: HTTPServer
+    let port: Int
+
+    init(_ handler: some HTTPHandler) throws {
+        server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: handler)
+        try server.start()
+        port = server.localPort
+    }
+
+    func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
+
+    func stop() async { await server.shutdown(gracePeriod: .seconds(1)) }
+}
+
+/// Stands in for Slack's response_url and chat APIs: records every POST and answers with the statuses it is given
+/// in turn (then 200).
+final class RecordingHandler: HTTPHandler {
+    struct Received: Sendable {
+        let path: String
+        let headers: HTTPHeaders
+        let body: [UInt8]
+        let at: ContinuousClock.Instant
+        var json: JSONValue? { try? JSONValue(parsing: body) }
+    }
+
+    private let state = Mutex<(received: [Received], statuses: [Int])>(([], []))
+
+    init(statuses: [Int] = []) { state.withLock { $0.statuses = statuses } }
+
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let status = state.withLock { state -> Int in
+            state.received.append(Received(path: request.path, headers: request.headers, body: request.body, at: .now))
+            return state.statuses.isEmpty ? 200 : state.statuses.removeFirst()
+        }
+        return HTTPResponse(status: HTTPStatus(status), contentType: "application/json", body: #"{"ok":true}"#)
+    }
+
+    var received: [Received] { state.withLock { $0.received } }
+
+    /// Waits until `count` requests have arrived, or `timeout` passes.
+    func waitFor(_ count: Int, timeout: Duration = .seconds(10)) async -> [Received] {
+        let deadline = ContinuousClock.now + timeout
+        while received.count < count, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return received
+    }
+}
+
+/// A small URLSession client for the tests.
+enum Client {
+    struct Response {
+        let status: Int
+        let headers: [String: String]
+        let body: [UInt8]
+        var json: JSONValue? { try? JSONValue(parsing: body) }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 30
+        return URLSession(configuration: configuration)
+    }()
+
+    static func post(_ url: URL, headers: [String: String] = [:], body: String) async throws -> Response {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+        }
+        return Response(status: http.statusCode, headers: fields, body: Array(data))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import IntegrationHost
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real host on 127.0.0.1 and a free port, with the registered integration kinds, over a temporary
+/// integrations directory.
+final class PluginTestHost: Sendable {
+    let host: HostServer
+    let root: URL
+    let integrations: URL
+
+    init(plugins: [String: URL] = [:], tokens: [String] = [], deadline: Duration = .seconds(10)) throws {
+        root = try PluginFixtures.temporaryDirectory()
+        integrations = root.appendingPathComponent("integrations")
+        try FileManager.default.createDirectory(at: integrations, withIntermediateDirectories: true)
+        for (name, source) in plugins {
+            try FileManager.default.copyItem(at: source, to: integrations.appendingPathComponent(name))
+        }
+        let configuration = HostConfiguration(
+            port: 0, bindAddress: "127.0.0.1", integrationsPath: integrations, tokens: try Tokens(parsing: tokens),
+            stateDirectory: root, deadline: deadline, logLevel: .debug)
+        let logger = try HostLogger(
+            minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
+            secrets: configuration.secrets, echoToStderr: false)
+        host = try HostServer(configuration: configuration, logger: logger)
+        try host.start()
+    }
+
+    /// Everything logged so far.
+    var log: String { (try? String(contentsOf: root.appendingPathComponent("host.log"), encoding: .utf8)) ?? "" }
+
+    func stop() async {
+        await host.shutdown(gracePeriod: .seconds(1))
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    private static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 32
+        configuration.timeoutIntervalForRequest = 30
+        return URLSession(configuration: configuration)
+    }()
+
+    /// POSTs a HipChat room_message saying `message` to `/hipchat`.
+    func hipchat(_ message: String) async throws -> (status: Int, requestID: String?, json: String) {
+        try await request("POST", "/hipchat", body: try PluginFixtures.hipchatBody(message: message))
+    }
+
+    func request(_ method: String, _ path: String, body: [UInt8] = []) async throws
+        -> (status: Int, requestID: String?, json: String)
+    {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(host.port)\(path)")!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if !body.isEmpty { request.httpBody = Data(body) }
+        let (data, response) = try await PluginTestHost.session.data(for: request)
+        let http = response as! HTTPURLResponse
+        return (http.statusCode, http.value(forHTTPHeaderField: "X-Request-Id"), String(decoding: data, as: UTF8.self))
+    }
+}
