@@ -15,13 +15,22 @@ import Synchronization
 /// worker is stuck another is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global
 /// concurrent executor, so a handler still running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
-    /// A complete request and where its response goes.
-    struct Request: Sendable {
+    /// A complete request and where its response goes. A class, so handing it from queue to queue moves one
+    /// reference instead of retaining every field of the request.
+    final class Request: Sendable {
         let request: HTTPRequest
         let keepAlive: Bool
         let fd: Int32
         let connectionID: UInt64
         let mailbox: LoopMailbox
+
+        init(request: HTTPRequest, keepAlive: Bool, fd: Int32, connectionID: UInt64, mailbox: LoopMailbox) {
+            self.request = request
+            self.keepAlive = keepAlive
+            self.fd = fd
+            self.connectionID = connectionID
+            self.mailbox = mailbox
+        }
     }
 
     private enum Work: Sendable {
