@@ -172,7 +172,12 @@ final class EventLoop: @unchecked Sendable {
                 guard let connection = connection(fd), connection.id == id, connection.state == .processing else {
                     continue
                 }
-                startWrite(connection, bytes, close: close)
+                if shutdownDeadline != nil && !close {
+                    // Encoded before shutdown began: say that this connection closes after it.
+                    startWrite(connection, HTTPResponseEncoder.markingClose(bytes), close: true)
+                } else {
+                    startWrite(connection, bytes, close: close)
+                }
             case .shutdown(let deadline):
                 beginShutdown(deadline: deadline)
             }
