@@ -199,7 +199,11 @@ import Testing
             platform: .slack, team: "T1", channel: .init(id: "C1"), sender: .init(id: "U1", name: "Ada"),
             text: "/deploy prod ünïcode", command: "deploy", responseURL: "https://hooks.example/1",
             timestamp: Date(timeIntervalSince1970: 1_700_000_000.25), event: "slash", headers: headers,
-            rawBody: Array("text=%2Fdeploy+prod&bad=\u{FF}".utf8) + [0xFF], payload: ["text": "/deploy prod"])
+            rawBody: Array("text=%2Fdeploy+prod&bad=\u{FF}".utf8) + [0xFF],
+            payload: [
+                "text": "/deploy prod", "numbers": [0, -3, 2.5, 1e300, -9_007_199_254_740_992, 123_456_789_012],
+                "nested": ["ok": true, "none": nil, "esc": "tab\t\u{1} \"q\" \\ \u{7F} é"],
+            ])
         let storage = Storage()
         let directory = try PluginFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
