@@ -108,6 +108,12 @@ import Testing
             error.description == "plugin \(file.path): plugin badroute: route '/deploy/<env>' has an unknown method 'FETCH'")
     }
 
+    @Test func refusesAFileThatVanished() throws {
+        let file = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)/gone.so")
+        let error = try #require(throws: PluginLoadError.self) { try loader.load(file: file) }
+        #expect(error.description.hasPrefix("plugin \(file.path): could not copy it for loading: "))
+    }
+
     @Test func loadingLeavesNoCopiesBehind() throws {
         _ = try loader.load(file: try PluginFixtures.builtPlugin("CounterPlugin"))
         let directory = try #require(loader.copyDirectory)

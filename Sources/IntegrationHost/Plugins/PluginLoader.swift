@@ -1,6 +1,5 @@
 import CIntegrationABI
 import Foundation
-import Synchronization
 
 /// Loads compiled plugins (`.so`, `.dylib`) that export `integration_plugin_v1` (see integration_abi.h).
 ///
@@ -11,12 +10,12 @@ import Synchronization
 public struct PluginLoader: IntegrationLoader {
     public let kind = "plugin"
     private let pool: PluginWorkerPool
-    private let copies: CopyDirectory
+    private let copies: PluginCopyDirectory
 
     /// - Parameter pool: the threads plugin calls run on.
     public init(pool: PluginWorkerPool = .shared) {
         self.pool = pool
-        self.copies = CopyDirectory()
+        self.copies = PluginCopyDirectory()
     }
 
     /// Where the copies go while they are loaded; `nil` until the first load.
@@ -34,7 +33,7 @@ public struct PluginLoader: IntegrationLoader {
         do {
             copy = try copies.copy(path)
         } catch {
-            throw failure("could not copy it for loading: \(error)")
+            throw failure("could not copy it for loading: \(error.localizedDescription)")
         }
         defer { unlink(copy) }
 
@@ -57,37 +56,6 @@ public struct PluginLoader: IntegrationLoader {
             return [PluginIntegration(descriptor: checked, file: path, pool: pool)]
         } catch {
             throw failure(error.description)
-        }
-    }
-}
-
-extension PluginLoader {
-    /// A private directory (mode 0700) for the copies, made on first use and removed with the loader.
-    final class CopyDirectory: Sendable {
-        private let state = Mutex<(path: String?, counter: Int)>((nil, 0))
-
-        var path: String? { state.withLock { $0.path } }
-
-        /// Copies `source` to a new, never-used name and returns that name.
-        func copy(_ source: String) throws -> String {
-            let target = try state.withLock { state in
-                if state.path == nil {
-                    var template = Array((NSTemporaryDirectory() + "/integration-host-plugins.XXXXXX").utf8CString)
-                    guard let made = mkdtemp(&template) else {
-                        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "mkdtemp"])
-                    }
-                    state.path = String(cString: made)
-                }
-                state.counter += 1
-                let base = (source as NSString).lastPathComponent
-                return "\(state.path!)/\(state.counter)-\(base)"
-            }
-            try FileManager.default.copyItem(atPath: source, toPath: target)
-            return target
-        }
-
-        deinit {
-            if let path = state.withLock({ $0.path }) { rmdir(path) }
         }
     }
 }
