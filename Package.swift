@@ -50,6 +50,7 @@ let pluginProducts: [Product] = [
 
 // Declarative manifests.
 let manifestTargets: [Target] = [
+    .testTarget(name: "ManifestTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON", "Crypto"]),
 ]
 
 // Platforms: Slack, Mattermost, Teams, GitHub, GitLab, generic.

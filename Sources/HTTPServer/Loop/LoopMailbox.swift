@@ -36,6 +36,18 @@ final class LoopMailbox: Sendable {
         }
     }
 
+    /// Queues several messages with at most one wakeup.
+    func post(contentsOf batch: [Message]) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.messages.append(contentsOf: batch)
+            if !state.signalled {
+                state.signalled = true
+                Posix.eventFDSignal(eventFD)
+            }
+        }
+    }
+
     /// Takes every queued message. Called by the loop after its eventfd fired.
     func drain(into messages: inout [Message]) {
         Posix.eventFDReset(eventFD)

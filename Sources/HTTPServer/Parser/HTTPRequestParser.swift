@@ -62,6 +62,8 @@ struct HTTPRequestParser: Sendable {
                         consumed += skipped
                         continue
                     }
+                    // A lone CR may be the start of another empty line: wait for the byte after it.
+                    if rest.count == 1 && rest[0] == HTTPByte.cr { return (consumed, .needMoreData) }
                 }
                 guard let end = try scanHead(rest) else { return (consumed, .needMoreData) }
                 let parsed = try Self.decodeHead(UnsafeBufferPointer(rebasing: rest[0..<end]), requestLineEnd: requestLineEnd)

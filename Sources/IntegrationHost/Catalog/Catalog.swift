@@ -45,7 +45,8 @@ public final class Catalog: Sendable {
     public struct Problem: Sendable, CustomStringConvertible {
         public let file: String
         public let reason: String
-        public var description: String { "\(file): \(reason)" }
+        /// Reasons that already name the file (a manifest's `file: path: reason` lines) are not prefixed again.
+        public var description: String { reason.hasPrefix("\(file): ") ? reason : "\(file): \(reason)" }
     }
 
     public init(directory: URL, loaders: [any IntegrationLoader], logger: HostLogger) {

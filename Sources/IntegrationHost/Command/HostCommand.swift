@@ -28,7 +28,9 @@ public enum HostCommand {
 
     private static func check(_ directory: URL) -> Int32 {
         let result = Catalog.check(directory: directory, loaders: IntegrationKinds.loaders())
-        for problem in result.problems { print("error: \(problem)") }
+        for problem in result.problems {
+            for line in "\(problem)".split(separator: "\n") { print("error: \(line)") }
+        }
         print("\(result.integrations.count) integrations ok: \(result.integrations.joined(separator: ", "))")
         return result.problems.isEmpty ? 0 : 1
     }

@@ -8,7 +8,7 @@ final class RawConnection: @unchecked Sendable {
         let description: String
     }
 
-    let fd: Int32
+    private(set) var fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int, host: String = "127.0.0.1") throws {
@@ -44,7 +44,13 @@ final class RawConnection: @unchecked Sendable {
         setTimeout(5)
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { close() }
+
+    /// Closes the socket (idempotent).
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
@@ -110,6 +116,8 @@ final class RawConnection: @unchecked Sendable {
             }
         }
     }
+
+    func discardBuffer() { buffer = [] }
 
     /// The unparsed bytes received so far.
     var received: [UInt8] { buffer }

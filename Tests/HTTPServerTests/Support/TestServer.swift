@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HTTPServer
 import JSON
 
@@ -9,6 +10,9 @@ struct EchoHandler: HTTPHandler {
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         if request.path == "/throw" { throw EchoError() }
         if request.path == "/slow" { try await Task.sleep(for: .milliseconds(500)) }
+        if request.path == "/slower" { try await Task.sleep(for: .milliseconds(1500)) }
+        if request.path == "/stall" { try await Task.sleep(for: .seconds(5)) }
+        if request.path == "/huge" { return HTTPResponse(body: [UInt8](repeating: 104, count: 48 * 1024 * 1024)) }
         let headers: [JSONValue] = request.headers.map { .array([.string($0.name), .string($0.value)]) }
         let echo: JSONValue = [
             "method": .string(request.method.rawValue),
@@ -31,6 +35,7 @@ struct EchoHandler: HTTPHandler {
 }
 
 /// Starts a server on 127.0.0.1 and a free port, runs `body`, and shuts the server down.
+@discardableResult
 func withServer<T: Sendable>(
     _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
     handler: some HTTPHandler = EchoHandler(),
@@ -52,4 +57,12 @@ func withServer<T: Sendable>(
 
 extension RawResponse {
     var json: JSONValue? { try? JSONValue(parsing: body) }
+}
+
+/// Blocks its thread (no await) on `/block`, the way a careless handler or a synchronous C call would.
+struct BlockingHandler: HTTPHandler {
+    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        if request.path == "/block" { usleep(3_000_000) }
+        return HTTPResponse(status: .ok, contentType: "text/plain", body: request.path)
+    }
 }

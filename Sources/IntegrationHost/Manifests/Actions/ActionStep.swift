@@ -1,0 +1,22 @@
+import JSON
+
+/// One kind of action: what a manifest's `actions` entry does once its `if` holds.
+protocol ActionStep: Sendable {
+    /// Does the work. The result is stored in the action's `into` variable; `reply` is the run's reply so far.
+    /// Throws `ActionFailure` for failures the action's `on_error` handles.
+    func perform(in scope: ManifestScope, reply: inout Reply?) async throws -> JSONValue?
+}
+
+/// Why an action failed, with the status used when the action has no `on_error`.
+struct ActionFailure: Error {
+    let reason: String
+    let status: Int
+    /// What the action produced anyway (an exec's output and status), stored in `into`.
+    var result: JSONValue?
+
+    init(_ reason: String, status: Int, result: JSONValue? = nil) {
+        self.reason = reason
+        self.status = status
+        self.result = result
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Glibc
+
+/// A program started with `posix_spawn`: argv as given (no shell), stdin from /dev/null, stdout and stderr into
+/// pipes, in its own process group (a timeout kills the group), no descriptor of the host inherited, signal
+/// dispositions reset to their defaults.
+final class ChildProcess {
+    /// How a run ended.
+    struct Output: Sendable {
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+        /// The exit code, or 128 + the signal number when killed by a signal.
+        var status: Int32
+        var timedOut: Bool
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let pid: pid_t
+    /// The read ends of stdout and stderr (non-blocking), and a pidfd readable once the process exits; -1 when
+    /// closed.
+    var stdoutFD: Int32
+    var stderrFD: Int32
+    var exitFD: Int32
+
+    /// Starts `argv[0]` (a path, not looked up in PATH) in `directory` with exactly `environment`.
+    init(argv: [String], environment: [String], directory: String) throws(SpawnError) {
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        guard SpawnFunctions.closeOnExecPipe(&outPipe) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        guard SpawnFunctions.closeOnExecPipe(&errPipe) == 0 else {
+            close(outPipe[0])
+            close(outPipe[1])
+            throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        _ = SpawnFunctions.addCloseFrom(&actions, 3)
+        guard directory.withCString({ SpawnFunctions.addChdir(&actions, $0) }) == 0 else {
+            for fd in outPipe + errPipe { close(fd) }
+            throw SpawnError(description: "cannot set the working directory on this system")
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        var rc: Int32 = 0
+        // ETXTBSY: the file is open for writing somewhere, often for an instant (another thread's spawn inherited
+        // a descriptor of a script being written). It clears quickly; try a few times.
+        for attempt in 0..<5 {
+            if attempt > 0 { usleep(UInt32(attempt) * 5000) }
+            rc = ChildProcess.withCStrings(argv) { argvPointer in
+                ChildProcess.withCStrings(environment) { envPointer in
+                    posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
+                }
+            }
+            if rc != ETXTBSY { break }
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+        guard rc == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw SpawnError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+        self.stdoutFD = outPipe[0]
+        self.stderrFD = errPipe[0]
+        self.exitFD = SpawnFunctions.pidfdOpen(pid)
+        _ = fcntl(stdoutFD, F_SETFL, O_NONBLOCK)
+        _ = fcntl(stderrFD, F_SETFL, O_NONBLOCK)
+        guard exitFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw SpawnError(description: "pidfd_open: \(reason) (exec needs Linux 5.3 or later)")
+        }
+    }
+
+    deinit {
+        closeAll()
+    }
+
+    /// Kills the process group (the program and whatever it started) and the program itself.
+    func killGroup() {
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+    }
+
+    /// Reaps the exited process: the exit code, or 128 + the signal number.
+    func reap() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
+    func closeAll() {
+        for fd in [stdoutFD, stderrFD, exitFD] where fd >= 0 { close(fd) }
+        stdoutFD = -1
+        stderrFD = -1
+        exitFD = -1
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import JSON
+import Testing
+
+@testable import IntegrationHost
+
+@Suite struct ExecActionTests {
+    let directory = Fixtures.temporaryDirectory()
+
+    init() {
+        Fixtures.script("args.sh", """
+            #!/bin/sh
+            echo "argc=$#"
+            for a in "$@"; do printf '[%s]\\n' "$a"; done
+            """, in: directory)
+    }
+
+    private func manifest(_ text: String) throws -> ManifestIntegration {
+        try Fixtures.manifest(text, directory: directory)
+    }
+
+    @Test func argumentsPassWithoutAShell() async throws {
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["args.sh", "{{query}}", "two words", "$HOME", "`id`"]}, "into": "out"},
+                         {"reply": "{{out.stdout}}"}]}
+            """#)
+        let reply = try await manifest.run(Fixtures.invocation(query: "; rm -rf /"))
+        #expect(reply?.text == "argc=4\n[; rm -rf /]\n[two words]\n[$HOME]\n[`id`]")
+    }
+
+    @Test func environmentIsMinimalPlusWhatTheManifestGives() async throws {
+        Fixtures.script("env.sh", "#!/bin/sh\necho \"A=$A B=${B-unset} SECRET=${MANIFEST_TEST_INHERIT-unset} HOST=${MANIFEST_TEST_HIDDEN-unset}\"\n", in: directory)
+        setenv("MANIFEST_TEST_INHERIT", "passed", 1)
+        setenv("MANIFEST_TEST_HIDDEN", "leaked", 1)
+        defer {
+            unsetenv("MANIFEST_TEST_INHERIT")
+            unsetenv("MANIFEST_TEST_HIDDEN")
+        }
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["env.sh"], "env": {"A": "{{query}}"}, "inherit_env": ["MANIFEST_TEST_INHERIT"]},
+                          "into": "out"}, {"reply": "{{out.stdout}}"}]}
+            """#)
+        #expect(try await manifest.run(Fixtures.invocation(query: "x y"))?.text == "A=x y B=unset SECRET=passed HOST=unset")
+    }
+
+    @Test func workingDirectoryDefaultsToTheManifestsAndCanBeSet() async throws {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["/bin/pwd"]}, "into": "a"}, {"exec": {"argv": ["/bin/pwd"], "dir": "sub"}, "into": "b"},
+                         {"reply": "{{a.stdout}}|{{b.stdout}}"}]}
+            """#)
+        let real = directory.resolvingSymlinksInPath().path
+        #expect(try await manifest.run(Fixtures.invocation())?.text == "\(real)|\(real)/sub")
+    }
+
+    @Test func exitStatusMapsToTheReplyAndStatus() async throws {
+        Fixtures.script("fail.sh", "#!/bin/sh\necho partial\necho 'went wrong' >&2\nexit 3\n", in: directory)
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["fail.sh"]}, "into": "r",
+                          "on_error": {"status": 502, "reply": "exit {{r.status}}: {{r.stderr | trim}} / {{r.stdout}}"}}]}
+            """#)
+        let reply = try #require(try await manifest.run(Fixtures.invocation()))
+        #expect(reply.text == "exit 3: went wrong / partial")
+        #expect(reply.status == 502)
+
+        let unmapped = try self.manifest(#"{"actions": [{"exec": {"argv": ["fail.sh"]}}]}"#)
+        do {
+            _ = try await unmapped.run(Fixtures.invocation())
+            Issue.record("expected an error")
+        } catch let error as IntegrationError {
+            #expect(error.status == 500)
+            #expect(error.message == "exec: fail.sh exited with status 3")
+        }
+    }
+
+    @Test func exitStatusCanSteerLaterActions() async throws {
+        Fixtures.script("code.sh", "#!/bin/sh\nexit \"$1\"\n", in: directory)
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["code.sh", "{{query}}"]}, "into": "r", "on_error": {"continue": true}},
+                         {"if": {"match": {"value": "{{r.status}}", "equals": "0"}}, "reply": "fine"},
+                         {"if": {"match": {"value": "{{r.status}}", "equals": "4"}}, "reply": {"text": "four", "status": 409}}]}
+            """#)
+        #expect(try await manifest.run(Fixtures.invocation(query: "0"))?.text == "fine")
+        let four = try await manifest.run(Fixtures.invocation(query: "4"))
+        #expect(four?.text == "four" && four?.status == 409)
+    }
+
+    @Test func timeoutKillsTheProcessGroup() async throws {
+        let marker = directory.appendingPathComponent("survived")
+        Fixtures.script("slow.sh", "#!/bin/sh\n(sleep 2; touch '\(marker.path)') &\nsleep 30\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 0.3}, "into": "r"}]}"#)
+        let start = ContinuousClock.now
+        do {
+            _ = try await manifest.run(Fixtures.invocation())
+            Issue.record("expected a timeout")
+        } catch let error as IntegrationError {
+            #expect(error.status == 504)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "a child of the timed-out script kept running")
+    }
+
+    @Test func cancellingTheRunKillsTheProcess() async throws {
+        let marker = directory.appendingPathComponent("finished")
+        Fixtures.script("long.sh", "#!/bin/sh\nsleep 1\ntouch '\(marker.path)'\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 30}}]}"#)
+        let run = Task { try await manifest.run(Fixtures.invocation()) }
+        try await Task.sleep(for: .milliseconds(200))
+        run.cancel()
+        guard case .failure(let error as IntegrationError) = await run.result else {
+            Issue.record("expected the cancelled run to fail")
+            return
+        }
+        #expect(error.status == 504)
+        try await Task.sleep(for: .milliseconds(1300))
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the cancelled script ran to its end")
+    }
+
+    @Test func manyProgramsRunAtOnce() async throws {
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["/bin/sleep", "0.5"]}}, {"reply": "done"}]}
+            """#)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<60 { group.addTask { try await manifest.run(Fixtures.invocation())?.text } }
+            for try await text in group { #expect(text == "done") }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(4), "60 parallel half-second programs took \(elapsed)")
+    }
+
+    @Test func outputIsCappedButTheProcessFinishes() async throws {
+        Fixtures.script("big.sh", "#!/bin/sh\nhead -c 300000 /dev/zero | tr '\\0' x\necho\necho done >&2\n", in: directory)
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["big.sh"], "max_output": 1000}, "into": "r"}, {"set": {"s": "{{r.stderr | trim}}"}},
+                         {"reply": {"text": "{{r.stdout}}", "json": "{{r}}"}}]}
+            """#)
+        let reply = try #require(try await manifest.run(Fixtures.invocation()))
+        #expect(reply.text.count == 1000)
+        #expect(reply.json?["stderr"] == "done\n")
+        #expect(reply.json?["status"] == 0)
+    }
+
+    @Test func notWaitingRepliesAtOnce() async throws {
+        let marker = directory.appendingPathComponent("ran")
+        Fixtures.script("later.sh", "#!/bin/sh\nsleep 0.3\ntouch \"$1\"\n", in: directory)
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["later.sh", "{{query}}"], "wait": false}}, {"reply": "started"}]}
+            """#)
+        let start = ContinuousClock.now
+        #expect(try await manifest.run(Fixtures.invocation(query: marker.path))?.text == "started")
+        #expect(ContinuousClock.now - start < .milliseconds(250))
+        #expect(!FileManager.default.fileExists(atPath: marker.path))
+        try await Task.sleep(for: .milliseconds(1000))
+        #expect(FileManager.default.fileExists(atPath: marker.path))
+    }
+
+    @Test func hostDescriptorsAreNotInherited() async throws {
+        let held = open("/dev/null", O_RDONLY)
+        defer { close(held) }
+        let manifest = try manifest(#"""
+            {"actions": [{"exec": {"argv": ["/bin/ls", "/proc/self/fd"]}, "into": "r"}, {"reply": "{{r.stdout}}"}]}
+            """#)
+        let fds = try #require(try await manifest.run(Fixtures.invocation())?.text).split(separator: "\n").compactMap { Int($0) }
+        #expect(fds.allSatisfy { $0 <= 3 }, "child saw descriptors \(fds)")
+    }
+}

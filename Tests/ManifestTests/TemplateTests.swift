@@ -1,0 +1,102 @@
+import Foundation
+import JSON
+import Testing
+
+@testable import IntegrationHost
+
+@Suite struct TemplateTests {
+    private func render(_ source: String, escape: TemplateEscape = .none, variables: [String: JSONValue] = [:],
+                        invocation: Invocation = Fixtures.invocation(query: "a b")) throws -> String {
+        let scope = ManifestScope(invocation: invocation)
+        scope.variables = variables
+        return try Template(parsing: source).render(in: scope, escape: escape)
+    }
+
+    @Test func substitutesDotPathsAndKeepsLiterals() throws {
+        let value: JSONValue = ["commits": [["id": "abc"], ["id": "def"]], "n": 3]
+        #expect(try render("id={{ v.commits.1.id }}, n={{v.n}}!", variables: ["v": value]) == "id=def, n=3!")
+        #expect(try render("no placeholders") == "no placeholders")
+        #expect(try render(#"{{ "{{" }}literal{{"}}"}}"#) == "{{literal}}")
+    }
+
+    @Test func defaultsApplyToMissingNullAndEmpty() throws {
+        #expect(try render(#"{{ x | default: "none" }}"#) == "none")
+        #expect(try render(#"{{ x | default: "none" }}"#, variables: ["x": .null]) == "none")
+        #expect(try render(#"{{ x | default: "none" }}"#, variables: ["x": ""]) == "none")
+        #expect(try render(#"{{ x | default: none }}"#, variables: ["x": "set"]) == "set")
+        #expect(try render(#"{{ x | default: "a | b }}" }}"#) == "a | b }}")
+    }
+
+    @Test func fallbackChainTakesTheFirstValue() throws {
+        #expect(try render("{{ x ?? y ?? query }}", variables: ["y": "why"]) == "why")
+        #expect(try render("{{ x ?? query }}") == "a b")
+    }
+
+    @Test func transformFilters() throws {
+        #expect(try render("[{{ x | trim | upper }}]", variables: ["x": "  hi "]) == "[HI]")
+        #expect(try render("{{ x | lower }}", variables: ["x": "MiXeD"]) == "mixed")
+    }
+
+    @Test func escapesPerTarget() throws {
+        let nasty: JSONValue = "a&b <i>\"q\" 'x' /é?=\n"
+        #expect(try render("{{x}}", escape: .html, variables: ["x": nasty]) == "a&amp;b &lt;i&gt;&quot;q&quot; &#39;x&#39; /é?=\n")
+        #expect(try render("{{x}}", escape: .url, variables: ["x": nasty]) == "a%26b%20%3Ci%3E%22q%22%20%27x%27%20%2F%C3%A9%3F%3D%0A")
+        #expect(try render(#"{"t":"{{x}}"}"#, escape: .json, variables: ["x": nasty]) == #"{"t":"a&b <i>\"q\" 'x' /é?=\n"}"#)
+        #expect(try render("{{x}}", escape: .header, variables: ["x": "a\r\nX-Evil: 1"]) == "aX-Evil: 1")
+        #expect(try render("{{x}}", escape: .none, variables: ["x": nasty]) == nasty.stringValue)
+    }
+
+    @Test func explicitEscapeFiltersOverrideTheTarget() throws {
+        #expect(try render("{{x | raw}}", escape: .url, variables: ["x": "a b"]) == "a b")
+        #expect(try render("{{x | url}}", escape: .none, variables: ["x": "a b"]) == "a%20b")
+        #expect(try render("{{x | html}}", variables: ["x": "<b>"]) == "&lt;b&gt;")
+        #expect(try render("{{x | json}}", variables: ["x": "say \"hi\""]) == #""say \"hi\"""#)
+        #expect(try render("{{x | json}}", variables: ["x": ["a": 1]]) == #"{"a":1}"#)
+        #expect(try render("{{x | json}}", variables: ["x": 2.5]) == "2.5")
+    }
+
+    @Test func leadingPlaceholderOfAURLStaysRaw() throws {
+        let scope = ManifestScope(invocation: Fixtures.invocation(query: "a/b c"))
+        scope.variables = ["base": "https://chat.example/api"]
+        let template = try Template(parsing: "{{base}}/rooms/{{query}}?q={{query}}")
+        #expect(template.render(in: scope, escape: .url, leadingRaw: true)
+            == "https://chat.example/api/rooms/a%2Fb%20c?q=a%2Fb%20c")
+    }
+
+    @Test func soleValuePlaceholderKeepsItsType() throws {
+        let scope = ManifestScope(invocation: Fixtures.invocation())
+        scope.variables = ["n": 3, "list": [1, 2]]
+        #expect(try Template(parsing: "{{n}}").renderValue(in: scope) == 3)
+        #expect(try Template(parsing: "{{list}}").renderValue(in: scope) == [1, 2])
+        #expect(try Template(parsing: "n={{n}}").renderValue(in: scope) == "n=3")
+        #expect(try Template(parsing: "{{n | trim}}").renderValue(in: scope) == "3")
+    }
+
+    @Test func missingVariableRendersEmptyWithAWarning() throws {
+        let (logger, file) = Fixtures.recordingLogger()
+        let text = try render("[{{payload.nope}}]", invocation: Fixtures.invocation(logger: logger))
+        #expect(text == "[]")
+        let log = try String(contentsOf: file, encoding: .utf8)
+        #expect(log.contains("warning"))
+        #expect(log.contains("template variable 'payload.nope' is not set"))
+    }
+
+    @Test(arguments: [
+        ("{{", "'{{' at offset 0 is not closed by '}}'"),
+        ("a {{}} b", "empty placeholder '{{}}'"),
+        ("{{ a..b }}", "'a..b' is not a variable path (letters, digits, _ and -, joined by dots)"),
+        ("{{ a | shout }}", "unknown filter 'shout' (known: default, trim, lower, upper, json, url, html, raw)"),
+        ("{{ a | default }}", "filter 'default' needs a value, as in default: \"text\""),
+        (#"{{ "open }}"#, "'{{' at offset 0 is not closed by '}}'"),
+        (#"{{ a | default: "x }}"#, "'{{' at offset 0 is not closed by '}}'"),
+        (#"{{ "a\"b }}"#, "'{{' at offset 0 is not closed by '}}'"),
+    ])
+    func syntaxErrors(source: String, reason: String) {
+        #expect(throws: Template.SyntaxError.self) { try Template(parsing: source) }
+        do {
+            _ = try Template(parsing: source)
+        } catch {
+            #expect(error.reason == reason)
+        }
+    }
+}
