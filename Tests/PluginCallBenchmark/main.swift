@@ -13,7 +13,7 @@ import JSON
 let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 let files = CommandLine.arguments.count > 1
     ? CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
-    : ["libCounterPlugin.so", "libEchoPlugin.so"].map { buildDirectory.appendingPathComponent($0) }
+    : ["libCounterPlugin.so", "libParrotPlugin.so"].map { buildDirectory.appendingPathComponent($0) }
 
 let body = Array(
     #"{"event":"room_message","item":{"message":{"date":"2017-05-30T17:14:12.417069+00:00","from":{"id":123,"links":{"self":"https://api.hipchat.com/v2/user/123"},"mention_name":"ExampleName","name":"Example Name","version":"4IA56R7S"},"id":"00000000-0000-0000-0000-000000000000","mentions":[],"message":"/echo testing me","type":"message"},"room":{"id":123,"is_archived":false,"links":{"self":"https://api.hipchat.com/v2/room/123"},"name":"TestRoom","privacy":"public","version":"DZFEFH1G"}},"oauth_client_id":"00000000-0000-0000-0000-000000000000","webhook_id":123}"#

@@ -19,35 +19,35 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let (logger, logText) = try PluginFixtures.logger(in: directory)
         let storage = Storage()
-        let echo = try load(try PluginFixtures.builtPlugin("EchoPlugin"))
+        let parrot = try load(try PluginFixtures.builtPlugin("ParrotPlugin"))
 
-        let first = try await echo.run(PluginFixtures.invocation("echo", storage: storage, logger: logger))
-        #expect(first == Reply(text: "Example Name: testing me (echo #1)", color: "green"))
-        let second = try await echo.run(
+        let first = try await parrot.run(PluginFixtures.invocation("parrot", storage: storage, logger: logger))
+        #expect(first == Reply(text: "Example Name: testing me (parrot #1)", color: "green"))
+        let second = try await parrot.run(
             PluginFixtures.invocation(
-                "echo", text: "/echo again", query: "again", storage: storage, logger: logger, requestID: "req-2"))
-        #expect(second?.text == "Example Name: again (echo #2), previously Example Name: testing me")
+                "parrot", text: "/parrot again", query: "again", storage: storage, logger: logger, requestID: "req-2"))
+        #expect(second?.text == "Example Name: again (parrot #2), previously Example Name: testing me")
 
-        #expect(storage.namespace("echo").get("last") == ["query": "again", "sender": "Example Name"])
-        #expect(storage.namespace("echo").get("count") == 2)
+        #expect(storage.namespace("parrot").get("last") == ["query": "again", "sender": "Example Name"])
+        #expect(storage.namespace("parrot").get("count") == 2)
         let log = logText()
-        #expect(log.contains("info request=req-1 integration=echo Example Name said: /echo testing me\n"))
-        #expect(log.contains("info request=req-2 integration=echo Example Name said: /echo again\n"))
+        #expect(log.contains("info request=req-1 integration=parrot Example Name said: /echo testing me\n"))
+        #expect(log.contains("info request=req-2 integration=parrot Example Name said: /parrot again\n"))
     }
 
     @Test func swiftExampleThrowingGivesA500WithTheDescription() async throws {
         let directory = try PluginFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (logger, _) = try PluginFixtures.logger(in: directory)
-        let echo = try load(try PluginFixtures.builtPlugin("EchoPlugin"))
+        let parrot = try load(try PluginFixtures.builtPlugin("ParrotPlugin"))
         let invocation = try PluginFixtures.invocation(
-            "echo", text: "/echo", query: "", storage: Storage(), logger: logger)
-        let error = try await #require(throws: IntegrationError.self) { try await echo.run(invocation) }
+            "parrot", text: "/parrot", query: "", storage: Storage(), logger: logger)
+        let error = try await #require(throws: IntegrationError.self) { try await parrot.run(invocation) }
         #expect(error.status == 500)
-        #expect(error.message == "nothing to echo: try /echo hello")
+        #expect(error.message == "nothing to repeat: try /parrot hello")
         // The plugin keeps serving after a failure.
-        let ok = try await echo.run(PluginFixtures.invocation("echo", storage: Storage(), logger: logger))
-        #expect(ok?.text == "Example Name: testing me (echo #1)")
+        let ok = try await parrot.run(PluginFixtures.invocation("parrot", storage: Storage(), logger: logger))
+        #expect(ok?.text == "Example Name: testing me (parrot #1)")
     }
 
     @Test func cExampleCountsAndReplies() async throws {
@@ -62,7 +62,7 @@ import Testing
         #expect(logText().contains("info request=req-1 integration=counter count is 1\n"))
     }
 
-    @Test(arguments: ["EchoPlugin", "CounterPlugin"])
+    @Test(arguments: ["ParrotPlugin", "CounterPlugin"])
     func concurrentCallsLoseNoUpdate(product: String) async throws {
         let directory = try PluginFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct PluginHTTPTests {
     @Test func swiftAndCPluginsAnswerOverHipChat() async throws {
         let host = try PluginTestHost(plugins: [
-            "echo.so": try PluginFixtures.builtPlugin("EchoPlugin"),
+            "parrot.so": try PluginFixtures.builtPlugin("ParrotPlugin"),
             "counter.so": try PluginFixtures.builtPlugin("CounterPlugin"),
         ])
         defer { Task { await host.stop() } }
@@ -18,15 +18,15 @@ import Testing
         #expect(
             try JSONValue(parsing: first.json)
                 == [
-                    "message": "Example Name: testing me (echo #1)", "message_format": "text", "color": "green",
+                    "message": "Example Name: testing me (parrot #1)", "message_format": "text", "color": "green",
                     "notify": false,
                 ])
         // Storage round trip: the second run reads what the first stored.
-        let second = try await host.hipchat("/echo once more")
+        let second = try await host.hipchat("/parrot once more")
         #expect(
             try JSONValue(parsing: second.json)["message"]
-                == "Example Name: once more (echo #2), previously Example Name: testing me")
-        #expect(host.host.services.storage.namespace("echo").get("last") == ["query": "once more", "sender": "Example Name"])
+                == "Example Name: once more (parrot #2), previously Example Name: testing me")
+        #expect(host.host.services.storage.namespace("parrot").get("last") == ["query": "once more", "sender": "Example Name"])
 
         let counted = try await host.hipchat("/count")
         #expect(counted.status == 200)
@@ -35,7 +35,7 @@ import Testing
 
         // The plugin's log lines carry the request id the response names.
         let requestID = try #require(first.requestID)
-        #expect(host.log.contains("request=\(requestID) integration=echo Example Name said: /echo testing me\n"))
+        #expect(host.log.contains("request=\(requestID) integration=parrot Example Name said: /echo testing me\n"))
         let countID = try #require(counted.requestID)
         #expect(host.log.contains("request=\(countID) integration=counter count is 1\n"))
     }
@@ -52,14 +52,14 @@ import Testing
     }
 
     @Test func throwingPluginGives500AndTheHostKeepsServing() async throws {
-        let host = try PluginTestHost(plugins: ["echo.so": try PluginFixtures.builtPlugin("EchoPlugin")])
+        let host = try PluginTestHost(plugins: ["parrot.so": try PluginFixtures.builtPlugin("ParrotPlugin")])
         defer { Task { await host.stop() } }
-        let failed = try await host.hipchat("/echo")
+        let failed = try await host.hipchat("/parrot")
         #expect(failed.status == 500)
-        #expect(try JSONValue(parsing: failed.json) == ["error": "echo: nothing to echo: try /echo hello"])
-        let ok = try await host.hipchat("/echo still here")
+        #expect(try JSONValue(parsing: failed.json) == ["error": "parrot: nothing to repeat: try /parrot hello"])
+        let ok = try await host.hipchat("/parrot still here")
         #expect(ok.status == 200)
-        #expect(try JSONValue(parsing: ok.json)["message"] == "Example Name: still here (echo #1)")
+        #expect(try JSONValue(parsing: ok.json)["message"] == "Example Name: still here (parrot #1)")
     }
 
     @Test func badFilesAreRefusedWithALogLineAndTheRestServes() async throws {
@@ -69,13 +69,13 @@ import Testing
         try Data(repeating: 0x42, count: 2048).write(to: garbage)
         let future = scratch.appendingPathComponent("future.so")
         try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "future", abiVersion: "2", body: "return 0;"), to: future)
-        let echo = try PluginFixtures.builtPlugin("EchoPlugin")
+        let parrot = try PluginFixtures.builtPlugin("ParrotPlugin")
         let host = try PluginTestHost(plugins: [
-            "echo.so": echo, "echo2.so": echo, "garbage.so": garbage, "future.so": future,
+            "parrot.so": parrot, "parrot2.so": parrot, "garbage.so": garbage, "future.so": future,
         ])
         defer { Task { await host.stop() } }
 
-        let ok = try await host.hipchat("/echo fine")
+        let ok = try await host.hipchat("/parrot fine")
         #expect(ok.status == 200)
         let log = host.log
         let directory = host.integrations.path
@@ -87,21 +87,21 @@ import Testing
             log.contains(
                 "failed to load plugin future.so: plugin \(directory)/future.so: it was built for plugin ABI version 2; "
                     + "this host supports version 1"))
-        #expect(log.contains("echo2.so: duplicate integration name 'echo' (already loaded from echo.so)"))
+        #expect(log.contains("parrot2.so: duplicate integration name 'parrot' (already loaded from parrot.so)"))
         let missing = try await host.hipchat("/future")
         #expect(missing.status == 404)
     }
 
     @Test func concurrentRequestsLoseNoIncrement() async throws {
-        let host = try PluginTestHost(plugins: ["echo.so": try PluginFixtures.builtPlugin("EchoPlugin")])
+        let host = try PluginTestHost(plugins: ["parrot.so": try PluginFixtures.builtPlugin("ParrotPlugin")])
         defer { Task { await host.stop() } }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for index in 0..<200 { group.addTask { try await host.hipchat("/echo n\(index)").status } }
+            for index in 0..<200 { group.addTask { try await host.hipchat("/parrot n\(index)").status } }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses.count == 200)
         #expect(statuses.allSatisfy { $0 == 200 })
-        #expect(host.host.services.storage.namespace("echo").get("count") == 200)
+        #expect(host.host.services.storage.namespace("parrot").get("count") == 200)
     }
 
     @Test func pluginRebuiltWhileTheHostRunsAnswersWithItsNewBehaviour() async throws {

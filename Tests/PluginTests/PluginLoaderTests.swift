@@ -16,13 +16,13 @@ import Testing
     }
 
     @Test func loadsTheBuiltSwiftExample() throws {
-        let loaded = try loader.load(file: try PluginFixtures.builtPlugin("EchoPlugin"))
-        let echo = try #require(loaded.first as? PluginIntegration)
+        let loaded = try loader.load(file: try PluginFixtures.builtPlugin("ParrotPlugin"))
+        let parrot = try #require(loaded.first as? PluginIntegration)
         #expect(loaded.count == 1)
-        #expect(echo.name == "echo")
-        #expect(echo.summary == "Echoes the query back and remembers the last one")
-        #expect(echo.commands == ["echo"])
-        #expect(echo.routes.isEmpty)
+        #expect(parrot.name == "parrot")
+        #expect(parrot.summary == "Repeats the query and remembers the last one")
+        #expect(parrot.commands == ["parrot", "echo"])
+        #expect(parrot.routes.isEmpty)
     }
 
     @Test func loadsTheBuiltCExample() throws {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the release host with only the Swift example plugin (libEchoPlugin.so, which answers /echo) in a fresh
+# Runs the release host with only the Swift example plugin (libParrotPlugin.so, which also answers /echo) in a fresh
 # integrations directory: the candidate for the shared peer benchmark, which posts a HipChat "/echo testing me".
 #
 #   swift build -c release
@@ -11,5 +11,5 @@ port="${1:-18090}"
 directory="${TMPDIR:-/tmp}/integration-host-plugin-bench"
 rm -rf "$directory"
 mkdir -p "$directory/integrations"
-cp "$root/.build/release/libEchoPlugin.so" "$directory/integrations/"
+cp "$root/.build/release/libParrotPlugin.so" "$directory/integrations/"
 exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1
