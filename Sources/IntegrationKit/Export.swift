@@ -11,7 +11,7 @@ import Synchronization
 /// exported entry point, in one line:
 ///
 /// ```swift
-/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Echo.self) }
+/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Shout.self) }
 /// ```
 ///
 /// The first call creates the instance and the descriptor; later calls return the same descriptor.
