@@ -1,11 +1,12 @@
 import CIntegrationABI
+import JSON
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
-import Synchronization
 
 /// Makes `type` this library's plugin and returns its `integration_plugin` descriptor. Call it from the one
 /// exported entry point, in one line:

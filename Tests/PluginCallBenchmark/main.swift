@@ -11,7 +11,8 @@ import IntegrationHost
 import JSON
 
 let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-let files = CommandLine.arguments.count > 1
+let files =
+    CommandLine.arguments.count > 1
     ? CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
     : ["libCounterPlugin.so", "libParrotPlugin.so"].map { buildDirectory.appendingPathComponent($0) }
 
@@ -23,7 +24,8 @@ let headers: HTTPHeaders = ["Host": "127.0.0.1:18090", "Content-Type": "applicat
 let notification = Notification(
     platform: .hipchat, channel: .init(id: "123", name: "TestRoom"),
     sender: .init(id: "123", name: "Example Name", handle: "ExampleName"), text: "/echo testing me", command: "echo",
-    event: "room_message", headers: headers, rawBody: body, payload: payload, hipchat: try HipChatMessage(json: payload))
+    event: "room_message", headers: headers, rawBody: body, payload: payload, hipchat: try HipChatMessage(json: payload)
+)
 let head = HTTPRequestHead(
     method: .post, target: "/hipchat", path: "/hipchat", rawQuery: "", version: .http1_1, headers: headers)
 let logger = try HostLogger(minimumLevel: .warning)
@@ -34,7 +36,8 @@ func invocation(for name: String) -> Invocation {
     Invocation(
         notification: notification, query: "testing me", allTokens: tokens, token: "2YotnFZFEjr1zCsicMWpAA",
         storage: storage.namespace(name), log: IntegrationLogger(integration: name, requestID: "bench", host: logger),
-        requestID: "bench", request: HTTPRequest(head: head, body: body, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1)))
+        requestID: "bench",
+        request: HTTPRequest(head: head, body: body, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1)))
 }
 
 /// Wall time and this thread's CPU time per call, each the best of 5 runs: on a shared machine the CPU time leaves
@@ -61,7 +64,8 @@ func now(_ clock: clockid_t) -> Double {
 
 func report(_ label: String, wall: Double, cpu: Double?) {
     let cpuText = cpu.map { String(format: "%7.2f µs CPU", $0 / 1000) } ?? ""
-    print(label.padding(toLength: 56, withPad: " ", startingAt: 0), String(format: "%7.2f µs wall", wall / 1000), cpuText)
+    print(
+        label.padding(toLength: 56, withPad: " ", startingAt: 0), String(format: "%7.2f µs wall", wall / 1000), cpuText)
 }
 
 let loader = PluginLoader()
@@ -106,5 +110,7 @@ for file in files {
     let iterations = 20_000
     let start = now(CLOCK_MONOTONIC)
     for _ in 0..<iterations { _ = try await plugin.run(call) }
-    report("\(plugin.name): run() through the worker pool, one at a time", wall: (now(CLOCK_MONOTONIC) - start) / Double(iterations), cpu: nil)
+    report(
+        "\(plugin.name): run() through the worker pool, one at a time",
+        wall: (now(CLOCK_MONOTONIC) - start) / Double(iterations), cpu: nil)
 }

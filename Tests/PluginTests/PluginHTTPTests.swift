@@ -26,7 +26,10 @@ import Testing
         #expect(
             try JSONValue(parsing: second.json)["message"]
                 == "Example Name: once more (parrot #2), previously Example Name: testing me")
-        #expect(host.host.services.storage.namespace("parrot").get("last") == ["query": "once more", "sender": "Example Name"])
+        #expect(
+            host.host.services.storage.namespace("parrot").get("last") == [
+                "query": "once more", "sender": "Example Name",
+            ])
 
         let counted = try await host.hipchat("/count")
         #expect(counted.status == 200)
@@ -68,7 +71,8 @@ import Testing
         let garbage = scratch.appendingPathComponent("garbage.so")
         try Data(repeating: 0x42, count: 2048).write(to: garbage)
         let future = scratch.appendingPathComponent("future.so")
-        try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "future", abiVersion: "2", body: "return 0;"), to: future)
+        try PluginFixtures.compileC(
+            PluginFixtures.cPlugin(name: "future", abiVersion: "2", body: "return 0;"), to: future)
         let parrot = try PluginFixtures.builtPlugin("ParrotPlugin")
         let host = try PluginTestHost(plugins: [
             "parrot.so": parrot, "parrot2.so": parrot, "garbage.so": garbage, "future.so": future,
@@ -108,11 +112,13 @@ import Testing
         let host = try PluginTestHost()
         defer { Task { await host.stop() } }
         let file = host.integrations.appendingPathComponent("greeter.so")
-        try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v1")), to: file)
+        try PluginFixtures.compileC(
+            PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v1")), to: file)
         let first = try await host.hipchat("/greeter")
         #expect(try JSONValue(parsing: first.json)["message"] == "hello v1")
 
-        try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v2")), to: file)
+        try PluginFixtures.compileC(
+            PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v2")), to: file)
         var answer = ""
         let end = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < end {

@@ -105,7 +105,8 @@ import Testing
             """, to: file)
         let error = try #require(throws: PluginLoadError.self) { try loader.load(file: file) }
         #expect(
-            error.description == "plugin \(file.path): plugin badroute: route '/deploy/<env>' has an unknown method 'FETCH'")
+            error.description
+                == "plugin \(file.path): plugin badroute: route '/deploy/<env>' has an unknown method 'FETCH'")
     }
 
     @Test func refusesAFileThatVanished() throws {

@@ -12,9 +12,11 @@ import Testing
         let loader = PluginLoader()
         let file = directory.appendingPathComponent("greeter.so")
 
-        try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v1")), to: file)
+        try PluginFixtures.compileC(
+            PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v1")), to: file)
         let first = try #require(try loader.load(file: file).first)
-        try PluginFixtures.compileC(PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v2")), to: file)
+        try PluginFixtures.compileC(
+            PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v2")), to: file)
         let second = try #require(try loader.load(file: file).first)
 
         let invocation = try PluginFixtures.invocation("greeter", storage: Storage(), logger: logger)

@@ -1,5 +1,6 @@
 import Foundation
 import IntegrationHost
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

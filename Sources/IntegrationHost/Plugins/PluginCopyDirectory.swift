@@ -23,7 +23,8 @@ final class PluginCopyDirectory: Sendable {
             } else {
                 var template = Array((NSTemporaryDirectory() + "/integration-host-plugins.XXXXXX").utf8CString)
                 guard let made = mkdtemp(&template) else {
-                    throw Failure(description: "mkdtemp in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
+                    throw Failure(
+                        description: "mkdtemp in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
                 }
                 directory = String(cString: made)
                 state.path = directory

@@ -53,7 +53,7 @@ public struct PluginLoader: IntegrationLoader {
         }
         do {
             let checked = try PluginDescriptor(at: UnsafeRawPointer(descriptor))
-            return [PluginIntegration(descriptor: checked, file: path, pool: pool)]
+            return [PluginIntegration(descriptor: checked, pool: pool)]
         } catch {
             throw failure(error.description)
         }
