@@ -32,6 +32,7 @@ let pluginTargets: [Target] = [
     .target(name: "CIntegrationABI"),
     .target(name: "IntegrationKit", dependencies: ["CIntegrationABI", "JSON"]),
     .target(name: "ParrotPlugin", dependencies: ["IntegrationKit"], path: "example/ParrotPlugin"),
+    .target(name: "NotesPlugin", dependencies: ["IntegrationKit"], path: "example/NotesPlugin"),
     .target(
         name: "CounterPlugin", dependencies: ["CIntegrationABI"], path: "example/CounterPlugin", publicHeadersPath: "."),
     .executableTarget(
@@ -45,6 +46,7 @@ let pluginTargets: [Target] = [
 let pluginProducts: [Product] = [
     .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
     .library(name: "ParrotPlugin", type: .dynamic, targets: ["ParrotPlugin"]),
+    .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
     .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]
 

@@ -176,6 +176,8 @@ import Testing
                     "rooms": [["room": "123", "integration": "mirror", "value": "room-secret"]],
                 ])
         #expect(request["route_parameters"] == ["env": "prod"])
+        #expect(request["method"] == "POST")
+        #expect(request["path"] == "/hipchat")
         let notification = try #require(request["notification"])
         #expect(notification == invocation.notification.jsonValue)
         #expect(notification["platform"] == "hipchat")

@@ -44,20 +44,33 @@ final class PluginTestHost: Sendable {
         return URLSession(configuration: configuration)
     }()
 
+    /// What came back: status, headers (names lowercased) and body.
+    struct Response {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+        var json: String { body }
+        var requestID: String? { headers["x-request-id"] }
+    }
+
     /// POSTs a HipChat room_message saying `message` to `/hipchat`.
-    func hipchat(_ message: String) async throws -> (status: Int, requestID: String?, json: String) {
+    func hipchat(_ message: String) async throws -> Response {
         try await request("POST", "/hipchat", body: try PluginFixtures.hipchatBody(message: message))
     }
 
-    func request(_ method: String, _ path: String, body: [UInt8] = []) async throws
-        -> (status: Int, requestID: String?, json: String)
-    {
+    func request(_ method: String, _ path: String, body: [UInt8] = []) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(host.port)\(path)")!)
         request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if !body.isEmpty { request.httpBody = Data(body) }
+        if !body.isEmpty {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body)
+        }
         let (data, response) = try await PluginTestHost.session.data(for: request)
         let http = response as! HTTPURLResponse
-        return (http.statusCode, http.value(forHTTPHeaderField: "X-Request-Id"), String(decoding: data, as: UTF8.self))
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            headers[String(describing: name).lowercased()] = String(describing: value)
+        }
+        return Response(status: http.statusCode, headers: headers, body: String(decoding: data, as: UTF8.self))
     }
 }
