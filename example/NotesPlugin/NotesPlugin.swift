@@ -35,8 +35,9 @@ struct Notes: Integration {
         case ("list", 1):
             let notes = try invocation.storage.get("notes", as: [Note].self) ?? []
             guard !notes.isEmpty else { return Reply("no notes") }
-            return Reply(notes.enumerated().map { "\($0.offset + 1). \($0.element.text) (\($0.element.by))" }
-                .joined(separator: "\n"))
+            return Reply(
+                notes.enumerated().map { "\($0.offset + 1). \($0.element.text) (\($0.element.by))" }
+                    .joined(separator: "\n"))
         case ("pin", 2):
             guard let number = Int(words[1]), number >= 1 else { throw IntegrationError(status: 400, Notes.usage) }
             if try invocation.storage.compareAndSet("pinned", expected: Int?.none, new: number) {
