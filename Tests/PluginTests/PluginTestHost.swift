@@ -29,6 +29,20 @@ final class PluginTestHost: Sendable {
         try host.start()
     }
 
+    /// Runs `body` against a fresh host and stops it (removing its directory) afterwards, also when `body` throws.
+    static func with(
+        plugins: [String: URL] = [:], _ body: (PluginTestHost) async throws -> Void
+    ) async throws {
+        let host = try PluginTestHost(plugins: plugins)
+        do {
+            try await body(host)
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
     /// Everything logged so far.
     var log: String { (try? String(contentsOf: root.appendingPathComponent("host.log"), encoding: .utf8)) ?? "" }
 

@@ -3,23 +3,17 @@ import Foundation
 
 /// Loads compiled plugins (`.so`, `.dylib`) that export `integration_plugin_v1` (see integration_abi.h).
 ///
-/// Every load first copies the file to a fresh name in a private directory and maps the copy: a file rebuilt in
-/// place never changes an image that is already mapped, and a changed file becomes a new image beside the old one,
-/// which stays mapped (nothing is ever unloaded, see `DynamicLibrary`). The copy's name is removed right after
-/// `dlopen`; the mapping outlives it.
+/// Every load maps a private copy of the file (`PluginCopy`): a file rebuilt in place never changes an image that is
+/// already mapped, and a changed file becomes a new image beside the old one, which stays mapped (nothing is ever
+/// unloaded, see `DynamicLibrary`). The copy is deleted right after loading; the mapping outlives it.
 public struct PluginLoader: IntegrationLoader {
     public let kind = "plugin"
     private let pool: PluginWorkerPool
-    private let copies: PluginCopyDirectory
 
     /// - Parameter pool: the threads plugin calls run on.
     public init(pool: PluginWorkerPool = .shared) {
         self.pool = pool
-        self.copies = PluginCopyDirectory()
     }
-
-    /// Where the copies go while they are loaded; `nil` until the first load.
-    var copyDirectory: String? { copies.path }
 
     public func accepts(fileName: String) -> Bool {
         fileName.hasSuffix(".so") || fileName.hasSuffix(".dylib")
@@ -29,19 +23,19 @@ public struct PluginLoader: IntegrationLoader {
         let path = file.path
         func failure(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
 
-        let copy: String
+        let copy: PluginCopy
         do {
-            copy = try copies.copy(path)
+            copy = try PluginCopy(of: path)
         } catch {
-            throw failure("could not copy it for loading: \(error.localizedDescription)")
+            throw failure("could not copy it for loading: \(error)")
         }
-        defer { unlink(copy) }
+        defer { copy.remove() }
 
         let library: DynamicLibrary
         do {
-            library = try DynamicLibrary(path: copy)
+            library = try DynamicLibrary(path: copy.path)
         } catch {
-            let reason = error.description.replacingOccurrences(of: copy + ": ", with: "")
+            let reason = error.description.replacingOccurrences(of: copy.path + ": ", with: "")
             throw failure("not a loadable shared library (dlopen: \(reason))")
         }
         guard let symbol = library.symbol(INTEGRATION_PLUGIN_SYMBOL) else {
