@@ -256,10 +256,9 @@ struct JSONParser {
     /// `String(decoding:)` is the fast path (the generic `String(validating:)` looks up metadata on every call); it
     /// repairs invalid UTF-8, so getting the same bytes back proves the input was valid.
     private func validatedString(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
-        let string = String(decoding: buffer, as: UTF8.self)
-        guard string.utf8.count == buffer.count, string.utf8.elementsEqual(buffer) else {
-            throw error("invalid UTF-8 in string")
-        }
+        var string = String(decoding: buffer, as: UTF8.self)
+        let same = string.withUTF8 { decoded in decoded.count == buffer.count && decoded.elementsEqual(buffer) }
+        guard same else { throw error("invalid UTF-8 in string") }
         return string
     }
 }
