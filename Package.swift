@@ -13,7 +13,7 @@ let coreTargets: [Target] = [
 // The HTTP/1.1 server (issue: HTTPServer).
 let httpTargets: [Target] = [
     .target(name: "CHTTPLinux"),
-    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"]),
+    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"], exclude: ["README.md"]),
     .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
 ]

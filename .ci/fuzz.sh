@@ -25,5 +25,6 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name HTTPParserF
     "${sources[@]}" -o "$out/http-parser-fuzz"
 
 export SWIFT_BACKTRACE=enable=no
-exec "$out/http-parser-fuzz" "$out/corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+exec "$out/http-parser-fuzz" "$out/corpus" -dict=Tests/HTTPParserFuzz/http.dict -max_total_time="$seconds" \
+    -max_len=4096 -timeout=10 \
     -artifact_prefix="$out/crash-" -print_final_stats=1

@@ -15,13 +15,22 @@ import Synchronization
 /// worker is stuck another is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global
 /// concurrent executor, so a handler still running at shutdown can finish.
 final class HandlerPool: TaskExecutor, @unchecked Sendable {
-    /// A complete request and where its response goes.
-    struct Request: Sendable {
+    /// A complete request and where its response goes. A class, so handing it from queue to queue moves one
+    /// reference instead of retaining every field of the request.
+    final class Request: Sendable {
         let request: HTTPRequest
         let keepAlive: Bool
         let fd: Int32
         let connectionID: UInt64
         let mailbox: LoopMailbox
+
+        init(request: HTTPRequest, keepAlive: Bool, fd: Int32, connectionID: UInt64, mailbox: LoopMailbox) {
+            self.request = request
+            self.keepAlive = keepAlive
+            self.fd = fd
+            self.connectionID = connectionID
+            self.mailbox = mailbox
+        }
     }
 
     private enum Work: Sendable {
@@ -93,12 +102,16 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
     }
 
     /// Queues a batch of requests from one loop iteration.
+    ///
+    /// Sleepers are woken after the lock is released, so the woken worker never spins on a lock its waker holds.
+    /// (A popped sleeper cannot exit before it is signalled, so its eventfd is still open.)
     func submit(_ requests: [Request]) {
         guard !requests.isEmpty else { return }
-        state.withLock { state in
+        let sleeper: Int32? = state.withLock { state in
             for request in requests { state.queue.append(.request(request)) }
-            if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
+            return state.sleeping.popLast()
         }
+        if let sleeper { Posix.eventFDSignal(sleeper) }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -107,12 +120,12 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
             thread.worker.jobs.withLock { $0.append(job) }
             return
         }
-        let forwarded: Bool = state.withLock { state in
-            if state.stopped { return true }
+        let (forwarded, sleeper): (Bool, Int32?) = state.withLock { state in
+            if state.stopped { return (true, nil) }
             state.queue.append(.job(job))
-            if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
-            return false
+            return (false, state.sleeping.popLast())
         }
+        if let sleeper { Posix.eventFDSignal(sleeper) }
         if forwarded { globalConcurrentExecutor.enqueue(job) }
     }
 
@@ -127,26 +140,27 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 jobs.removeAll()
             }
         }
-        let spawn: Bool = state.withLock { state in
+        let (spawn, sleeper): (Bool, Int32?) = state.withLock { state in
             state.queue.append(contentsOf: stolen)
-            guard !state.queue.isEmpty, !state.stopped else { return false }
-            if let sleeper = state.sleeping.popLast() {
-                Posix.eventFDSignal(sleeper)
-                return false
-            }
-            return state.workers.count < maxThreads
-                && state.workers.allSatisfy { $0.isStuck(now: now, after: interval) }
+            guard !state.queue.isEmpty, !state.stopped else { return (false, nil) }
+            if let sleeper = state.sleeping.popLast() { return (false, sleeper) }
+            return (
+                state.workers.count < maxThreads && state.workers.allSatisfy { $0.isStuck(now: now, after: interval) },
+                nil
+            )
         }
+        if let sleeper { Posix.eventFDSignal(sleeper) }
         if spawn { try? addWorker() }
     }
 
     /// Lets the workers exit once the queue is empty.
     func stop() {
-        state.withLock { state in
+        let sleepers: [Int32] = state.withLock { state in
             state.stopped = true
-            for sleeper in state.sleeping { Posix.eventFDSignal(sleeper) }
-            state.sleeping = []
+            defer { state.sleeping = [] }
+            return state.sleeping
         }
+        for sleeper in sleepers { Posix.eventFDSignal(sleeper) }
     }
 
     private func run(_ worker: Worker, wakeFD: Int32) {
@@ -163,22 +177,22 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
                 continue
             }
             if !thread.outbox.isEmpty { flush(thread) }
-            let batch: [Work] = state.withLock { state in
+            let (batch, sleeper): ([Work], Int32?) = state.withLock { state in
                 if state.queue.isEmpty {
                     if !state.stopped { state.sleeping.append(wakeFD) }
-                    return []
+                    return ([], nil)
                 }
                 let share = (state.queue.count + state.workers.count - 1) / state.workers.count
                 if share >= state.queue.count {
                     var all: [Work] = []
                     swap(&all, &state.queue)
-                    return all
+                    return (all, nil)
                 }
                 let taken = Array(state.queue[0..<share])
                 state.queue.removeFirst(share)
-                if let sleeper = state.sleeping.popLast() { Posix.eventFDSignal(sleeper) }
-                return taken
+                return (taken, state.sleeping.popLast())
             }
+            if let sleeper { Posix.eventFDSignal(sleeper) }
             if batch.isEmpty {
                 let exit = state.withLock { state in
                     guard state.stopped && state.queue.isEmpty else { return false }

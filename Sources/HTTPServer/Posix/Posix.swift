@@ -108,6 +108,11 @@ enum Posix {
         }
     }
 
+    /// Makes a listening socket refuse new connections (and reset queued ones) while its descriptor stays valid.
+    static func stopListening(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Stops sending (FIN) while still allowing reads.
     static func shutdownWrite(_ fd: Int32) {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))

@@ -71,8 +71,9 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Stops accepting, closes idle connections, lets in-flight requests finish (their responses close the
-    /// connection) until `gracePeriod` has passed, then closes whatever is left. Returns when all loops are done.
+    /// Stops accepting (new connections are refused at once), closes idle connections, lets in-flight requests
+    /// finish (their responses close the connection) until `gracePeriod` has passed, then closes whatever is
+    /// left. Returns when all loops are done.
     public func shutdown(gracePeriod: Duration) async {
         let running: (Int32, [EventLoop], HandlerPool)? = state.withLock { state in
             guard case .running(let listenFD, _, let loops, let pool) = state else { return nil }
@@ -83,6 +84,7 @@ public final class HTTPServer: Sendable {
         context.beginShutdown()
         let deadline = Posix.monotonicMilliseconds() + gracePeriod.milliseconds
         for loop in loops { loop.mailbox.post(.shutdown(deadline: deadline)) }
+        Posix.stopListening(listenFD)
         await context.waitForLoops()
         pool.stop()
         Posix.close(listenFD)
