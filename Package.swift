@@ -31,7 +31,8 @@ let hostTargets: [Target] = [
 let pluginTargets: [Target] = [
     .target(name: "CIntegrationABI"),
     .target(name: "IntegrationKit", dependencies: ["CIntegrationABI", "JSON"]),
-    .target(name: "EchoPlugin", dependencies: ["IntegrationKit"], path: "example/EchoPlugin"),
+    .target(name: "ParrotPlugin", dependencies: ["IntegrationKit"], path: "example/ParrotPlugin"),
+    .target(name: "NotesPlugin", dependencies: ["IntegrationKit"], path: "example/NotesPlugin"),
     .target(
         name: "CounterPlugin", dependencies: ["CIntegrationABI"], path: "example/CounterPlugin", publicHeadersPath: "."),
     .executableTarget(
@@ -41,10 +42,11 @@ let pluginTargets: [Target] = [
 ]
 
 // The SDK for plugin packages, and the example plugins as shared libraries:
-// `swift build -c release --product EchoPlugin` → .build/release/libEchoPlugin.so.
+// `swift build -c release --product ParrotPlugin` → .build/release/libParrotPlugin.so.
 let pluginProducts: [Product] = [
     .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
-    .library(name: "EchoPlugin", type: .dynamic, targets: ["EchoPlugin"]),
+    .library(name: "ParrotPlugin", type: .dynamic, targets: ["ParrotPlugin"]),
+    .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
     .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]
 

@@ -1,17 +1,18 @@
 import CIntegrationABI
+import JSON
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
-import Synchronization
 
 /// Makes `type` this library's plugin and returns its `integration_plugin` descriptor. Call it from the one
 /// exported entry point, in one line:
 ///
 /// ```swift
-/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Echo.self) }
+/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Shout.self) }
 /// ```
 ///
 /// The first call creates the instance and the descriptor; later calls return the same descriptor.

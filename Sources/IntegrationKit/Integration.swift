@@ -3,14 +3,14 @@
 /// ```swift
 /// import IntegrationKit
 ///
-/// struct Echo: Integration {
-///     static let name = "echo"
+/// struct Shout: Integration {
+///     static let name = "shout"
 ///     func run(_ invocation: Invocation) throws -> Reply? {
-///         Reply(invocation.query)
+///         Reply(invocation.query.uppercased())
 ///     }
 /// }
 ///
-/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Echo.self) }
+/// @_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Shout.self) }
 /// ```
 ///
 /// The host creates one instance when it loads the plugin and calls `run` for every notification addressed to it,

@@ -19,6 +19,10 @@ public struct Invocation {
     public let requestID: String
     /// Named parameters of the route that matched (`/deploy/<env>` → `env`).
     public let routeParameters: [String: String]
+    /// The HTTP method of the request that carried the notification (`POST`, `GET` on a route that takes it).
+    public let method: String
+    /// The request's percent-decoded path (`/hipchat`, `/deploy/prod`).
+    public let path: String
 
     init(request: JSONValue, host: HostAPI) throws(RequestError) {
         guard case .object(let members) = request else { throw RequestError("the request is not a JSON object") }
@@ -29,6 +33,8 @@ public struct Invocation {
         self.token = members["token"]?.stringValue
         self.requestID = members["request_id"]?.stringValue ?? ""
         self.routeParameters = members["route_parameters"]?.objectValue?.compactMapValues(\.stringValue) ?? [:]
+        self.method = members["method"]?.stringValue ?? "POST"
+        self.path = members["path"]?.stringValue ?? ""
         self.storage = Storage(host: host)
         self.log = Logger(host: host)
     }

@@ -5,7 +5,8 @@ import CIntegrationABI
 public struct Logger {
     /// Log levels, from most to least verbose; the host's `LOG_LEVEL` filters them.
     public enum Level: Int32, Sendable {
-        case trace = 0, debug, info, notice, warning, error
+        case trace = 0
+        case debug, info, notice, warning, error
     }
 
     let host: HostAPI

@@ -93,7 +93,8 @@ public struct Storage {
         HostAPI.withBytes(key) { key, keyLength in
             Storage.withOptional(expected) { expected, expectedLength in
                 Storage.withOptional(new) { new, newLength in
-                    host.api.storage_compare_and_set!(host.context, key, keyLength, expected, expectedLength, new, newLength)
+                    host.api.storage_compare_and_set!(
+                        host.context, key, keyLength, expected, expectedLength, new, newLength)
                 }
             }
         }

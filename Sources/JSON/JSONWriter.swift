@@ -40,13 +40,13 @@ extension JSONValue {
         case .object(let members):
             if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSONValue.newline(&out, layout, level + 1)
-                JSONValue.writeString(key, into: &out)
+                JSONValue.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if case .pretty = layout { out.append(UInt8(ascii: " ")) }
-                members[key]!.write(into: &out, layout: layout, level: level + 1)
+                member.value.write(into: &out, layout: layout, level: level + 1)
             }
             JSONValue.newline(&out, layout, level)
             out.append(UInt8(ascii: "}"))

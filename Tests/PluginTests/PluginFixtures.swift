@@ -10,7 +10,8 @@ enum PluginFixtures {
     /// The directory holding the test binary, which is SwiftPM's build directory (`.build/debug`): the example
     /// plugins' `lib*.so` are built there by `swift build --build-tests`.
     static let buildDirectory: URL = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // On macOS the binary sits inside `X.xctest/Contents/MacOS`.
@@ -47,7 +48,9 @@ enum PluginFixtures {
         defer { try? FileManager.default.removeItem(at: source) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-shared", "-fPIC", "-O1", "-I", headerDirectory.path, "-o", output.path, source.path]
+        process.arguments = [
+            "cc", "-shared", "-fPIC", "-O1", "-I", headerDirectory.path, "-o", output.path, source.path,
+        ]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -60,7 +63,9 @@ enum PluginFixtures {
 
     /// A C plugin named `name` whose handle body is `body` (with `request`, `request_len`, `api`, `host_ctx` in
     /// scope), preceded by `prelude`, and whose descriptor says ABI version `abiVersion`.
-    static func cPlugin(name: String, abiVersion: String = "INTEGRATION_ABI_VERSION", prelude: String = "", body: String)
+    static func cPlugin(
+        name: String, abiVersion: String = "INTEGRATION_ABI_VERSION", prelude: String = "", body: String
+    )
         -> String
     {
         """

@@ -1,5 +1,6 @@
 import Foundation
 import IntegrationHost
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -28,6 +29,20 @@ final class PluginTestHost: Sendable {
         try host.start()
     }
 
+    /// Runs `body` against a fresh host and stops it (removing its directory) afterwards, also when `body` throws.
+    static func with(
+        plugins: [String: URL] = [:], _ body: (PluginTestHost) async throws -> Void
+    ) async throws {
+        let host = try PluginTestHost(plugins: plugins)
+        do {
+            try await body(host)
+        } catch {
+            await host.stop()
+            throw error
+        }
+        await host.stop()
+    }
+
     /// Everything logged so far.
     var log: String { (try? String(contentsOf: root.appendingPathComponent("host.log"), encoding: .utf8)) ?? "" }
 
@@ -43,20 +58,33 @@ final class PluginTestHost: Sendable {
         return URLSession(configuration: configuration)
     }()
 
+    /// What came back: status, headers (names lowercased) and body.
+    struct Response {
+        let status: Int
+        let headers: [String: String]
+        let body: String
+        var json: String { body }
+        var requestID: String? { headers["x-request-id"] }
+    }
+
     /// POSTs a HipChat room_message saying `message` to `/hipchat`.
-    func hipchat(_ message: String) async throws -> (status: Int, requestID: String?, json: String) {
+    func hipchat(_ message: String) async throws -> Response {
         try await request("POST", "/hipchat", body: try PluginFixtures.hipchatBody(message: message))
     }
 
-    func request(_ method: String, _ path: String, body: [UInt8] = []) async throws
-        -> (status: Int, requestID: String?, json: String)
-    {
+    func request(_ method: String, _ path: String, body: [UInt8] = []) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(host.port)\(path)")!)
         request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if !body.isEmpty { request.httpBody = Data(body) }
+        if !body.isEmpty {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body)
+        }
         let (data, response) = try await PluginTestHost.session.data(for: request)
         let http = response as! HTTPURLResponse
-        return (http.statusCode, http.value(forHTTPHeaderField: "X-Request-Id"), String(decoding: data, as: UTF8.self))
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            headers[String(describing: name).lowercased()] = String(describing: value)
+        }
+        return Response(status: http.statusCode, headers: headers, body: String(decoding: data, as: UTF8.self))
     }
 }

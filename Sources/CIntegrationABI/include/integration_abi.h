@@ -177,6 +177,7 @@ struct integration_route {
  *   "all_tokens":       {"global": {"NAME": "value", ...},
  *                        "rooms": [{"room": "1234", "integration": "name", "value": "..."}, ...]}
  *   "route_parameters": {"env": "prod", ...}  (empty unless a route with parameters matched)
+ *   "method", "path":   the HTTP request's method ("POST") and percent-decoded path ("/deploy/prod")
  *   "notification": {    (the same shape manifests see as {{notification.…}})
  *       "platform":     "hipchat" | "slack" | "mattermost" | "teams" | "github" | "gitlab" | "generic"
  *       "team", "command", "response_url", "event": strings or null

@@ -1,5 +1,5 @@
-import Foundation
 import CIntegrationABI
+import Foundation
 import HTTPServer
 
 /// A plugin's `integration_plugin` descriptor, checked and copied into Swift values.
@@ -96,7 +96,8 @@ struct PluginDescriptor: Sendable {
         for part in list.split(separator: ",") {
             let method = HTTPMethod(rawValue: part.trimmingCharacters(in: .whitespaces).uppercased())
             guard HTTPMethod.known.contains(method) else {
-                throw Invalid(description: "plugin \(plugin): route '\(route)' has an unknown method '\(part.prefix(20))'")
+                throw Invalid(
+                    description: "plugin \(plugin): route '\(route)' has an unknown method '\(part.prefix(20))'")
             }
             methods.insert(method)
         }

@@ -7,18 +7,15 @@ public struct PluginIntegration: Integration {
     public let summary: String
     public let commands: [String]
     public let routes: [IntegrationRoute]
-    /// The file it was loaded from, for logs.
-    public let file: String
     private let handle: integration_handle_fn
     private let pool: PluginWorkerPool
 
-    init(descriptor: PluginDescriptor, file: String, pool: PluginWorkerPool) {
+    init(descriptor: PluginDescriptor, pool: PluginWorkerPool) {
         name = descriptor.name
         summary = descriptor.summary
         commands = descriptor.commands
         routes = descriptor.routes
         handle = descriptor.handle
-        self.file = file
         self.pool = pool
     }
 
@@ -47,6 +44,7 @@ public struct PluginIntegration: Integration {
         -> PluginCall.Outcome
     {
         let request = PluginRequest.encode(invocation, integration: plugin)
-        return PluginCall(invocation: invocation).perform(handle, request: request.bytes, count: request.count, plugin: plugin)
+        let call = PluginCall(invocation: invocation)
+        return call.perform(handle, request: request.bytes, count: request.count, plugin: plugin)
     }
 }

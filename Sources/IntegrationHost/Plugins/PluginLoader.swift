@@ -1,26 +1,19 @@
 import CIntegrationABI
 import Foundation
-import Synchronization
 
 /// Loads compiled plugins (`.so`, `.dylib`) that export `integration_plugin_v1` (see integration_abi.h).
 ///
-/// Every load first copies the file to a fresh name in a private directory and maps the copy: a file rebuilt in
-/// place never changes an image that is already mapped, and a changed file becomes a new image beside the old one,
-/// which stays mapped (nothing is ever unloaded, see `DynamicLibrary`). The copy's name is removed right after
-/// `dlopen`; the mapping outlives it.
+/// Every load maps a private copy of the file (`PluginCopy`): a file rebuilt in place never changes an image that is
+/// already mapped, and a changed file becomes a new image beside the old one, which stays mapped (nothing is ever
+/// unloaded, see `DynamicLibrary`). The copy is deleted right after loading; the mapping outlives it.
 public struct PluginLoader: IntegrationLoader {
     public let kind = "plugin"
     private let pool: PluginWorkerPool
-    private let copies: CopyDirectory
 
     /// - Parameter pool: the threads plugin calls run on.
     public init(pool: PluginWorkerPool = .shared) {
         self.pool = pool
-        self.copies = CopyDirectory()
     }
-
-    /// Where the copies go while they are loaded; `nil` until the first load.
-    var copyDirectory: String? { copies.path }
 
     public func accepts(fileName: String) -> Bool {
         fileName.hasSuffix(".so") || fileName.hasSuffix(".dylib")
@@ -30,19 +23,19 @@ public struct PluginLoader: IntegrationLoader {
         let path = file.path
         func failure(_ reason: String) -> PluginLoadError { PluginLoadError(file: path, reason: reason) }
 
-        let copy: String
+        let copy: PluginCopy
         do {
-            copy = try copies.copy(path)
+            copy = try PluginCopy(of: path)
         } catch {
             throw failure("could not copy it for loading: \(error)")
         }
-        defer { unlink(copy) }
+        defer { copy.remove() }
 
         let library: DynamicLibrary
         do {
-            library = try DynamicLibrary(path: copy)
+            library = try DynamicLibrary(path: copy.path)
         } catch {
-            let reason = error.description.replacingOccurrences(of: copy + ": ", with: "")
+            let reason = error.description.replacingOccurrences(of: copy.path + ": ", with: "")
             throw failure("not a loadable shared library (dlopen: \(reason))")
         }
         guard let symbol = library.symbol(INTEGRATION_PLUGIN_SYMBOL) else {
@@ -54,40 +47,9 @@ public struct PluginLoader: IntegrationLoader {
         }
         do {
             let checked = try PluginDescriptor(at: UnsafeRawPointer(descriptor))
-            return [PluginIntegration(descriptor: checked, file: path, pool: pool)]
+            return [PluginIntegration(descriptor: checked, pool: pool)]
         } catch {
             throw failure(error.description)
-        }
-    }
-}
-
-extension PluginLoader {
-    /// A private directory (mode 0700) for the copies, made on first use and removed with the loader.
-    final class CopyDirectory: Sendable {
-        private let state = Mutex<(path: String?, counter: Int)>((nil, 0))
-
-        var path: String? { state.withLock { $0.path } }
-
-        /// Copies `source` to a new, never-used name and returns that name.
-        func copy(_ source: String) throws -> String {
-            let target = try state.withLock { state in
-                if state.path == nil {
-                    var template = Array((NSTemporaryDirectory() + "/integration-host-plugins.XXXXXX").utf8CString)
-                    guard let made = mkdtemp(&template) else {
-                        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "mkdtemp"])
-                    }
-                    state.path = String(cString: made)
-                }
-                state.counter += 1
-                let base = (source as NSString).lastPathComponent
-                return "\(state.path!)/\(state.counter)-\(base)"
-            }
-            try FileManager.default.copyItem(atPath: source, toPath: target)
-            return target
-        }
-
-        deinit {
-            if let path = state.withLock({ $0.path }) { rmdir(path) }
         }
     }
 }

@@ -3,36 +3,37 @@ import HTTPServer
 import JSON
 
 /// The request document `handle` receives (its members are listed in integration_abi.h), written straight into
-/// bytes with the JSON writer's primitives: no intermediate `JSONValue` tree, no `JSONEncoder`. Its
+/// bytes: no intermediate `JSONValue` tree, no `JSONEncoder`. Its
 /// "notification" member is exactly `Notification.jsonValue`, the shape manifests see too.
 public enum PluginRequest {
     /// The document for `invocation`, followed by a NUL byte that `count` leaves out.
     public static func encode(_ invocation: Invocation, integration: String) -> (bytes: [UInt8], count: Int) {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024 + invocation.notification.rawBody.count * 2)
-        raw(#"{"abi_version":1,"integration":"#, &out)
-        JSONValue.writeString(integration, into: &out)
+        var out = PluginRequestWriter(capacity: 1024 + invocation.notification.rawBody.count * 2)
+        out.literal(#"{"abi_version":1,"integration":"#)
+        out.string(integration)
         member("request_id", &out)
-        JSONValue.writeString(invocation.requestID, into: &out)
+        out.string(invocation.requestID)
         member("query", &out)
-        JSONValue.writeString(invocation.query, into: &out)
+        out.string(invocation.query)
         member("token", &out)
         optional(invocation.token, &out)
         member("all_tokens", &out)
         tokens(invocation.allTokens, &out)
         member("route_parameters", &out)
         strings(invocation.routeParameters, &out)
+        member("method", &out)
+        out.string(invocation.request.method.rawValue)
+        member("path", &out)
+        out.string(invocation.request.path)
         member("notification", &out)
         notification(invocation.notification, &out)
-        out.append(UInt8(ascii: "}"))
-        let count = out.count
-        out.append(0)
-        return (out, count)
+        out.byte(UInt8(ascii: "}"))
+        return out.finish()
     }
 
-    private static func notification(_ notification: Notification, _ out: inout [UInt8]) {
-        raw(#"{"platform":"#, &out)
-        JSONValue.writeString(notification.platform.rawValue, into: &out)
+    private static func notification(_ notification: Notification, _ out: inout PluginRequestWriter) {
+        out.literal(#"{"platform":"#)
+        out.string(notification.platform.rawValue)
         member("team", &out)
         optional(notification.team, &out)
         member("command", &out)
@@ -42,95 +43,62 @@ public enum PluginRequest {
         member("event", &out)
         optional(notification.event, &out)
         member("text", &out)
-        JSONValue.writeString(notification.text, into: &out)
+        out.string(notification.text)
         member("channel", &out)
         if let channel = notification.channel {
-            raw(#"{"id":"#, &out)
-            JSONValue.writeString(channel.id, into: &out)
+            out.literal(#"{"id":"#)
+            out.string(channel.id)
             member("name", &out)
             optional(channel.name, &out)
-            out.append(UInt8(ascii: "}"))
+            out.byte(UInt8(ascii: "}"))
         } else {
-            raw("null", &out)
+            out.literal("null")
         }
         member("sender", &out)
         if let sender = notification.sender {
-            raw(#"{"id":"#, &out)
-            JSONValue.writeString(sender.id, into: &out)
+            out.literal(#"{"id":"#)
+            out.string(sender.id)
             member("name", &out)
             optional(sender.name, &out)
             member("handle", &out)
             optional(sender.handle, &out)
-            out.append(UInt8(ascii: "}"))
+            out.byte(UInt8(ascii: "}"))
         } else {
-            raw("null", &out)
+            out.literal("null")
         }
         member("timestamp", &out)
         optional(notification.timestamp.map(Notification.iso8601), &out)
         member("headers", &out)
         headers(notification.headers, &out)
         member("raw_body", &out)
-        JSONValue.writeString(String(decoding: notification.rawBody, as: UTF8.self), into: &out)
+        out.string(String(decoding: notification.rawBody, as: UTF8.self))
         member("payload", &out)
-        value(notification.payload, &out)
+        out.value(notification.payload)
         member("hipchat", &out)
         if let hipchat = notification.hipchat {
-            raw(#"{"sender_id":"#, &out)
-            JSONValue.writeNumber(Double(hipchat.senderID), into: &out)
+            out.literal(#"{"sender_id":"#)
+            out.number(Double(hipchat.senderID))
             member("sender_name", &out)
-            JSONValue.writeString(hipchat.senderName, into: &out)
+            out.string(hipchat.senderName)
             member("mention_name", &out)
-            JSONValue.writeString(hipchat.mentionName, into: &out)
+            out.string(hipchat.mentionName)
             member("room_id", &out)
-            JSONValue.writeNumber(Double(hipchat.roomID), into: &out)
+            out.number(Double(hipchat.roomID))
             member("room_name", &out)
-            JSONValue.writeString(hipchat.roomName, into: &out)
+            out.string(hipchat.roomName)
             member("message", &out)
-            JSONValue.writeString(hipchat.message, into: &out)
+            out.string(hipchat.message)
             member("date", &out)
-            JSONValue.writeString(hipchat.date, into: &out)
-            out.append(UInt8(ascii: "}"))
+            out.string(hipchat.date)
+            out.byte(UInt8(ascii: "}"))
         } else {
-            raw("null", &out)
+            out.literal("null")
         }
-        out.append(UInt8(ascii: "}"))
-    }
-
-    /// A JSON value, object members in storage order: the plugin parses the document, so the writer's sorting
-    /// (which makes stored files deterministic) is not needed here.
-    private static func value(_ value: JSONValue, _ out: inout [UInt8]) {
-        switch value {
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, member) in members {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                JSONValue.writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                self.value(member, &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        case .array(let elements):
-            out.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                self.value(element, &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .string(let string):
-            JSONValue.writeString(string, into: &out)
-        case .number(let number):
-            JSONValue.writeNumber(number, into: &out)
-        case .bool(let bool):
-            raw(bool ? "true" : "false", &out)
-        case .null:
-            raw("null", &out)
-        }
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// Names lowercased, repeated fields joined with ", ", as `Notification.jsonValue` has them.
-    private static func headers(_ headers: HTTPHeaders, _ out: inout [UInt8]) {
+    private static func headers(_ headers: HTTPHeaders, _ out: inout PluginRequestWriter) {
         var merged: [(name: String, value: String)] = []
         merged.reserveCapacity(headers.count)
         for field in headers {
@@ -141,63 +109,58 @@ public enum PluginRequest {
                 merged.append((name, field.value))
             }
         }
-        out.append(UInt8(ascii: "{"))
+        out.byte(UInt8(ascii: "{"))
         for (index, field) in merged.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(field.name, into: &out)
-            out.append(UInt8(ascii: ":"))
-            JSONValue.writeString(field.value, into: &out)
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.string(field.name)
+            out.byte(UInt8(ascii: ":"))
+            out.string(field.value)
         }
-        out.append(UInt8(ascii: "}"))
+        out.byte(UInt8(ascii: "}"))
     }
 
-    private static func tokens(_ tokens: Tokens, _ out: inout [UInt8]) {
-        raw(#"{"global":"#, &out)
+    private static func tokens(_ tokens: Tokens, _ out: inout PluginRequestWriter) {
+        out.literal(#"{"global":"#)
         strings(tokens.global, &out)
-        raw(#","rooms":["#, &out)
+        out.literal(#","rooms":["#)
         for (index, token) in tokens.rooms.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            raw(#"{"room":"#, &out)
-            JSONValue.writeString(token.room, into: &out)
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.literal(#"{"room":"#)
+            out.string(token.room)
             member("integration", &out)
-            JSONValue.writeString(token.integration, into: &out)
+            out.string(token.integration)
             member("value", &out)
-            JSONValue.writeString(token.value, into: &out)
-            out.append(UInt8(ascii: "}"))
+            out.string(token.value)
+            out.byte(UInt8(ascii: "}"))
         }
-        raw("]}", &out)
+        out.literal("]}")
     }
 
-    private static func strings(_ members: [String: String], _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
+    private static func strings(_ members: [String: String], _ out: inout PluginRequestWriter) {
+        out.byte(UInt8(ascii: "{"))
         for (index, (key, value)) in members.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(key, into: &out)
-            out.append(UInt8(ascii: ":"))
-            JSONValue.writeString(value, into: &out)
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.string(key)
+            out.byte(UInt8(ascii: ":"))
+            out.string(value)
         }
-        out.append(UInt8(ascii: "}"))
+        out.byte(UInt8(ascii: "}"))
     }
 
     /// `,"name":`
-    private static func member(_ name: StaticString, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: ","))
-        out.append(UInt8(ascii: "\""))
-        raw(name, &out)
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
+    private static func member(_ name: StaticString, _ out: inout PluginRequestWriter) {
+        out.byte(UInt8(ascii: ","))
+        out.byte(UInt8(ascii: "\""))
+        out.literal(name)
+        out.byte(UInt8(ascii: "\""))
+        out.byte(UInt8(ascii: ":"))
     }
 
-    /// Appends literal JSON text.
-    private static func raw(_ text: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    private static func optional(_ value: String?, _ out: inout [UInt8]) {
+    private static func optional(_ value: String?, _ out: inout PluginRequestWriter) {
         if let value {
-            JSONValue.writeString(value, into: &out)
+            out.string(value)
         } else {
-            raw("null", &out)
+            out.literal("null")
         }
     }
 }

@@ -4,10 +4,12 @@ import Synchronization
 /// Dedicated threads for blocking plugin calls, apart from Swift's cooperative pool: a slow or stuck plugin holds
 /// one of these threads, never a thread the async runtime needs. Jobs wait in a FIFO queue when all threads are busy.
 public final class PluginWorkerPool: Sendable {
-    /// The pool plugin integrations use unless given another: `PLUGIN_THREADS` threads (default 8).
+    /// The pool plugin integrations use unless given another: `PLUGIN_THREADS` threads (1-256), by default as many
+    /// as cores but at least 4. More threads than cores only pay off for plugins that block (network calls, sleeps);
+    /// for ones that compute they contend for the cores and for their storage namespace's lock.
     public static let shared = PluginWorkerPool(
         threads: ProcessInfo.processInfo.environment["PLUGIN_THREADS"].flatMap(Int.init).map { max(1, min($0, 256)) }
-            ?? 8)
+            ?? max(4, ProcessInfo.processInfo.activeProcessorCount))
 
     public let threadCount: Int
     private let queue = Mutex(JobQueue())

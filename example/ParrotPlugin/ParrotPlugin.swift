@@ -1,10 +1,12 @@
 import IntegrationKit
 
-/// The example from hipchat-integration, as a compiled plugin: `/echo hello` logs who said what, remembers the
-/// query and answers with it.
-struct Echo: Integration {
-    static let name = "echo"
-    static let summary = "Echoes the query back and remembers the last one"
+/// The example from hipchat-integration, as a compiled plugin: `/parrot hello` logs who said what, remembers the
+/// query and repeats it. It also answers `/echo` where no other integration does (the peer benchmark posts
+/// `/echo testing me`).
+struct Parrot: Integration {
+    static let name = "parrot"
+    static let summary = "Repeats the query and remembers the last one"
+    static let commands = ["parrot", "echo"]
 
     /// What the plugin keeps in storage under "last".
     struct LastQuery: Codable, Equatable {
@@ -13,21 +15,21 @@ struct Echo: Integration {
     }
 
     /// Thrown for an empty query: the host answers 500 with this description.
-    struct NothingToEcho: Error, CustomStringConvertible {
-        var description: String { "nothing to echo: try /echo hello" }
+    struct NothingToRepeat: Error, CustomStringConvertible {
+        var description: String { "nothing to repeat: try /parrot hello" }
     }
 
     func run(_ invocation: Invocation) throws -> Reply? {
         let sender = invocation.notification.hipchat?.senderName ?? invocation.notification.sender?.name ?? "someone"
         invocation.log("\(sender) said: \(invocation.notification.text)")
-        guard !invocation.query.isEmpty else { throw NothingToEcho() }
+        guard !invocation.query.isEmpty else { throw NothingToRepeat() }
         let previous = try invocation.storage.get("last", as: LastQuery.self)
         try invocation.storage.set("last", LastQuery(query: invocation.query, sender: sender))
         let count = try invocation.storage.increment("count")
-        var text = "\(sender): \(invocation.query) (echo #\(Int(count)))"
+        var text = "\(sender): \(invocation.query) (parrot #\(Int(count)))"
         if let previous { text += ", previously \(previous.sender): \(previous.query)" }
         return Reply(text, color: .green)
     }
 }
 
-@_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Echo.self) }
+@_cdecl("integration_plugin_v1") public func plugin() -> UnsafeRawPointer { export(Parrot.self) }
