@@ -72,4 +72,17 @@ import Testing
             }
         }
     }
+
+    /// The IPv6 loopback: bound as `::1`, reached by curl, and the peer reported as IPv6 loopback.
+    @Test func ipv6Loopback() async throws {
+        try await withServer({ $0.host = "::1" }) { _, port in
+            try await offPool {
+                let get = try Curl.run(["-sS", "-g", "-i", "http://[::1]:\(port)/v6"])
+                #expect(get.stdout.hasPrefix("HTTP/1.1 200 OK"))
+                #expect(get.stdout.contains(#""path":"/v6""#))
+                #expect(get.stdout.contains(#""peer":"0:0:0:0:0:0:0:1""#))
+                #expect(get.stdout.contains(#""peerIsLoopback":true"#))
+            }
+        }
+    }
 }

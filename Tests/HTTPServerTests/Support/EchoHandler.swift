@@ -21,6 +21,8 @@ struct EchoHandler: HTTPHandler {
             "headers": .array(headers),
             "body": .string(String(decoding: request.body, as: UTF8.self)),
             "bodyLength": .number(Double(request.body.count)),
+            "peer": .string(request.peer.host),
+            "peerIsLoopback": .bool(request.peer.isLoopback),
         ]
         return .json(.ok, bytes: echo.serializedBytes())
     }
