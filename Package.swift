@@ -13,20 +13,41 @@ let coreTargets: [Target] = [
 // The HTTP/1.1 server (issue: HTTPServer).
 let httpTargets: [Target] = [
     .target(name: "CHTTPLinux"),
-    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"]),
+    .target(name: "HTTPServer", dependencies: ["JSON", "CHTTPLinux"], exclude: ["README.md"]),
     .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
 ]
 
 // The host: config, catalog, dispatch, storage, platforms, manifests, plugin loader.
 let hostTargets: [Target] = [
-    .target(name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto"], exclude: ["Platforms/README.md"]),
+    .target(
+        name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"],
+        exclude: ["Platforms/README.md"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
     .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
-// Compiled plugins: the C ABI, the Swift SDK and the example plugins.
+// Compiled plugins: the C ABI, the Swift SDK, the example plugins (see example/README.md) and the call benchmark.
 let pluginTargets: [Target] = [
+    .target(name: "CIntegrationABI"),
+    .target(name: "IntegrationKit", dependencies: ["CIntegrationABI", "JSON"]),
+    .target(name: "ParrotPlugin", dependencies: ["IntegrationKit"], path: "example/ParrotPlugin"),
+    .target(name: "NotesPlugin", dependencies: ["IntegrationKit"], path: "example/NotesPlugin"),
+    .target(
+        name: "CounterPlugin", dependencies: ["CIntegrationABI"], path: "example/CounterPlugin", publicHeadersPath: "."),
+    .executableTarget(
+        name: "plugin-call-benchmark", dependencies: ["IntegrationHost", "HTTPServer", "JSON"],
+        path: "Tests/PluginCallBenchmark"),
+    .testTarget(name: "PluginTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
+]
+
+// The SDK for plugin packages, and the example plugins as shared libraries:
+// `swift build -c release --product ParrotPlugin` → .build/release/libParrotPlugin.so.
+let pluginProducts: [Product] = [
+    .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
+    .library(name: "ParrotPlugin", type: .dynamic, targets: ["ParrotPlugin"]),
+    .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
+    .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]
 
 // Declarative manifests.
@@ -43,6 +64,6 @@ let package = Package(
     name: "integration-host",
     products: [
         .executable(name: "integration-host", targets: ["integration-host"]),
-    ],
+    ] + pluginProducts,
     targets: coreTargets + httpTargets + hostTargets + pluginTargets + manifestTargets + platformTargets
 )

@@ -92,11 +92,12 @@ struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [String: JSONValue] = [:]
+        // Members are gathered first so the dictionary is built at its final size.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -105,12 +106,14 @@ struct JSONParser {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
-            members[key] = try parseValue(depth: depth + 1)
+            members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
             default: throw error("expected ',' or '}'")
             }
         }
@@ -138,12 +141,22 @@ struct JSONParser {
 
     private mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
         guard index < bytes.count else { throw error("unexpected end of input") }
+        let integerStart = index
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else {
             guard consumeDigits() > 0 else { throw error("expected a digit") }
+        }
+        // Fast path: an integer of up to 15 digits is exact in a Double.
+        if index - integerStart <= 15,
+            index == bytes.count || (bytes[index] != UInt8(ascii: ".") && bytes[index] | 0x20 != UInt8(ascii: "e"))
+        {
+            var value: Int64 = 0
+            for position in integerStart..<index { value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0")) }
+            return Double(negative ? -value : value)
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
@@ -172,14 +185,16 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII-only text needs no UTF-8 validation.
+        var union: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return try validatedString(slice)
+                return union < 0x80 ? String(decoding: slice, as: UTF8.self) : try validatedString(slice)
             }
+            union |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in string") }
             index += 1
@@ -253,8 +268,12 @@ struct JSONParser {
         return value
     }
 
+    /// `String(decoding:)` is the fast path (the generic `String(validating:)` looks up metadata on every call); it
+    /// repairs invalid UTF-8, so getting the same bytes back proves the input was valid.
     private func validatedString(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
-        guard let string = String(validating: buffer, as: UTF8.self) else { throw error("invalid UTF-8 in string") }
+        var string = String(decoding: buffer, as: UTF8.self)
+        let same = string.withUTF8 { decoded in decoded.count == buffer.count && decoded.elementsEqual(buffer) }
+        guard same else { throw error("invalid UTF-8 in string") }
         return string
     }
 }

@@ -1,5 +1,5 @@
 // hook-bench: the benchmark server. Answers POST /hook with {"message":"ok"}, anything else with 404.
-// Usage: hook-bench [--port N] [--host ADDR] [--loops N]
+// Usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N]
 import Glibc
 import HTTPServer
 
@@ -15,20 +15,27 @@ struct HookHandler: HTTPHandler {
 var port = 18090
 var host = "127.0.0.1"
 var loops = 1
+var handlerThreads = 1
+var maxConnections = 10_000
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--port": port = arguments.popFirst().flatMap { Int($0) } ?? port
     case "--host": host = arguments.popFirst() ?? host
     case "--loops": loops = arguments.popFirst().flatMap { Int($0) } ?? loops
+    case "--handler-threads": handlerThreads = arguments.popFirst().flatMap { Int($0) } ?? handlerThreads
+    case "--max-connections": maxConnections = arguments.popFirst().flatMap { Int($0) } ?? maxConnections
     default:
-        print("usage: hook-bench [--port N] [--host ADDR] [--loops N]")
+        print("usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N]")
         exit(2)
     }
 }
 
 let server = HTTPServer(
-    configuration: HTTPServerConfiguration(host: host, port: port, eventLoopCount: loops), handler: HookHandler())
+    configuration: HTTPServerConfiguration(
+        host: host, port: port, eventLoopCount: loops, handlerThreadCount: handlerThreads,
+        maxConnections: maxConnections),
+    handler: HookHandler())
 do {
     try server.start()
 } catch {

@@ -130,4 +130,47 @@ import Testing
             }
         }
     }
+
+    @Test func severalLoopsServeManyConcurrentConnections() async throws {
+        try await withServer({
+            $0.eventLoopCount = 3
+            $0.handlerThreadCount = 2
+        }) { _, port in
+            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for client in 0..<40 {
+                    group.addTask {
+                        try await offPool {
+                            let c = try RawConnection(port: port)
+                            var ok = 0
+                            for i in 0..<10 {
+                                try c.send("POST /c\(client)/\(i) HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n\(i % 10)!")
+                                let r = try c.readResponse()
+                                if r.json?.value(atPath: "path")?.stringValue == "/c\(client)/\(i)",
+                                    r.json?.value(atPath: "body")?.stringValue == "\(i % 10)!"
+                                {
+                                    ok += 1
+                                }
+                            }
+                            return ok
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(results == 400)
+        }
+    }
+
+    @Test func fiveHundredPipelinedRequestsInOneWrite() async throws {
+        try await withServer { _, port in
+            try await offPool {
+                let c = try RawConnection(port: port)
+                try c.send((0..<500).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+                for i in 0..<500 {
+                    let r = try c.readResponse()
+                    #expect(r.json?.value(atPath: "path")?.stringValue == "/\(i)")
+                }
+            }
+        }
+    }
 }

@@ -5,16 +5,6 @@ import Testing
 
 /// Files added, changed, broken and removed while the host runs take effect without a restart.
 @Suite struct CatalogReloadTests {
-    /// Whether `condition` holds within `timeout`, checked every 100 ms.
-    func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
-
     func say(_ host: TestHost, _ message: String) async throws -> (Int, JSONValue) {
         let response = try await host.request("POST", "/hipchat", body: try Fixtures.hipchat(message: message))
         return (response.status, try JSONValue(parsing: response.body))

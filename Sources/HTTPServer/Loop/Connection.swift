@@ -26,8 +26,10 @@ final class Connection {
 
     var state = State.readingHead
     var parser: HTTPRequestParser
-    /// Received bytes not consumed by the parser yet.
+    /// Received bytes not consumed by the parser yet: `pending[pendingStart...]`. Pipelined requests are
+    /// consumed by moving `pendingStart`, not by copying what follows them.
     var pending: [UInt8] = []
+    var pendingStart = 0
     var request: ParsedRequestHead?
     var body: [UInt8] = []
     var output: [UInt8] = []
@@ -50,5 +52,19 @@ final class Connection {
     }
 
     /// Whether nothing of a next request has arrived.
-    var isIdle: Bool { state == .readingHead && pending.isEmpty && parser.isIdle }
+    var isIdle: Bool { state == .readingHead && !hasPendingInput && parser.isIdle }
+
+    var isReadingOrProcessing: Bool {
+        switch state {
+        case .readingHead, .readingBody, .processing: return true
+        case .writing, .draining, .closed: return false
+        }
+    }
+
+    var hasPendingInput: Bool { pendingStart < pending.count }
+
+    func dropPendingInput() {
+        pending = []
+        pendingStart = 0
+    }
 }

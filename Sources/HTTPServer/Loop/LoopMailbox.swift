@@ -2,7 +2,9 @@ import Synchronization
 
 /// How other threads talk to an event loop: a Mutex-guarded queue plus an eventfd that wakes the loop's
 /// `epoll_wait`. Wakeups are batched: the eventfd is written only when the queue goes from "drained" to
-/// "has work", however many messages arrive before the loop drains it.
+/// "has work", however many messages arrive before the loop drains it. The eventfd is written after the lock is
+/// released (a wakeup that preempts the poster must not leave the woken loop spinning on the lock), so it is
+/// closed only when the last reference to the mailbox goes away.
 final class LoopMailbox: Sendable {
     enum Message: Sendable {
         /// A finished response for the connection `fd` whose accept id is `connectionID`.
@@ -24,16 +26,30 @@ final class LoopMailbox: Sendable {
         eventFD = try Posix.eventFD()
     }
 
+    deinit {
+        Posix.close(eventFD)
+    }
+
     /// Queues a message; wakes the loop if it was not already woken.
     func post(_ message: Message) {
-        state.withLock { state in
-            guard !state.closed else { return }
+        let wake = state.withLock { state in
+            guard !state.closed else { return false }
             state.messages.append(message)
-            if !state.signalled {
-                state.signalled = true
-                Posix.eventFDSignal(eventFD)
-            }
+            defer { state.signalled = true }
+            return !state.signalled
         }
+        if wake { Posix.eventFDSignal(eventFD) }
+    }
+
+    /// Queues several messages with at most one wakeup.
+    func post(contentsOf batch: [Message]) {
+        let wake = state.withLock { state in
+            guard !state.closed else { return false }
+            state.messages.append(contentsOf: batch)
+            defer { state.signalled = true }
+            return !state.signalled
+        }
+        if wake { Posix.eventFDSignal(eventFD) }
     }
 
     /// Takes every queued message. Called by the loop after its eventfd fired.
@@ -45,13 +61,11 @@ final class LoopMailbox: Sendable {
         }
     }
 
-    /// Closes the eventfd; later posts are dropped (the eventfd is written under the lock, so a closed
-    /// descriptor number is never written to).
+    /// Drops queued and later messages (the loop has exited).
     func close() {
         state.withLock { state in
             state.closed = true
             state.messages = []
-            Posix.close(eventFD)
         }
     }
 }

@@ -32,6 +32,8 @@ struct HTTPRequestParser: Sendable {
     private var requestLineEnd = -1
     private var lineStart = 0
     private var headerLines = 0
+    /// Bytes of an incomplete chunk-size or trailer line already searched for its LF.
+    private var lineScanned = 0
 
     init(limits: HTTPParserLimits) { self.limits = limits }
 
@@ -62,6 +64,8 @@ struct HTTPRequestParser: Sendable {
                         consumed += skipped
                         continue
                     }
+                    // A lone CR may be the start of another empty line: wait for the byte after it.
+                    if rest.count == 1 && rest[0] == HTTPByte.cr { return (consumed, .needMoreData) }
                 }
                 guard let end = try scanHead(rest) else { return (consumed, .needMoreData) }
                 let parsed = try Self.decodeHead(UnsafeBufferPointer(rebasing: rest[0..<end]), requestLineEnd: requestLineEnd)
@@ -93,10 +97,12 @@ struct HTTPRequestParser: Sendable {
 
             case .chunkSize:
                 let window = min(rest.count, limits.maxChunkLineBytes + 2)
-                guard let lf = Self.indexOfLF(rest, from: 0, to: window) else {
+                guard let lf = Self.indexOfLF(rest, from: lineScanned, to: window) else {
                     if rest.count >= limits.maxChunkLineBytes + 2 { throw .malformed("chunk size line too long") }
+                    lineScanned = window
                     return (consumed, .needMoreData)
                 }
+                lineScanned = 0
                 guard lf > 0, rest[lf - 1] == HTTPByte.cr else { throw .malformed("chunk size line") }
                 let size = try Self.chunkSize(UnsafeBufferPointer(rebasing: rest[0..<(lf - 1)]))
                 consumed += lf + 1
@@ -128,10 +134,12 @@ struct HTTPRequestParser: Sendable {
             case .trailers(let bytes, let count):
                 let room = limits.maxHeaderBytes - bytes
                 let window = min(rest.count, room)
-                guard let lf = Self.indexOfLF(rest, from: 0, to: window) else {
+                guard let lf = Self.indexOfLF(rest, from: lineScanned, to: window) else {
                     if rest.count >= room { throw .headerBlockTooLarge }
+                    lineScanned = window
                     return (consumed, .needMoreData)
                 }
+                lineScanned = 0
                 guard lf > 0, rest[lf - 1] == HTTPByte.cr else { throw .malformed("bare LF in trailers") }
                 if lf == 1 {
                     consumed += 2

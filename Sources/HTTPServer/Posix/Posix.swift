@@ -60,7 +60,10 @@ enum Posix {
     enum AcceptResult {
         case accepted(fd: Int32, peer: SocketAddress)
         case nonePending
-        case failed(Int32)
+        /// Out of descriptors or memory: retrying at once would spin.
+        case exhausted
+        /// Something about that one connection (it was reset while queued, for example).
+        case failed
     }
 
     /// Accepts one pending connection as a non-blocking socket.
@@ -75,7 +78,8 @@ enum Posix {
         if fd >= 0 { return .accepted(fd: fd, peer: SocketAddress(storage: storage)) }
         switch errno {
         case EAGAIN, EWOULDBLOCK: return .nonePending
-        default: return .failed(errno)
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
+        default: return .failed
         }
     }
 
@@ -104,12 +108,24 @@ enum Posix {
         }
     }
 
+    /// Makes a listening socket refuse new connections (and reset queued ones) while its descriptor stays valid.
+    static func stopListening(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Stops sending (FIN) while still allowing reads.
     static func shutdownWrite(_ fd: Int32) {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// Closes with a reset, discarding unsent data (for peers that stopped reading).
+    static func abort(_ fd: Int32) {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
         _ = Glibc.close(fd)
     }
 
@@ -139,16 +155,42 @@ enum Posix {
         _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
     }
 
-    /// Waits for events; returns how many entries of `events` were filled (0 on timeout or interruption).
-    static func epollWait(_ epoll: Int32, _ events: UnsafeMutableBufferPointer<epoll_event>, timeoutMS: Int32) -> Int {
-        let n = epoll_wait(epoll, events.baseAddress, Int32(events.count), timeoutMS)
-        return n < 0 ? 0 : Int(n)
+    /// A buffer `epoll_wait` fills; entry `i` gives the descriptor registered and the events seen.
+    struct EpollEvents {
+        private let buffer: UnsafeMutableBufferPointer<epoll_event>
+
+        init(capacity: Int) { buffer = .allocate(capacity: capacity) }
+
+        func deallocate() { buffer.deallocate() }
+
+        subscript(i: Int) -> (fd: Int32, events: UInt32) {
+            (Int32(truncatingIfNeeded: buffer[i].data.u64), buffer[i].events)
+        }
+
+        /// Waits for events; returns how many entries were filled (0 on timeout or interruption).
+        func wait(_ epoll: Int32, timeoutMS: Int32) -> Int {
+            let n = epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeoutMS)
+            return n < 0 ? 0 : Int(n)
+        }
     }
 
     static func eventFD() throws(SystemError) -> Int32 {
         let fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard fd >= 0 else { throw SystemError("eventfd") }
         return fd
+    }
+
+    /// An eventfd in blocking mode, for a thread to sleep on.
+    static func blockingEventFD() throws(SystemError) -> Int32 {
+        let fd = eventfd(0, Int32(EFD_CLOEXEC))
+        guard fd >= 0 else { throw SystemError("eventfd") }
+        return fd
+    }
+
+    /// Blocks until the eventfd is signalled, then resets it.
+    static func eventFDWait(_ fd: Int32) {
+        var value: UInt64 = 0
+        while withUnsafeMutableBytes(of: &value, { Glibc.read(fd, $0.baseAddress, 8) }) < 0 && errno == EINTR {}
     }
 
     static func eventFDSignal(_ fd: Int32) {
@@ -179,6 +221,27 @@ enum Posix {
         var f = tm()
         gmtime_r(&t, &f)
         return (Int(f.tm_year) + 1900, Int(f.tm_mon) + 1, Int(f.tm_mday), Int(f.tm_wday), Int(f.tm_hour), Int(f.tm_min), Int(f.tm_sec))
+    }
+
+    /// A pthread key holding one object reference per thread (not retained by the key).
+    struct ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+        private let key: pthread_key_t
+
+        init() {
+            var key = pthread_key_t()
+            pthread_key_create(&key, nil)
+            self.key = key
+        }
+
+        /// The calling thread's value; the caller keeps it alive while it is set.
+        var current: Value? {
+            guard let raw = pthread_getspecific(key) else { return nil }
+            return Unmanaged<Value>.fromOpaque(raw).takeUnretainedValue()
+        }
+
+        func set(_ value: Value?) {
+            _ = pthread_setspecific(key, value.map { Unmanaged.passUnretained($0).toOpaque() })
+        }
     }
 
     /// Starts a detached thread running `body`.

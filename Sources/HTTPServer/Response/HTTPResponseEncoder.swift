@@ -65,6 +65,24 @@ enum HTTPResponseEncoder {
         return (out, close)
     }
 
+    /// An encoded keep-alive response turned into a closing one: the `Connection` line (always the last field
+    /// `encode` writes) says `close`. Used when shutdown starts between encoding and writing.
+    static func markingClose(_ bytes: [UInt8]) -> [UInt8] {
+        let end: [UInt8] = Array("\r\n\r\n".utf8)
+        guard bytes.count >= 4,
+            let headEnd = (0...(bytes.count - 4)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(end) })
+        else { return bytes }
+        let keepAlive = Array("\r\nConnection: keep-alive".utf8)
+        var start = headEnd + 2
+        if headEnd >= keepAlive.count, bytes[(headEnd - keepAlive.count)..<headEnd].elementsEqual(keepAlive) {
+            start = headEnd - keepAlive.count + 2
+        }
+        var out = Array(bytes[..<start])
+        out.append(contentsOf: "Connection: close\r\n".utf8)
+        out.append(contentsOf: bytes[(headEnd + 2)...])
+        return out
+    }
+
     /// `HTTP/1.1 100 Continue`, sent before reading a body the client is waiting to send.
     static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 

@@ -5,7 +5,7 @@ import Synchronization
 public final class HTTPServer: Sendable {
     private enum State {
         case idle
-        case running(listenFD: Int32, port: Int, loops: [EventLoop])
+        case running(listenFD: Int32, port: Int, loops: [EventLoop], pool: HandlerPool)
         case stopped
     }
 
@@ -35,42 +35,58 @@ public final class HTTPServer: Sendable {
                 throw HTTPServerError("cannot listen on \(configuration.host) port \(configuration.port): \(error)")
             }
             var loops: [EventLoop] = []
+            let context = self.context
+            let pool: HandlerPool
+            do {
+                pool = try HandlerPool(
+                    threads: configuration.handlerThreadCount, maxThreads: configuration.maxHandlerThreadCount,
+                    handler: context.handler,
+                    isShuttingDown: { context.isShuttingDown })
+            } catch {
+                Posix.close(listenFD)
+                throw HTTPServerError("cannot start handler threads: \(error)")
+            }
             do {
                 for index in 0..<max(1, configuration.eventLoopCount) {
-                    let loop = try EventLoop(context: context, listenFD: listenFD)
+                    let loop = try EventLoop(context: context, pool: pool, listenFD: listenFD)
                     loops.append(loop)
                     context.loopStarted()
                     try Posix.spawnThread(name: "http-loop-\(index)") { loop.run() }
                 }
             } catch {
                 for loop in loops { loop.mailbox.post(.shutdown(deadline: 0)) }
+                pool.stop()
+                Posix.close(listenFD)
                 throw HTTPServerError("cannot start event loops: \(error)")
             }
-            state = .running(listenFD: listenFD, port: port, loops: loops)
+            state = .running(listenFD: listenFD, port: port, loops: loops, pool: pool)
         }
     }
 
     /// The bound port (the one the system picked when the configured port was 0); 0 before `start()`.
     public var localPort: Int {
         state.withLock { state in
-            if case .running(_, let port, _) = state { return port }
+            if case .running(_, let port, _, _) = state { return port }
             return 0
         }
     }
 
-    /// Stops accepting, closes idle connections, lets in-flight requests finish (their responses close the
-    /// connection) until `gracePeriod` has passed, then closes whatever is left. Returns when all loops are done.
+    /// Stops accepting (new connections are refused at once), closes idle connections, lets in-flight requests
+    /// finish (their responses close the connection) until `gracePeriod` has passed, then closes whatever is
+    /// left. Returns when all loops are done.
     public func shutdown(gracePeriod: Duration) async {
-        let running: (Int32, [EventLoop])? = state.withLock { state in
-            guard case .running(let listenFD, _, let loops) = state else { return nil }
+        let running: (Int32, [EventLoop], HandlerPool)? = state.withLock { state in
+            guard case .running(let listenFD, _, let loops, let pool) = state else { return nil }
             state = .stopped
-            return (listenFD, loops)
+            return (listenFD, loops, pool)
         }
-        guard let (listenFD, loops) = running else { return }
+        guard let (listenFD, loops, pool) = running else { return }
         context.beginShutdown()
         let deadline = Posix.monotonicMilliseconds() + gracePeriod.milliseconds
         for loop in loops { loop.mailbox.post(.shutdown(deadline: deadline)) }
+        Posix.stopListening(listenFD)
         await context.waitForLoops()
+        pool.stop()
         Posix.close(listenFD)
     }
 }

@@ -7,6 +7,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var backlog: Int
     /// Event-loop threads; each owns an epoll instance and its connections.
     public var eventLoopCount: Int
+    /// Threads that run handlers (never the event-loop threads) and the tasks they create.
+    public var handlerThreadCount: Int
+    /// When every handler thread is blocked and work waits, more are started, up to this many.
+    public var maxHandlerThreadCount: Int
 
     public var maxRequestLineBytes: Int
     public var maxHeaderBytes: Int
@@ -25,6 +29,8 @@ public struct HTTPServerConfiguration: Sendable {
         port: Int,
         backlog: Int = 1024,
         eventLoopCount: Int = 1,
+        handlerThreadCount: Int = 1,
+        maxHandlerThreadCount: Int = 16,
         maxRequestLineBytes: Int = 8 * 1024,
         maxHeaderBytes: Int = 64 * 1024,
         maxHeaderCount: Int = 100,
@@ -39,6 +45,8 @@ public struct HTTPServerConfiguration: Sendable {
         self.port = port
         self.backlog = backlog
         self.eventLoopCount = eventLoopCount
+        self.handlerThreadCount = handlerThreadCount
+        self.maxHandlerThreadCount = maxHandlerThreadCount
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount

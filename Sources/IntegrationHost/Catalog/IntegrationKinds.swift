@@ -2,6 +2,6 @@
 public enum IntegrationKinds {
     /// One loader per kind.
     public static func loaders() -> [any IntegrationLoader] {
-        [ManifestLoader()]
+        [ManifestLoader(), PluginLoader()]
     }
 }

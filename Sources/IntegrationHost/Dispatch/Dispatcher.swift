@@ -44,7 +44,9 @@ public struct Dispatcher: Sendable {
         let started = ContinuousClock.now
         let log = invocation.log
         log.debug("running \(integration.name) query=\(invocation.query.count) chars")
-        let task = Task { try await integration.run(invocation) }
+        // On the global concurrent executor, not the HTTP handler threads a handler's tasks would inherit: runs of
+        // CPU-bound integrations proceed in parallel and never hold up the server's response path.
+        let task = Task(executorPreference: globalConcurrentExecutor) { try await integration.run(invocation) }
         let outcome = await Dispatcher.race(task, deadline: deadline)
         let elapsed = ContinuousClock.now - started
         switch outcome {

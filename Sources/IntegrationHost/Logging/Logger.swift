@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Log levels, from most to least verbose. `LOG_LEVEL` in the environment picks the minimum.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
@@ -15,11 +14,19 @@ public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
 
 /// The host's log: one line per event to stderr and, with `--logfile`, appended to a file. Every configured
 /// secret is replaced by `[redacted]` before a line is written, whoever wrote it.
+///
+/// Lines are built as bytes and written with one `write(2)` each (to a file opened `O_APPEND`), so concurrent
+/// writers never interleave within a line and no lock is taken.
 public final class HostLogger: Sendable {
     public let minimumLevel: LogLevel
-    private let file: Mutex<FileHandle?>
-    private let secrets: [String]
+    private let fileDescriptor: Int32?
+    private let secrets: [[UInt8]]
     private let echoToStderr: Bool
+
+    /// Why the log file could not be opened.
+    public struct OpenError: Error, CustomStringConvertible {
+        public let description: String
+    }
 
     /// - Parameters:
     ///   - logFile: a path to append to, created if missing.
@@ -28,20 +35,21 @@ public final class HostLogger: Sendable {
         throws
     {
         self.minimumLevel = minimumLevel
-        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
         self.echoToStderr = echoToStderr
         if let logFile {
-            if !FileManager.default.fileExists(atPath: logFile) {
-                guard FileManager.default.createFile(atPath: logFile, contents: nil) else {
-                    throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: logFile])
-                }
+            let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw OpenError(description: "cannot open log file \(logFile): \(String(cString: strerror(errno)))")
             }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
-            try handle.seekToEnd()
-            self.file = Mutex(handle)
+            self.fileDescriptor = fd
         } else {
-            self.file = Mutex(nil)
+            self.fileDescriptor = nil
         }
+    }
+
+    deinit {
+        if let fileDescriptor { close(fileDescriptor) }
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= minimumLevel }
@@ -49,33 +57,101 @@ public final class HostLogger: Sendable {
     /// Writes one line: time, level, tags, message.
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String, tags: [(String, String)] = []) {
         guard isEnabled(level) else { return }
-        var line = "\(HostLogger.timestamp()) \(level)"
-        for (key, value) in tags { line += " \(key)=\(value)" }
-        line += " " + redact(message()) + "\n"
-        let data = Data(line.utf8)
-        file.withLock { handle in
-            if echoToStderr { FileHandle.standardError.write(data) }
-            handle?.write(data)
+        var line: [UInt8] = []
+        line.reserveCapacity(160)
+        HostLogger.appendTimestamp(to: &line)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: "\(level)".utf8)
+        for (key, value) in tags {
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: key.utf8)
+            line.append(UInt8(ascii: "="))
+            line.append(contentsOf: value.utf8)
+        }
+        line.append(UInt8(ascii: " "))
+        for byte in message().utf8 {
+            if byte == UInt8(ascii: "\n") {
+                line.append(UInt8(ascii: "\\"))
+                line.append(UInt8(ascii: "n"))
+            } else {
+                line.append(byte)
+            }
+        }
+        if !secrets.isEmpty { line = redact(line) }
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBytes { buffer in
+            if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
+            if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
         }
     }
 
-    private func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: "[redacted]")
+    /// `line` with every occurrence of every secret replaced by `[redacted]`.
+    private func redact(_ line: [UInt8]) -> [UInt8] {
+        var line = line
+        for secret in secrets {
+            var searchFrom = 0
+            while let found = HostLogger.find(secret, in: line, from: searchFrom) {
+                line.replaceSubrange(found..<(found + secret.count), with: "[redacted]".utf8)
+                searchFrom = found + "[redacted]".utf8.count
+            }
         }
-        return text.replacingOccurrences(of: "\n", with: "\\n")
+        return line
     }
 
-    private static func timestamp() -> String {
+    private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
+        var index = start
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+
+    /// `2026-11-23T17:02:26.650Z`, in UTC.
+    private static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var parts = tm()
         var seconds = now.tv_sec
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(now.tv_nsec / 1_000_000))
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                line.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        line.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        line.append(UInt8(ascii: "."))
+        digits(Int(now.tv_nsec / 1_000_000), 3)
+        line.append(UInt8(ascii: "Z"))
     }
 }
 

@@ -1,36 +1,8 @@
 import Foundation
 import HTTPServer
-import JSON
-
-/// Echoes what the server parsed, as JSON: method, target, path, rawQuery, version, headers, body.
-struct EchoHandler: HTTPHandler {
-    var limit: Int?
-
-    func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        if request.path == "/throw" { throw EchoError() }
-        if request.path == "/slow" { try await Task.sleep(for: .milliseconds(500)) }
-        let headers: [JSONValue] = request.headers.map { .array([.string($0.name), .string($0.value)]) }
-        let echo: JSONValue = [
-            "method": .string(request.method.rawValue),
-            "target": .string(request.head.target),
-            "path": .string(request.path),
-            "rawQuery": .string(request.head.rawQuery),
-            "version": .string(request.version.description),
-            "headers": .array(headers),
-            "body": .string(String(decoding: request.body, as: UTF8.self)),
-            "bodyLength": .number(Double(request.body.count)),
-        ]
-        return .json(.ok, bytes: echo.serializedBytes())
-    }
-
-    func bodyLimit(for head: HTTPRequestHead) -> Int? {
-        head.path == "/small" ? 16 : limit
-    }
-
-    struct EchoError: Error {}
-}
 
 /// Starts a server on 127.0.0.1 and a free port, runs `body`, and shuts the server down.
+@discardableResult
 func withServer<T: Sendable>(
     _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
     handler: some HTTPHandler = EchoHandler(),
@@ -48,8 +20,4 @@ func withServer<T: Sendable>(
         await server.shutdown(gracePeriod: .seconds(1))
         throw error
     }
-}
-
-extension RawResponse {
-    var json: JSONValue? { try? JSONValue(parsing: body) }
 }

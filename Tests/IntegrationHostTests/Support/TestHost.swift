@@ -147,3 +147,13 @@ final class RecordingServer: HTTPHandler, Sendable {
         await server?.shutdown(gracePeriod: .seconds(1))
     }
 }
+
+/// Whether `condition` holds within `timeout`, checked every 50 ms: for effects that happen in the background.
+func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}

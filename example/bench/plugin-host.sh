@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the release host with only the Swift example plugin (libParrotPlugin.so, which also answers /echo) in a fresh
+# integrations directory: the candidate for the shared peer benchmark, which posts a HipChat "/echo testing me".
+#
+#   swift build -c release
+#   CANDIDATE_NAME=plugin ONLY=nginx-w1,aiohttp,plugin \
+#     /work/shared/bench/run-peers.sh "$PWD/example/bench/plugin-host.sh 18090" http://127.0.0.1:18090/hipchat
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+port="${1:-18090}"
+directory="${TMPDIR:-/tmp}/integration-host-plugin-bench"
+rm -rf "$directory"
+mkdir -p "$directory/integrations"
+cp "$root/.build/release/libParrotPlugin.so" "$directory/integrations/"
+exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1
