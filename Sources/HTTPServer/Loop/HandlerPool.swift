@@ -240,7 +240,7 @@ final class HandlerPool: TaskExecutor, @unchecked Sendable {
             let request = item.request
             let response: HTTPResponse
             do {
-                response = try await handler.handle(request)
+                response = try await HandlerExecutor.$current.withValue(self) { try await handler.handle(request) }
             } catch {
                 response = .error(.internalServerError, "internal server error")
             }

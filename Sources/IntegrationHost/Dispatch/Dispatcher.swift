@@ -44,10 +44,7 @@ public struct Dispatcher: Sendable {
         let started = ContinuousClock.now
         let log = invocation.log
         log.debug("running \(integration.name) query=\(invocation.query.count) chars")
-        // On the global concurrent executor, not the HTTP handler threads a handler's tasks would inherit: runs of
-        // CPU-bound integrations proceed in parallel and never hold up the server's response path.
-        let task = Task(executorPreference: globalConcurrentExecutor) { try await integration.run(invocation) }
-        let outcome = await Dispatcher.race(task, deadline: deadline)
+        let outcome = await Dispatcher.run(deadline: deadline) { try await integration.run(invocation) }
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .replied(let reply):
@@ -60,41 +57,60 @@ public struct Dispatcher: Sendable {
         return outcome
     }
 
-    /// Waits for `task` up to `deadline`, without cancelling it when the deadline passes first.
+    /// Starts `body` in a new task on the HTTP server's handler threads (a fast integration costs no thread
+    /// switch) and waits for it up to `deadline`. A run past its deadline is not cancelled: it comes back as
+    /// `.timedOut(pending:)`.
+    static func run(deadline: Duration, _ body: @escaping @Sendable () async throws -> Reply?) async -> Outcome {
+        let executor = HandlerExecutor.current
+        return await withCheckedContinuation { continuation in
+            let race = Race(continuation)
+            let task = Task(executorPreference: executor) {
+                do {
+                    let reply = try await body()
+                    race.decide(.replied(reply))
+                    return reply
+                } catch {
+                    race.decide(Dispatcher.failure(error))
+                    throw error
+                }
+            }
+            race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
+        }
+    }
+
+    /// Waits for a task that is already running up to `deadline`, without cancelling it when the deadline passes
+    /// first.
     public static func race(_ task: Task<Reply?, any Error>, deadline: Duration) async -> Outcome {
         await withCheckedContinuation { continuation in
             let race = Race(continuation)
-            race.arm(Task {
-                do { try await Task.sleep(for: deadline) } catch { return }
-                race.decide(.timedOut(pending: task))
-            })
+            race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
             Task { race.decide(await Dispatcher.outcome(of: task)) }
         }
     }
 
-    /// The first of a run and its timer to finish resumes the waiter; the loser is ignored (and the timer
-    /// cancelled, so a finished run leaves no sleeping task behind).
+    /// The first of a run and its deadline to finish resumes the waiter; the loser is ignored (and the deadline
+    /// cancelled, so a finished run leaves nothing scheduled).
     private final class Race: Sendable {
         private let continuation: CheckedContinuation<Outcome, Never>
-        private let state = Mutex<(decided: Bool, timer: Task<Void, Never>?)>((false, nil))
+        private let state = Mutex<(decided: Bool, deadline: DeadlineScheduler.Ticket?)>((false, nil))
 
         init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = continuation }
 
-        func arm(_ timer: Task<Void, Never>) {
+        func arm(_ deadline: DeadlineScheduler.Ticket) {
             let alreadyDecided = state.withLock { state in
-                state.timer = timer
+                state.deadline = deadline
                 return state.decided
             }
-            if alreadyDecided { timer.cancel() }
+            if alreadyDecided { DeadlineScheduler.shared.cancel(deadline) }
         }
 
         func decide(_ outcome: Outcome) {
-            let (first, timer) = state.withLock { state in
+            let (first, deadline) = state.withLock { state in
                 defer { state.decided = true }
-                return (!state.decided, state.timer)
+                return (!state.decided, state.deadline)
             }
             guard first else { return }
-            timer?.cancel()
+            if let deadline { DeadlineScheduler.shared.cancel(deadline) }
             continuation.resume(returning: outcome)
         }
     }
@@ -103,11 +119,14 @@ public struct Dispatcher: Sendable {
     public static func outcome(of task: Task<Reply?, any Error>) async -> Outcome {
         do {
             return .replied(try await task.value)
-        } catch let error as IntegrationError {
-            return .failed(error)
         } catch {
-            return .failed(IntegrationError(status: 500, "\(error)"))
+            return failure(error)
         }
+    }
+
+    /// A thrown error as an outcome: an `IntegrationError` keeps its status, anything else is a 500.
+    static func failure(_ error: any Error) -> Outcome {
+        .failed(error as? IntegrationError ?? IntegrationError(status: 500, "\(error)"))
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
@@ -118,12 +137,13 @@ public struct Dispatcher: Sendable {
 /// Request ids: 16 hex digits, random, unique enough to grep logs by.
 public enum RequestID {
     public static func make() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 16).leftPadded(to: 16)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var value = UInt64.random(in: .min ... .max)
+        var text = [UInt8](repeating: 0, count: 16)
+        for position in (0..<16).reversed() {
+            text[position] = digits[Int(value & 0xF)]
+            value >>= 4
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

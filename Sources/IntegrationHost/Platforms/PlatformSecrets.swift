@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where platform secrets and settings come from: the host's tokens (given on the command line) first, then the
 /// environment. Nothing here is read from manifests, so a manifest can be shared without leaking a secret.
@@ -22,15 +23,27 @@ public struct PlatformSecrets: Sendable {
         self.init(tokens: configuration.tokens, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// The global setting `name`, or `nil` (empty values count as unset).
+    /// The global setting `name`, or `nil` (empty values count as unset). Settings are looked up once each: the
+    /// tokens and the environment snapshot never change, and webhooks ask on every request.
     public func value(_ name: String) -> String? {
-        nonEmpty(tokens.global[name]) ?? nonEmpty(environment[PlatformSecrets.environmentName(name)])
+        cached(SettingKey(name: name, integration: nil)) {
+            nonEmpty(tokens.global[name]) ?? nonEmpty(environment[PlatformSecrets.environmentName(name)])
+        }
     }
 
     /// The setting `name` for one integration only.
     public func value(_ name: String, integration: String) -> String? {
-        nonEmpty(tokens.global["\(integration).\(name)"])
-            ?? nonEmpty(environment[PlatformSecrets.environmentName("\(integration)_\(name)")])
+        cached(SettingKey(name: name, integration: integration)) {
+            nonEmpty(tokens.global["\(integration).\(name)"])
+                ?? nonEmpty(environment[PlatformSecrets.environmentName("\(integration)_\(name)")])
+        }
+    }
+
+    private func cached(_ key: SettingKey, _ lookUp: () -> String?) -> String? {
+        if let known = cache.values.withLock({ $0[key] }) { return known }
+        let found = lookUp()
+        cache.values.withLock { $0[key] = .some(found) }
+        return found
     }
 
     /// The per-integration setting, else the global one.
@@ -52,6 +65,19 @@ public struct PlatformSecrets: Sendable {
     static func environmentName(_ name: String) -> String {
         String(name.uppercased().map { $0 == "-" || $0 == "." ? "_" : $0 })
     }
+
+    private struct SettingKey: Hashable {
+        let name: String
+        /// `nil` for a global setting.
+        let integration: String?
+    }
+
+    /// Settings already looked up, per integration.
+    private final class Cache: Sendable {
+        let values = Mutex<[SettingKey: String?]>([:])
+    }
+
+    private let cache = Cache()
 
     private func nonEmpty(_ value: String?) -> String? {
         guard let value, !value.isEmpty else { return nil }

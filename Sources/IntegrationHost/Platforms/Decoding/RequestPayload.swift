@@ -36,7 +36,9 @@ enum RequestPayload {
     /// `Application/JSON; charset=utf-8` → `application/json`.
     static func mediaType(_ contentType: String?) -> String {
         guard let contentType else { return "" }
-        let type = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        return type.trimmingCharacters(in: .whitespaces).lowercased()
+        let type = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+            .drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let trimmed = type.reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.reversed()
+        return String(decoding: trimmed, as: UTF8.self).lowercased()
     }
 }
