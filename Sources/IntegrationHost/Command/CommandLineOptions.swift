@@ -49,6 +49,9 @@ public struct CommandLineOptions: Sendable {
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          PLUGIN_THREADS            threads for plugin calls (default: the core count, at least 4)
+          INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
+          Platform secrets such as SLACK_SIGNING_SECRET: see Sources/IntegrationHost/Platforms/README.md
         """
 
     /// Parses `arguments` (without the program name) and `environment`.
