@@ -42,15 +42,8 @@ public struct MattermostAdapter: PlatformAdapter {
             throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
         }
         let text = fields["text"]?.stringValue ?? ""
-        let notification = Notification(
-            platform: .mattermost, team: fields["team_id"]?.stringValue,
-            channel: fields["channel_id"]?.stringValue.map { Notification.Channel(id: $0, name: fields["channel_name"]?.stringValue) },
-            sender: fields["user_id"]?.stringValue.map {
-                Notification.Sender(id: $0, name: fields["user_name"]?.stringValue, handle: fields["user_name"]?.stringValue)
-            },
-            text: text.isEmpty ? "/\(commandName)" : "/\(commandName) \(text)", command: commandName,
-            responseURL: fields["response_url"]?.stringValue, timestamp: nil, event: "slash_command",
-            headers: request.headers, rawBody: request.body, payload: fields)
+        let notification = SlashCommandForm.notification(
+            platform: .mattermost, commandName: commandName, fields: fields, timestamp: nil, request: request)
         let trigger = fields["trigger_id"]?.stringValue
         return PlatformEvent(
             notification: notification, target: .command(commandName), query: text,

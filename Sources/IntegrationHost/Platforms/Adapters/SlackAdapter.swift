@@ -43,15 +43,8 @@ public struct SlackAdapter: PlatformAdapter {
         let timestamp = request.headers["X-Slack-Request-Timestamp"].flatMap(TimeInterval.init).map {
             Date(timeIntervalSince1970: $0)
         }
-        let notification = Notification(
-            platform: .slack, team: fields["team_id"]?.stringValue,
-            channel: fields["channel_id"]?.stringValue.map { Notification.Channel(id: $0, name: fields["channel_name"]?.stringValue) },
-            sender: fields["user_id"]?.stringValue.map {
-                Notification.Sender(id: $0, name: fields["user_name"]?.stringValue, handle: fields["user_name"]?.stringValue)
-            },
-            text: text.isEmpty ? "/\(commandName)" : "/\(commandName) \(text)", command: commandName,
-            responseURL: fields["response_url"]?.stringValue, timestamp: timestamp, event: "slash_command",
-            headers: request.headers, rawBody: request.body, payload: fields)
+        let notification = SlashCommandForm.notification(
+            platform: .slack, commandName: commandName, fields: fields, timestamp: timestamp, request: request)
         return PlatformEvent(
             notification: notification, target: .command(commandName), query: text,
             deliveryID: SlackAdapter.deliveryID(request, fields: fields))
