@@ -59,7 +59,11 @@ import Testing
             #expect(post.json == ["response_type": "in_channel", "text": "done: büild"])
         }
         if let arrived = received.first?.at { #expect(arrived - firstSent >= .seconds(4)) }
-        #expect(host.log.contains("reply delivered to http://127.0.0.1:\(responseServer.port): 200 after 2 tries"))
+        // The host logs the delivery after it has read the response_url's answer: wait for the line.
+        let delivered = "reply delivered to http://127.0.0.1:\(responseServer.port): 200 after 2 tries"
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !host.log.contains(delivered), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(host.log.contains(delivered))
         await host.stop()
         await responseServer.stop()
     }
@@ -262,8 +266,10 @@ import Testing
         let byPath = Dictionary(received.map { ($0.path, $0.json) }, uniquingKeysWith: { first, _ in first })
         #expect(byPath["/mm/response"] == ["response_type": "in_channel", "text": "late mattermost: status now", "username": "echo"])
         #expect(byPath["/teams-incoming"] == ["text": "late teams: hello teams"])
-        try await Task.sleep(for: .milliseconds(1500))
-        #expect(host.log.contains("hooks: the reply of echo has no way back; logged only: late github: "))
+        let loggedOnly = "hooks: the reply of echo has no way back; logged only: late github: "
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !host.log.contains(loggedOnly), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(host.log.contains(loggedOnly))
         #expect(echo.runs == 3)
         await host.stop()
         await sinkServer.stop()
