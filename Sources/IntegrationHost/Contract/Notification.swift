@@ -46,9 +46,24 @@ public struct Notification: Sendable {
     /// The event kind: HipChat `room_message`, GitHub `push`, and the like.
     public var event: String?
     public var headers: HTTPHeaders
-    public var rawBody: [UInt8]
+    public var rawBody: [UInt8] {
+        didSet { payloadIsRawBody = false }
+    }
     /// The decoded body: the JSON document, or form fields as an object of strings.
-    public var payload: JSONValue
+    public var payload: JSONValue {
+        didSet { payloadIsRawBody = false }
+    }
+    /// Whether `payload` is exactly the JSON document that `rawBody` holds, so a writer may copy the body's bytes
+    /// instead of serializing the payload again (the plugin request does). Changing either clears it.
+    public internal(set) var payloadIsRawBody = false
+
+    /// Sets `rawBody` to `body` and `payload` to the JSON document it holds, as the host's JSON routes do.
+    public mutating func setJSONBody(_ body: [UInt8]) throws(JSONParseError) {
+        let document = try JSONValue(parsing: body)
+        rawBody = body
+        payload = document
+        payloadIsRawBody = true
+    }
     /// The typed HipChat view, for notifications that came as HipChat room_message.
     public var hipchat: HipChatMessage?
 

@@ -71,9 +71,16 @@ public enum PluginRequest {
         member("headers", &out)
         headers(notification.headers, &out)
         member("raw_body", &out)
-        out.string(String(decoding: notification.rawBody, as: UTF8.self))
-        member("payload", &out)
-        out.value(notification.payload)
+        if notification.payloadIsRawBody {
+            // The body parsed as JSON, so it is valid UTF-8 and a valid document: no decoding, no re-serializing.
+            out.string(utf8: notification.rawBody)
+            member("payload", &out)
+            out.json(notification.rawBody)
+        } else {
+            out.string(String(decoding: notification.rawBody, as: UTF8.self))
+            member("payload", &out)
+            out.value(notification.payload)
+        }
         member("hipchat", &out)
         if let hipchat = notification.hipchat {
             out.literal(#"{"sender_id":"#)

@@ -34,6 +34,16 @@ struct PluginRequestWriter: ~Copyable {
         copy(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// JSON text already known to be valid, copied as it is.
+    mutating func json(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { copy($0) }
+    }
+
+    /// Bytes known to be valid UTF-8 as a JSON string literal.
+    mutating func string(utf8 bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { escaped($0) }
+    }
+
     /// `s` as a JSON string literal.
     mutating func string(_ s: String) {
         var s = s

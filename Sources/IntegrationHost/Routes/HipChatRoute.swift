@@ -46,12 +46,13 @@ struct HipChatDispatch {
         guard let integration = context.host.catalog.integration(forCommand: command.name) else {
             return .failure(IntegrationError(status: 404, "no integration answers /\(command.name)"))
         }
-        let notification = Notification(
+        var notification = Notification(
             platform: .hipchat,
             channel: .init(id: String(message.roomID), name: message.roomName),
             sender: .init(id: String(message.senderID), name: message.senderName, handle: message.mentionName),
             text: message.message, command: command.name, event: json["event"]?.stringValue,
             headers: request.headers, rawBody: request.body, payload: json, hipchat: message)
+        notification.payloadIsRawBody = true
         let invocation = context.host.dispatcher.invocation(
             for: integration, notification: notification, query: command.query, request: request,
             requestID: context.requestID)
