@@ -64,7 +64,8 @@ import Testing
         let start = ContinuousClock.now
         await #expect(throws: IntegrationError.self) { try await manifest.run(Fixtures.invocation(query: input)) }
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // The patterns would run for hours on this input: the 100 ms limit stopped them.
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
         do {
             _ = try await manifest.run(Fixtures.invocation(query: input))
         } catch let error as IntegrationError {
@@ -82,7 +83,8 @@ import Testing
         try await Task.sleep(for: .milliseconds(100))
         task.cancel()
         _ = await task.result
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Well before the 10 s limit: cancellation stopped the match.
+        #expect(ContinuousClock.now - start < .seconds(7))
     }
 
     @Test func githubSignatureHexWithPrefix() async throws {
