@@ -98,6 +98,32 @@ import Testing
         #expect(try Self.runBinary(["--help"]).status == 0)
     }
 
+    /// The real binary: SIGHUP rescans the directory, SIGTERM stops it gracefully with exit status 0.
+    @Test func binaryHandlesSignals() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-signals-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let log = root.appendingPathComponent("host.log")
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = [
+            String(Int.random(in: 20_000...40_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
+            "--state-dir", root.path, "--state", "state.json",
+        ]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func logged(_ text: String) async -> Bool {
+            await eventually { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text) }
+        }
+        #expect(await logged("listening on 127.0.0.1:"))
+        kill(process.processIdentifier, SIGHUP)
+        #expect(await logged("rescanning \(root.path)"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(await logged("signal 15 received"))
+    }
+
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = binary
