@@ -1,0 +1,30 @@
+// libFuzzer entry point for the JSON parser and writer. Not a SwiftPM target: `.ci/fuzz-json.sh` compiles it
+// together with Sources/JSON (`swiftc -sanitize=fuzzer,address -parse-as-library`).
+//
+// Every input is parsed; a document that parses must survive the writer: its compact and pretty serializations
+// parse back to an equal value, and serializing that value again gives the same bytes.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let input = UnsafeBufferPointer(start: data, count: size)
+    guard let value = try? JSONValue(parsing: input, maxDepth: 64) else { return 0 }
+    let compact = value.serializedBytes()
+    guard let again = try? JSONValue(parsing: compact, maxDepth: 64) else {
+        fatalError("the writer produced unparseable JSON: \(String(decoding: compact, as: UTF8.self))")
+    }
+    guard again == value || containsNaNLike(value) else { fatalError("round trip changed the value") }
+    guard again.serializedBytes() == compact else { fatalError("serialization is not stable") }
+    let pretty = value.serializedBytes(.pretty(indent: 4))
+    guard (try? JSONValue(parsing: pretty, maxDepth: 64)) == again else { fatalError("pretty output differs") }
+    return 0
+}
+
+/// Numbers outside ±2^53 may print in a form that reads back rounded differently; equality is not expected there.
+private func containsNaNLike(_ value: JSONValue) -> Bool {
+    switch value {
+    case .number(let d): return abs(d) > 9_007_199_254_740_992 || d != d.rounded() && String(d).contains("e")
+    case .array(let elements): return elements.contains(where: containsNaNLike)
+    case .object(let members): return members.values.contains(where: containsNaNLike)
+    default: return false
+    }
+}
