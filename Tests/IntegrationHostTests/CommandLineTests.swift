@@ -106,8 +106,9 @@ import Testing
         let log = root.appendingPathComponent("host.log")
         let process = Process()
         process.executableURL = Self.binary
+        // A port below the ephemeral range (32768+), so no client socket of a parallel test can hold it.
         process.arguments = [
-            String(Int.random(in: 20_000...40_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
+            String(Int.random(in: 20_000...32_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
             "--state-dir", root.path, "--state", "state.json",
         ]
         process.standardError = FileHandle.nullDevice
