@@ -25,6 +25,8 @@ import Testing
         #expect(try render(#"{{ x | default: "none" }}"#, variables: ["x": ""]) == "none")
         #expect(try render(#"{{ x | default: none }}"#, variables: ["x": "set"]) == "set")
         #expect(try render(#"{{ x | default: "a | b }}" }}"#) == "a | b }}")
+        #expect(try render(#"{{ x | default: "say \"}}\" | ok" }}"#) == #"say "}}" | ok"#)
+        #expect(throws: Template.SyntaxError.self) { try Template(parsing: #"{{ x | default: "open }}"#) }
     }
 
     @Test func fallbackChainTakesTheFirstValue() throws {

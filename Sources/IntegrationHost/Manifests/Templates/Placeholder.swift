@@ -125,23 +125,14 @@ struct Placeholder: Sendable {
     private static func split(_ inner: Substring) throws(Template.SyntaxError) -> [Substring] {
         var segments: [Substring] = []
         var start = inner.startIndex
-        var inQuotes = false
-        var index = inner.startIndex
-        while index < inner.endIndex {
-            let c = inner[index]
-            if c == "\\" && inQuotes {
-                index = inner.index(after: index)
-                if index < inner.endIndex { index = inner.index(after: index) }
-                continue
-            }
-            if c == "\"" { inQuotes.toggle() }
-            if c == "|" && !inQuotes {
+        let unterminated = QuotedScan.forEachUnquoted(in: inner) { index in
+            if inner[index] == "|" {
                 segments.append(inner[start..<index])
                 start = inner.index(after: index)
             }
-            index = inner.index(after: index)
+            return true
         }
-        guard !inQuotes else { throw Template.SyntaxError(reason: "unterminated quoted string in '{{\(inner)}}'") }
+        guard !unterminated else { throw Template.SyntaxError(reason: "unterminated quoted string in '{{\(inner)}}'") }
         segments.append(inner[start...])
         return segments
     }

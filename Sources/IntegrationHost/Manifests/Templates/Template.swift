@@ -40,23 +40,14 @@ struct Template: Sendable, CustomStringConvertible {
 
     /// The first `}}` outside a quoted string.
     private static func closingBraces(in text: Substring) -> Range<Substring.Index>? {
-        var inQuotes = false
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
-            if c == "\\" && inQuotes {
-                index = text.index(after: index)
-                if index < text.endIndex { index = text.index(after: index) }
-                continue
-            }
-            if c == "\"" { inQuotes.toggle() }
-            if !inQuotes && c == "}" {
-                let next = text.index(after: index)
-                if next < text.endIndex && text[next] == "}" { return index..<text.index(after: next) }
-            }
-            index = text.index(after: index)
+        var found: Range<Substring.Index>?
+        QuotedScan.forEachUnquoted(in: text) { index in
+            let next = text.index(after: index)
+            guard text[index] == "}", next < text.endIndex, text[next] == "}" else { return true }
+            found = index..<text.index(after: next)
+            return false
         }
-        return nil
+        return found
     }
 
     /// The placeholders, in order.
