@@ -7,14 +7,13 @@ import FoundationNetworking
 /// Outbound HTTP for replies to chat APIs, through URLSession.
 public struct OutboundClient: Sendable {
     private let session: URLSession
-    public let timeout: TimeInterval
 
+    /// - Parameter timeout: how long one request may wait for data, in seconds.
     public init(timeout: TimeInterval = 10) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpAdditionalHeaders = ["User-Agent": "integration-host/\(HostVersion.current)"]
         self.session = URLSession(configuration: configuration)
-        self.timeout = timeout
     }
 
     /// What came back.

@@ -5,11 +5,9 @@ import HTTPServer
 /// basic auth), decoding, dedupe and the deadline are the platform gateway's (`Platforms/README.md`).
 public struct GenericWebhookRoute: Sendable {
     public let integrationName: String
-    public let parameters: [String: String]
 
-    public init(integrationName: String, parameters: [String: String] = [:]) {
+    public init(integrationName: String) {
         self.integrationName = integrationName
-        self.parameters = parameters
     }
 
     /// The route for `/hooks/NAME`, when `path` is one.
@@ -23,11 +21,16 @@ public struct GenericWebhookRoute: Sendable {
         guard let integration = context.host.catalog.integration(named: integrationName) else {
             return .error(.notFound, "no integration named \(integrationName)")
         }
-        let allowed = integration.routes.isEmpty ? [.post] : integration.routes.reduce(into: Set<HTTPMethod>([.post])) {
-            $0.formUnion($1.methods)
-        }
+        let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
         guard allowed.contains(request.method) else { return HostApp.methodNotAllowed(allowed) }
-        return await context.host.platforms.handleWebhook(
+        return await GenericWebhookRoute.run(integration, parameters: [:], request: request, context: context)
+    }
+
+    /// Hands a request for `integration`, already found and its method checked, to the platform gateway.
+    static func run(
+        _ integration: any Integration, parameters: [String: String], request: HTTPRequest, context: RouteContext
+    ) async -> HTTPResponse {
+        await context.host.platforms.handleWebhook(
             request, integration: integration, parameters: parameters, host: context.host, requestID: context.requestID)
     }
 }

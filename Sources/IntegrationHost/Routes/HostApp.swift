@@ -35,8 +35,7 @@ public struct HostApp: HTTPHandler {
         }
         switch services.catalog.route(path: request.path, method: request.method) {
         case .matched(let integration, let parameters):
-            return await GenericWebhookRoute(integrationName: integration.name, parameters: parameters)
-                .respond(to: request, context: context)
+            return await GenericWebhookRoute.run(integration, parameters: parameters, request: request, context: context)
         case .wrongMethod(let allowed):
             return HostApp.methodNotAllowed(allowed)
         case .none:
