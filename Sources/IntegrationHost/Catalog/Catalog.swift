@@ -39,10 +39,12 @@ public final class Catalog: Sendable {
         var byCommand: [String: any Integration] = [:]
         var routes: [(route: IntegrationRoute, integration: any Integration)] = []
         var lastMissScan = ContinuousClock.now - .seconds(3600)
+        /// Conflicts between files (duplicate or invalid names) as of the last scan, so each is logged once.
+        var conflicts: Set<Problem> = []
     }
 
     /// A problem found while scanning: the file and why.
-    public struct Problem: Sendable, CustomStringConvertible {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
         public let file: String
         public let reason: String
         /// Reasons that already name the file (a manifest's `file: path: reason` lines) are not prefixed again.
@@ -154,6 +156,7 @@ public final class Catalog: Sendable {
     /// Rebuilds the lookup tables from `files`; names and commands claimed twice go to the first file by name.
     private func install(_ files: [String: LoadedFile]) -> [Problem] {
         var problems: [Problem] = []
+        var conflicts: [Problem] = []
         var byName: [String: any Integration] = [:]
         var byCommand: [String: any Integration] = [:]
         var owner: [String: String] = [:]
@@ -163,12 +166,12 @@ public final class Catalog: Sendable {
             if let error = file.error { problems.append(Problem(file: fileName, reason: error)) }
             for integration in file.integrations {
                 guard IntegrationName.isValid(integration.name) else {
-                    problems.append(Problem(file: fileName, reason: "invalid integration name"))
+                    conflicts.append(Problem(file: fileName, reason: "invalid integration name '\(integration.name)'"))
                     continue
                 }
                 if let first = owner[integration.name] {
                     let reason = "duplicate integration name '\(integration.name)' (already loaded from \(first))"
-                    problems.append(Problem(file: fileName, reason: reason))
+                    conflicts.append(Problem(file: fileName, reason: reason))
                     continue
                 }
                 owner[integration.name] = fileName
@@ -179,16 +182,18 @@ public final class Catalog: Sendable {
                 for route in integration.routes { routes.append((route, integration)) }
             }
         }
-        for problem in problems where problem.reason.hasPrefix("duplicate") {
-            logger.log(.error, "\(problem)")
+        let known = state.withLock { state in
+            defer {
+                state.files = files
+                state.byName = byName
+                state.byCommand = byCommand
+                state.routes = routes
+                state.conflicts = Set(conflicts)
+            }
+            return state.conflicts
         }
-        state.withLock { state in
-            state.files = files
-            state.byName = byName
-            state.byCommand = byCommand
-            state.routes = routes
-        }
-        return problems
+        for conflict in conflicts where !known.contains(conflict) { logger.log(.error, "\(conflict)") }
+        return problems + conflicts
     }
 
     /// Loads every file of `directory` once with `loaders`, without installing anything: what `check` prints.
