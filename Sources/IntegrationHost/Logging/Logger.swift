@@ -167,12 +167,14 @@ public struct IntegrationLogger: Sendable {
         self.host = host
     }
 
-    public func log(_ level: LogLevel, _ message: String) {
-        host.log(level, message, tags: [("request", requestID), ("integration", integration)])
+    /// Writes one line; the message is only built when `level` is enabled.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard host.isEnabled(level) else { return }
+        host.log(level, message(), tags: [("request", requestID), ("integration", integration)])
     }
 
-    public func info(_ message: String) { log(.info, message) }
-    public func debug(_ message: String) { log(.debug, message) }
-    public func warning(_ message: String) { log(.warning, message) }
-    public func error(_ message: String) { log(.error, message) }
+    public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
+    public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
+    public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }
+    public func error(_ message: @autoclosure () -> String) { log(.error, message()) }
 }
