@@ -60,8 +60,13 @@ extension JSONValue {
 
     /// Follows a dot path such as `commits.0.id`: object members by name, array elements by index.
     public func value(atPath path: String) -> JSONValue? {
+        value(following: path.split(separator: ".", omittingEmptySubsequences: false))
+    }
+
+    /// Follows a path already split into its components.
+    func value<Component: StringProtocol>(following components: [Component]) -> JSONValue? {
         var current = self
-        for component in path.split(separator: ".", omittingEmptySubsequences: false) {
+        for component in components {
             switch current {
             case .object(let members):
                 guard let next = members[String(component)] else { return nil }

@@ -1,13 +1,28 @@
 // libFuzzer entry point for the JSON parser and writer. Not a SwiftPM target: `.ci/fuzz-json.sh` compiles it
 // together with Sources/JSON (`swiftc -sanitize=fuzzer,address -parse-as-library`).
 //
-// Every input is parsed; a document that parses must survive the writer: its compact and pretty serializations
-// parse back to an equal value, and serializing that value again gives the same bytes.
+// Every input is parsed, and picked (`JSONValue.pick`) for a fixed set of paths: the two must fail with the same
+// error or agree on every path. A document that parses must survive the writer: its compact and pretty
+// serializations parse back to an equal value, and serializing that value again gives the same bytes.
+
+private let paths = JSONPaths(["a", "a.b", "a.b.c", "0", "0.a", "1.0", "", "a.", "text", "item.message.message"])
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeBufferPointer(start: data, count: size)
-    guard let value = try? JSONValue(parsing: input, maxDepth: 64) else { return 0 }
+    let parsed = Result { () throws(JSONParseError) in try JSONValue(parsing: input, maxDepth: 64) }
+    let picked = Result { () throws(JSONParseError) in try JSONValue.pick(paths, from: input, maxDepth: 64) }
+    switch (parsed, picked) {
+    case (.success(let document), .success(let pick)):
+        for path in paths.paths where pick[path] != document.value(atPath: path) {
+            fatalError("pick disagrees with the parsed document at \(path)")
+        }
+    case (.failure(let parseError), .failure(let pickError)):
+        guard parseError == pickError else { fatalError("pick failed differently: \(pickError) vs \(parseError)") }
+    default:
+        fatalError("parse and pick disagree on whether this is JSON")
+    }
+    guard case .success(let value) = parsed else { return 0 }
     let compact = value.serializedBytes()
     guard let again = try? JSONValue(parsing: compact, maxDepth: 64) else {
         fatalError("the writer produced unparseable JSON: \(String(decoding: compact, as: UTF8.self))")

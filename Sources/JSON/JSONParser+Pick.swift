@@ -1,0 +1,196 @@
+/// Skipping and picking: the parser's grammar and errors, building only the values a `JSONPaths` asks for.
+extension JSONParser {
+    mutating func pickDocument(_ root: JSONPaths.Node, into values: inout [JSONValue?]) throws(JSONParseError)
+        -> (JSONPick.RootKind, JSONValue?)
+    {
+        skipWhitespace()
+        let kind: JSONPick.RootKind
+        var scalar: JSONValue?
+        switch index < bytes.count ? bytes[index] : 0 {
+        case UInt8(ascii: "{"):
+            kind = .object
+            try pick(root, depth: 0, into: &values)
+        case UInt8(ascii: "["):
+            kind = .array
+            try pick(root, depth: 0, into: &values)
+        default:
+            kind = .scalar
+            scalar = try parseValue(depth: 0)
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected data after the document") }
+        return (kind, scalar)
+    }
+
+    /// The value at the current position, for `node`: built whole when a path ends here, else walked for the
+    /// paths below and skipped elsewhere.
+    private mutating func pick(_ node: JSONPaths.Node, depth: Int, into values: inout [JSONValue?])
+        throws(JSONParseError)
+    {
+        // A member seen again replaces what an earlier one gave, as in the parsed object (the last one wins).
+        for (position, _) in node.covered { values[position] = nil }
+        if node.ending != nil {
+            let value = try parseValue(depth: depth)
+            for (position, rest) in node.covered {
+                values[position] = value.value(following: rest)
+            }
+            return
+        }
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try pickObject(node, depth: depth, into: &values)
+        case UInt8(ascii: "["): try pickArray(node, depth: depth, into: &values)
+        default: try skipValue(depth: depth)
+        }
+    }
+
+    private mutating func pickObject(_ node: JSONPaths.Node, depth: Int, into values: inout [JSONValue?])
+        throws(JSONParseError)
+    {
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let child = try memberNode(in: node)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            if let child {
+                try pick(child, depth: depth + 1, into: &values)
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return
+            default: throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Reads a member name and returns the child of `node` it names, if any.
+    private mutating func memberNode(in node: JSONPaths.Node) throws(JSONParseError) -> JSONPaths.Node? {
+        let start = index
+        if try skipString() {
+            return node.child(named: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]))
+        }
+        index = start
+        var name = try parseString()
+        return name.withUTF8 { node.child(named: $0) }
+    }
+
+    private mutating func pickArray(_ node: JSONPaths.Node, depth: Int, into values: inout [JSONValue?])
+        throws(JSONParseError)
+    {
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        var position = 0
+        while true {
+            if let child = node.child(at: position) {
+                try pick(child, depth: depth + 1, into: &values)
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+            position += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return
+            default: throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Checks one value as `parseValue` does, building nothing (except for strings with escapes or non-ASCII
+    /// text, which are checked by decoding them).
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try skipContainer(depth: depth, close: UInt8(ascii: "}"), members: true)
+        case UInt8(ascii: "["): try skipContainer(depth: depth, close: UInt8(ascii: "]"), members: false)
+        case UInt8(ascii: "\""):
+            let start = index
+            if try !skipString() {
+                index = start
+                _ = try parseString()
+            }
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func skipContainer(depth: Int, close: UInt8, members: Bool) throws(JSONParseError) {
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == close {
+            index += 1
+            return
+        }
+        while true {
+            if members {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name")
+                }
+                let start = index
+                if try !skipString() {
+                    index = start
+                    _ = try parseString()
+                }
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+            }
+            try skipValue(depth: depth + 1)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: ","): index += 1
+            case close:
+                index += 1
+                return
+            default: throw error(members ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Moves past a string of plain ASCII text (no escapes) and returns true; returns false where it found an
+    /// escape or a non-ASCII byte, for the caller to decode the string from its start instead.
+    private mutating func skipString() throws(JSONParseError) -> Bool {
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return true
+            }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 { return false }
+            if byte < 0x20 { throw error("control character in string") }
+            index += 1
+        }
+        throw error("unterminated string")
+    }
+}
