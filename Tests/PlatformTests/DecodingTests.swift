@@ -133,9 +133,19 @@ import Testing
         #expect(text.query == "naïve text")
         #expect(text.notification.payload == "naïve text")
 
-        #expect(throws: IntegrationError.self) {
-            try adapter.decode(Fixtures.request("/hooks/note", headers: ["Content-Type": "application/json"], body: "{nope"))
+        // A JSON document sent as text is read as JSON; JSON media types in any case, with parameters or a
+        // `+json` suffix, must hold JSON.
+        let untyped = try adapter.decode(Fixtures.request("/hooks/note", headers: ["Content-Type": "text/plain"], body: #"{"text":"hi"}"#))
+        #expect(untyped.query == "hi")
+        #expect(untyped.notification.payload == ["text": "hi"])
+        #expect(untyped.notification.payloadIsRawBody)
+        for type in ["application/json", " Application/JSON ; charset=utf-8", "application/vnd.github+JSON"] {
+            #expect(throws: IntegrationError.self) {
+                try adapter.decode(Fixtures.request("/hooks/note", headers: ["Content-Type": type], body: "{nope"))
+            }
         }
+        let quoted = try adapter.decode(Fixtures.request("/hooks/note", headers: ["Content-Type": "application/json"], body: #""just text""#))
+        #expect(quoted.query == "just text")
         #expect(throws: IntegrationError.self) { try adapter.decode(Fixtures.request("/hooks/../x", body: "")) }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import JSON
+import Synchronization
 
 /// Where a notification came from.
 public enum Platform: String, Sendable, CaseIterable {
@@ -49,21 +50,41 @@ public struct Notification: Sendable {
     public var rawBody: [UInt8] {
         didSet { payloadIsRawBody = false }
     }
-    /// The decoded body: the JSON document, or form fields as an object of strings.
+    /// The decoded body: the JSON document, or form fields as an object of strings. A JSON body is parsed on first
+    /// use, so an integration that never reads it does not pay for building it.
     public var payload: JSONValue {
-        didSet { payloadIsRawBody = false }
+        get {
+            switch payloadStorage {
+            case .value(let value): return value
+            case .body(let body): return body.document
+            }
+        }
+        set {
+            payloadStorage = .value(newValue)
+            payloadIsRawBody = false
+        }
     }
+    private var payloadStorage: PayloadStorage
     /// Whether `payload` is exactly the JSON document that `rawBody` holds, so a writer may copy the body's bytes
     /// instead of serializing the payload again (the plugin request does). Changing either clears it.
-    public internal(set) var payloadIsRawBody = false
+    public private(set) var payloadIsRawBody = false
 
-    /// Sets `rawBody` to `body` and `payload` to the JSON document it holds, as the host's JSON routes do.
+    /// Sets `rawBody` to `body` and `payload` to the JSON document it holds, as the host's JSON routes do. The body
+    /// is checked now and parsed on first use of `payload`.
     public mutating func setJSONBody(_ body: [UInt8]) throws(JSONParseError) {
-        let document = try JSONValue(parsing: body)
+        _ = try JSONValue.pick(Notification.noPaths, from: body)
+        setCheckedJSONBody(body)
+    }
+
+    /// `setJSONBody` for a body the caller has already checked is one JSON document (with `JSONValue.pick`).
+    mutating func setCheckedJSONBody(_ body: [UInt8]) {
         rawBody = body
-        payload = document
+        payloadStorage = .body(JSONBody(body))
         payloadIsRawBody = true
     }
+
+    private static let noPaths = JSONPaths([])
+
     /// The typed HipChat view, for notifications that came as HipChat room_message.
     public var hipchat: HipChatMessage?
 
@@ -84,8 +105,33 @@ public struct Notification: Sendable {
         self.event = event
         self.headers = headers
         self.rawBody = rawBody
-        self.payload = payload
+        self.payloadStorage = .value(payload)
         self.hipchat = hipchat
+    }
+}
+
+/// Where a notification's payload comes from: a value, or a JSON body parsed on first use.
+private enum PayloadStorage: Sendable {
+    case value(JSONValue)
+    case body(JSONBody)
+}
+
+/// A JSON body already checked to be one document, and the document once something asked for it. Copies of a
+/// notification share it, so the body is parsed at most once.
+private final class JSONBody: Sendable {
+    private let bytes: [UInt8]
+    private let parsed = Mutex<JSONValue?>(nil)
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var document: JSONValue {
+        parsed.withLock { parsed in
+            if let parsed { return parsed }
+            // Checked when stored, so this parse succeeds; `null` would only stand in for an impossible failure.
+            let document = (try? JSONValue(parsing: bytes)) ?? .null
+            parsed = document
+            return document
+        }
     }
 }
 
@@ -99,35 +145,44 @@ public struct HipChatMessage: Sendable, Equatable {
     public var message: String
     /// The message date as HipChat sent it (ISO 8601).
     public var date: String
-    /// The whole notification as received.
-    public var raw: JSONValue
 
     /// Why a body is not a HipChat room_message.
     public struct DecodingError: Error, CustomStringConvertible {
         public let description: String
     }
 
+    /// The paths `init(picked:)` reads.
+    static let paths = JSONPaths([
+        "event", "item.message.message", "item.message.date", "item.message.from.id", "item.message.from.name",
+        "item.message.from.mention_name", "item.room.id", "item.room.name",
+    ])
+
     /// Reads a room_message notification; `item.message.message` and `item.room.id` are required.
     public init(json: JSONValue) throws(DecodingError) {
         guard case .object = json else { throw DecodingError(description: "notification must be a JSON object") }
-        guard let message = json.value(atPath: "item.message")?.objectValue else {
-            throw DecodingError(description: "missing item.message")
-        }
-        guard let text = message["message"]?.stringValue else {
+        try self.init { json.value(atPath: $0) }
+    }
+
+    /// Reads a room_message from the values `paths` picked out of a body.
+    init(picked: JSONPick) throws(DecodingError) {
+        guard picked.rootKind == .object else { throw DecodingError(description: "notification must be a JSON object") }
+        try self.init { picked[$0] }
+    }
+
+    private init(reading value: (String) -> JSONValue?) throws(DecodingError) {
+        guard let text = value("item.message.message")?.stringValue else {
             throw DecodingError(description: "missing item.message.message")
         }
-        guard let room = json.value(atPath: "item.room"), let roomID = HipChatMessage.integer(room["id"]) else {
+        guard let roomID = HipChatMessage.integer(value("item.room.id")) else {
             throw DecodingError(description: "missing or non-numeric item.room.id")
         }
-        let from = message["from"]
-        self.senderID = HipChatMessage.integer(from?["id"]) ?? 0
-        self.senderName = from?["name"]?.stringValue ?? ""
-        self.mentionName = from?["mention_name"]?.stringValue ?? ""
+        self.senderID = HipChatMessage.integer(value("item.message.from.id")) ?? 0
+        self.senderName = value("item.message.from.name")?.stringValue ?? ""
+        self.mentionName = value("item.message.from.mention_name")?.stringValue ?? ""
         self.roomID = roomID
-        self.roomName = room["name"]?.stringValue ?? ""
+        self.roomName = value("item.room.name")?.stringValue ?? ""
         self.message = text
-        self.date = message["date"]?.stringValue ?? ""
-        self.raw = json
+        self.date = value("item.message.date")?.stringValue ?? ""
     }
 
     private static func integer(_ value: JSONValue?) -> Int? {

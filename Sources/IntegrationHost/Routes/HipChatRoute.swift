@@ -28,15 +28,15 @@ struct HipChatDispatch {
 
     /// Decodes the body as a room_message and finds the integration for its `/command`.
     static func prepare(_ request: HTTPRequest, context: RouteContext) -> Result<HipChatDispatch, IntegrationError> {
-        let json: JSONValue
+        let picked: JSONPick
         do {
-            json = try request.jsonBody()
+            picked = try JSONValue.pick(HipChatMessage.paths, from: request.body)
         } catch {
             return .failure(IntegrationError(status: 400, "body is not JSON: \(error)"))
         }
         let message: HipChatMessage
         do {
-            message = try HipChatMessage(json: json)
+            message = try HipChatMessage(picked: picked)
         } catch {
             return .failure(IntegrationError(status: 400, "not a HipChat room_message: \(error)"))
         }
@@ -50,9 +50,9 @@ struct HipChatDispatch {
             platform: .hipchat,
             channel: .init(id: String(message.roomID), name: message.roomName),
             sender: .init(id: String(message.senderID), name: message.senderName, handle: message.mentionName),
-            text: message.message, command: command.name, event: json["event"]?.stringValue,
-            headers: request.headers, rawBody: request.body, payload: json, hipchat: message)
-        notification.payloadIsRawBody = true
+            text: message.message, command: command.name, event: picked["event"]?.stringValue,
+            headers: request.headers, hipchat: message)
+        notification.setCheckedJSONBody(request.body)
         let invocation = context.host.dispatcher.invocation(
             for: integration, notification: notification, query: command.query, request: request,
             requestID: context.requestID)

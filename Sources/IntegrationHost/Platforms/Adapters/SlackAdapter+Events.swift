@@ -9,7 +9,7 @@ import JSON
 /// integration's bot token.
 extension SlackAdapter {
     static func isEventsAPI(_ request: HTTPRequest) -> Bool {
-        RequestPayload.mediaType(request.headers["Content-Type"]) == "application/json"
+        MediaType(request.headers["Content-Type"]).is("application/json")
     }
 
     public func handshake(_ request: HTTPRequest) -> HTTPResponse? {

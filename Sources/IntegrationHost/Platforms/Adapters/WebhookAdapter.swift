@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import JSON
+import Synchronization
 
 /// `POST /hooks/NAME`: generic webhooks for the integration NAME, with GitHub and GitLab recognised by their
 /// headers. Bodies are JSON, form fields or text; the reply is JSON or text with the integration's own status and
@@ -18,9 +19,32 @@ public struct WebhookAdapter: PlatformAdapter {
     /// GitHub and GitLab both give up after 10 s.
     public var answerDeadline: Duration = .seconds(10)
     public let secrets: PlatformSecrets
+    private let schemes = SchemeCache()
 
     public init(secrets: PlatformSecrets) {
         self.secrets = secrets
+    }
+
+    /// The verification settings of one integration. Settings never change while the host runs, so each
+    /// integration's are looked up once (the names are those of loaded integrations).
+    private struct Schemes {
+        let githubSecret: String?
+        let gitlabToken: String?
+        let credentials: String?
+    }
+
+    private final class SchemeCache: Sendable {
+        let values = Mutex<[String: Schemes]>([:])
+    }
+
+    private func schemes(for integration: String) -> Schemes {
+        if let known = schemes.values.withLock({ $0[integration] }) { return known }
+        let found = Schemes(
+            githubSecret: secrets.value("github_secret", integrationOrGlobal: integration),
+            gitlabToken: secrets.value("gitlab_secret", integrationOrGlobal: integration),
+            credentials: secrets.value("webhooks_credentials", integrationOrGlobal: integration))
+        schemes.values.withLock { $0[integration] = found }
+        return found
     }
 
     /// `/hooks/NAME` → NAME, if NAME is a valid integration name.
@@ -39,23 +63,24 @@ public struct WebhookAdapter: PlatformAdapter {
 
     /// Checks the request against the schemes configured for `integration`; also for an integration's own routes.
     public func verify(_ request: HTTPRequest, integration: String) throws(VerificationFailure) {
+        let schemes = schemes(for: integration)
         var failures: [VerificationFailure] = []
         var configured = false
-        if let secret = secrets.value("github_secret", integrationOrGlobal: integration) {
+        if let secret = schemes.githubSecret {
             configured = true
             do throws(VerificationFailure) {
                 try HubSignature.verify(headers: request.headers, body: request.body, secret: secret)
                 return
             } catch { failures.append(error) }
         }
-        if let token = secrets.value("gitlab_secret", integrationOrGlobal: integration) {
+        if let token = schemes.gitlabToken {
             configured = true
             do throws(VerificationFailure) {
                 try GitLabToken.verify(headers: request.headers, token: token)
                 return
             } catch { failures.append(error) }
         }
-        if let list = secrets.value("webhooks_credentials", integrationOrGlobal: integration) {
+        if let list = schemes.credentials {
             configured = true
             do throws(VerificationFailure) {
                 try BasicCredentials.verify(headers: request.headers, allowed: BasicCredentials.list(list))
@@ -75,15 +100,11 @@ public struct WebhookAdapter: PlatformAdapter {
 
     /// Decodes a webhook for `integration`; also for an integration's own routes.
     public func decode(_ request: HTTPRequest, integration: String) throws(IntegrationError) -> PlatformEvent {
-        let payload = try RequestPayload.decode(request)
+        let payload = try RequestPayload.decode(request, picking: WebhookAdapter.paths)
         let headers = request.headers
-        let text: String
-        switch payload {
-        case .string(let body): text = body
-        default: text = payload["text"]?.stringValue ?? ""
-        }
-        var notification = Notification(
-            platform: .generic, text: text, headers: headers, rawBody: request.body, payload: payload)
+        let text = payload.string ?? payload.value(atPath: "text")?.stringValue ?? ""
+        var notification = Notification(platform: .generic, text: text, headers: headers)
+        payload.store(in: &notification)
         var deliveryID: String?
         if let event = headers["X-GitHub-Event"] {
             notification.platform = .github
@@ -103,17 +124,26 @@ public struct WebhookAdapter: PlatformAdapter {
             notification.event = event
             notification.channel = WebhookAdapter.channel(
                 id: payload.value(atPath: "project.id"), name: payload.value(atPath: "project.path_with_namespace"))
-            let username = payload["user_username"]?.stringValue ?? payload.value(atPath: "user.username")?.stringValue
-            let fullName = payload["user_name"]?.stringValue ?? payload.value(atPath: "user.name")?.stringValue
-            if let id = payload["user_id"]?.plainText ?? username ?? fullName {
+            let username = payload.value(atPath: "user_username")?.stringValue
+                ?? payload.value(atPath: "user.username")?.stringValue
+            let fullName = payload.value(atPath: "user_name")?.stringValue ?? payload.value(atPath: "user.name")?.stringValue
+            if let id = payload.value(atPath: "user_id")?.plainText ?? username ?? fullName {
                 notification.sender = Notification.Sender(id: id, name: fullName, handle: username)
             }
             deliveryID = headers["X-Gitlab-Event-UUID"].map { "gitlab:\(integration):\($0)" }
         } else {
-            notification.event = headers["X-Event"] ?? payload["event"]?.stringValue ?? payload["type"]?.stringValue
+            notification.event = headers["X-Event"] ?? payload.value(atPath: "event")?.stringValue
+                ?? payload.value(atPath: "type")?.stringValue
         }
         return PlatformEvent(notification: notification, target: .integration(integration), query: text, deliveryID: deliveryID)
     }
+
+    /// Every payload field `decode` reads.
+    private static let paths = JSONPaths([
+        "text", "event", "type", "organization.login", "repository.id", "repository.full_name", "sender.login",
+        "sender.id", "pusher.name", "project.id", "project.path_with_namespace", "user_username", "user.username",
+        "user_name", "user.name", "user_id",
+    ])
 
     private static func channel(id: JSONValue?, name: JSONValue?) -> Notification.Channel? {
         guard let id = id?.plainText ?? name?.stringValue, !id.isEmpty else { return nil }
