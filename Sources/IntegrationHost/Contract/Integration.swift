@@ -14,11 +14,17 @@ public protocol Integration: Sendable {
 
     /// Runs once per notification, off the I/O threads, under the dispatcher's deadline. `nil` means no reply.
     func run(_ invocation: Invocation) async throws -> Reply?
+
+    /// The longest a run can take, when `run` never waits on I/O or other tasks; `nil` (the default) when it may.
+    /// An integration whose bound is under the dispatcher's deadline runs in the request's own task, with no
+    /// deadline timer: it cannot pass the deadline.
+    var runTimeBound: Duration? { get }
 }
 
 extension Integration {
     public var commands: [String] { [name] }
     public var routes: [IntegrationRoute] { [] }
+    public var runTimeBound: Duration? { nil }
 }
 
 /// An extra route: a path pattern such as `/deploy/<env>` and the methods it takes.

@@ -39,12 +39,22 @@ public struct Dispatcher: Sendable {
             requestID: requestID, request: request, routeParameters: routeParameters)
     }
 
-    /// Runs `integration` in a new task and waits for it up to `deadline`.
+    /// Runs `integration` and waits for it up to `deadline`: in a new task, or in this one when its
+    /// `runTimeBound` is under the deadline.
     public func run(_ integration: any Integration, _ invocation: Invocation, deadline: Duration) async -> Outcome {
         let started = ContinuousClock.now
         let log = invocation.log
         log.debug("running \(integration.name) query=\(invocation.query.count) chars")
-        let outcome = await Dispatcher.run(deadline: deadline) { try await integration.run(invocation) }
+        let outcome: Outcome
+        if let bound = integration.runTimeBound, bound < deadline {
+            do {
+                outcome = .replied(try await integration.run(invocation))
+            } catch {
+                outcome = Dispatcher.failure(error)
+            }
+        } else {
+            outcome = await Dispatcher.run(deadline: deadline) { try await integration.run(invocation) }
+        }
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .replied(let reply):
@@ -134,16 +144,24 @@ public struct Dispatcher: Sendable {
     }
 }
 
-/// Request ids: 16 hex digits, random, unique enough to grep logs by.
+/// Request ids: 16 hex digits, unique within the process and random-looking, to grep logs by.
 public enum RequestID {
+    private static let seed = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    /// The next id: a counter from a random start, mixed (a bijection, so ids never repeat) without a system call.
     public static func make() -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var value = UInt64.random(in: .min ... .max)
-        var text = [UInt8](repeating: 0, count: 16)
-        for position in (0..<16).reversed() {
-            text[position] = digits[Int(value & 0xF)]
-            value >>= 4
+        var value = seed &+ counter.wrappingAdd(1, ordering: .relaxed).newValue
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        value ^= value >> 31
+        return String(unsafeUninitializedCapacity: 16) { text in
+            for position in (0..<16).reversed() {
+                let digit = UInt8(truncatingIfNeeded: value & 0xF)
+                text[position] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                value >>= 4
+            }
+            return 16
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }

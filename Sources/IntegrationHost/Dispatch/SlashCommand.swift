@@ -6,14 +6,22 @@ public struct SlashCommand: Sendable, Equatable {
     /// Parses a message; `nil` unless it starts with `/` followed by a valid name (`[A-Za-z0-9_-]{1,64}`) and then
     /// whitespace or the end. `/../x` and `/a/b` are not commands.
     public init?(message: String) {
-        let trimmed = message.drop { $0.isWhitespace }
-        guard trimmed.first == "/" else { return nil }
-        let afterSlash = trimmed.dropFirst()
-        let nameEnd = afterSlash.firstIndex { $0.isWhitespace } ?? afterSlash.endIndex
-        let name = afterSlash[..<nameEnd]
+        let scalars = message.unicodeScalars
+        guard let slash = scalars.firstIndex(where: { !$0.properties.isWhitespace }), scalars[slash] == "/" else {
+            return nil
+        }
+        let nameStart = scalars.index(after: slash)
+        let nameEnd = scalars[nameStart...].firstIndex { $0.properties.isWhitespace } ?? scalars.endIndex
+        let name = message[nameStart..<nameEnd]
         guard IntegrationName.isValid(name) else { return nil }
         self.name = String(name)
-        self.query = String(afterSlash[nameEnd...].drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        guard let queryStart = scalars[nameEnd...].firstIndex(where: { !$0.properties.isWhitespace }),
+            let queryLast = scalars[queryStart...].lastIndex(where: { !$0.properties.isWhitespace })
+        else {
+            self.query = ""
+            return
+        }
+        self.query = String(scalars[queryStart...queryLast])
     }
 
     public init(name: String, query: String) {

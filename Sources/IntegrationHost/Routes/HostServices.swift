@@ -1,7 +1,7 @@
 import Foundation
 
 /// The host's shared parts, handed to every route.
-public struct HostServices: Sendable {
+public final class HostServices: Sendable {
     public let configuration: HostConfiguration
     public let catalog: Catalog
     public let dispatcher: Dispatcher

@@ -18,6 +18,7 @@ struct ExecAction: ActionStep {
     let directory: String
     let timeout: Duration
     let maxOutput: Int
+    /// `wait` (default true): whether the run waits for the process; without it the process is only started.
     let waits: Bool
 
     static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> ExecAction? {

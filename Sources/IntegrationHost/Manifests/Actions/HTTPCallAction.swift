@@ -64,6 +64,8 @@ struct HTTPCallAction: ActionStep {
         return HTTPCallAction(method: method, url: url, headers: headers, body: body, timeout: timeout)
     }
 
+    var waits: Bool { true }
+
     func perform(in scope: ManifestScope, reply: inout Reply?) async throws -> JSONValue? {
         let text = url.render(in: scope, escape: .url, leadingRaw: true)
         guard let target = URL(string: text), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https",

@@ -133,6 +133,8 @@ extension ManifestIntegration {
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
+        self.runTimeBound = ManifestIntegration.runTimeBound(
+            checks: checks, actions: actions, regexTimeout: .milliseconds(regexTimeout))
     }
 
     private static func decodeMethods(_ value: JSONValue, at path: String, reader: ManifestReader) -> Set<HTTPMethod>? {

@@ -27,6 +27,20 @@ public struct ManifestIntegration: Integration {
     let actions: [ManifestAction]
     let regexTimeout: Duration
 
+    /// What is left for the steps that neither wait nor match a regex: template rendering, storage, calc and dice
+    /// on bounded input take microseconds; this is the margin allowed for them in `runTimeBound`.
+    static let stepAllowance: Duration = .milliseconds(100)
+
+    /// Without `http` or `exec` steps that wait, a run only computes: at most every regex at its time limit, plus
+    /// the allowance for the rest.
+    public let runTimeBound: Duration?
+
+    static func runTimeBound(checks: [Check], actions: [ManifestAction], regexTimeout: Duration) -> Duration? {
+        guard !actions.contains(where: \.step.waits) else { return nil }
+        let regexes = checks.reduce(0) { $0 + $1.rule.regexCount } + actions.reduce(0) { $0 + ($1.condition?.regexCount ?? 0) }
+        return regexTimeout * regexes + stepAllowance
+    }
+
     public func run(_ invocation: Invocation) async throws -> Reply? {
         let method = invocation.request.method
         guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {

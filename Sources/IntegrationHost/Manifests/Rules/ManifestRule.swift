@@ -30,6 +30,16 @@ indirect enum ManifestRule: Sendable {
 
     static let kinds = ["all", "any", "not", "match", "regex", "signature", "token", "ip"]
 
+    /// How many regular expressions evaluating this rule may run.
+    var regexCount: Int {
+        switch self {
+        case .all(let rules), .any(let rules): return rules.reduce(0) { $0 + $1.regexCount }
+        case .not(let inner): return inner.regexCount
+        case .regex: return 1
+        case .match, .signature, .token, .ip: return 0
+        }
+    }
+
     /// The status a mismatch answers with when `on_mismatch` does not say: 401 for credentials, 403 for
     /// addresses, 400 otherwise.
     var defaultMismatchStatus: Int {
