@@ -37,7 +37,7 @@ public final class Catalog: Sendable {
         var files: [String: LoadedFile] = [:]
         var byName: [String: any Integration] = [:]
         var byCommand: [String: any Integration] = [:]
-        var routes: [(route: IntegrationRoute, integration: any Integration)] = []
+        var routes = RouteTable()
         var lastMissScan = ContinuousClock.now - .seconds(3600)
         /// Conflicts between files (duplicate or invalid names) as of the last scan, so each is logged once.
         var conflicts: Set<Problem> = []
@@ -92,14 +92,7 @@ public final class Catalog: Sendable {
 
     /// Finds the declared route matching `path` and `method`.
     public func route(path: String, method: HTTPMethod) -> RouteMatch {
-        let routes = state.withLock { $0.routes }
-        var allowed: Set<HTTPMethod> = []
-        for (route, integration) in routes {
-            guard let parameters = route.pattern.match(path) else { continue }
-            if route.methods.contains(method) { return .matched(integration, parameters: parameters) }
-            allowed.formUnion(route.methods)
-        }
-        return allowed.isEmpty ? .none : .wrongMethod(allowed: allowed)
+        state.withLock { $0.routes }.route(path: path, method: method)
     }
 
     /// The least time between two rescans caused by lookups that missed, so a flood of unknown names costs at most
@@ -160,7 +153,7 @@ public final class Catalog: Sendable {
         var byName: [String: any Integration] = [:]
         var byCommand: [String: any Integration] = [:]
         var owner: [String: String] = [:]
-        var routes: [(route: IntegrationRoute, integration: any Integration)] = []
+        var routes: [RouteTable.Entry] = []
         for fileName in files.keys.sorted() {
             let file = files[fileName]!
             if let error = file.error { problems.append(Problem(file: fileName, reason: error)) }
@@ -187,7 +180,7 @@ public final class Catalog: Sendable {
                 state.files = files
                 state.byName = byName
                 state.byCommand = byCommand
-                state.routes = routes
+                state.routes = RouteTable(routes)
                 state.conflicts = Set(conflicts)
             }
             return state.conflicts

@@ -39,6 +39,22 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible {
         self.description = pattern
     }
 
+    /// The path this pattern matches when it has no parameters, in the form `canonical` gives.
+    var literalPath: String? {
+        var path = ""
+        for segment in segments {
+            guard case .literal(let literal) = segment else { return nil }
+            path += "/" + literal
+        }
+        return path.isEmpty ? "/" : path
+    }
+
+    /// `path` with empty segments dropped (`//a/b/` → `/a/b`): the form in which a parameterless pattern matches it.
+    static func canonical(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return parts.isEmpty ? "/" : "/" + parts.joined(separator: "/")
+    }
+
     /// The parameters if `path` (already percent-decoded) matches, else `nil`.
     public func match(_ path: String) -> [String: String]? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
