@@ -24,6 +24,9 @@ let hostTargets: [Target] = [
         name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"],
         exclude: ["Platforms/README.md"]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
+    .executableTarget(
+        name: "host-path-benchmark", dependencies: ["IntegrationHost", "HTTPServer", "JSON"],
+        path: "Tests/HostPathBenchmark"),
     .testTarget(name: "IntegrationHostTests", dependencies: ["IntegrationHost", "HTTPServer", "JSON"]),
 ]
 
