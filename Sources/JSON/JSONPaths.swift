@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A set of dot paths (`item.message.message`, `commits.0.id`) to pick out of documents without building the rest
 /// of them. Build it once and reuse it: it holds the paths as a tree.
 public struct JSONPaths: Sendable {
@@ -47,7 +53,13 @@ public struct JSONPaths: Sendable {
         }
 
         func child(named name: UnsafeBufferPointer<UInt8>) -> Node? {
-            members.first { $0.name.elementsEqual(name) }?.node
+            for member in members where member.name.count == name.count {
+                let same = member.name.withUnsafeBufferPointer { own in
+                    name.isEmpty || memcmp(own.baseAddress!, name.baseAddress!, name.count) == 0
+                }
+                if same { return member.node }
+            }
+            return nil
         }
 
         func child(at index: Int) -> Node? {
