@@ -127,6 +127,13 @@ final class EventLoop: @unchecked Sendable {
             case .failed:
                 // Level-triggered: if more connections wait, the next epoll_wait reports them again.
                 return
+            case .notListening:
+                // epoll goes on reporting a socket that was shut down; accepting again would spin. Connections
+                // already open are served as usual.
+                if acceptPausedUntil == nil { Posix.epollRemove(epollFD, listenFD) }
+                acceptPausedUntil = nil
+                accepting = false
+                return
             }
         }
     }

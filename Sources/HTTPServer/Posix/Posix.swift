@@ -64,6 +64,8 @@ enum Posix {
         case exhausted
         /// Something about that one connection (it was reset while queued, for example).
         case failed
+        /// The socket no longer listens (shut down or closed under the server): every later call fails too.
+        case notListening
     }
 
     /// Accepts one pending connection as a non-blocking socket.
@@ -79,6 +81,7 @@ enum Posix {
         switch errno {
         case EAGAIN, EWOULDBLOCK: return .nonePending
         case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted
+        case EINVAL, EBADF, ENOTSOCK, EOPNOTSUPP: return .notListening
         default: return .failed
         }
     }
