@@ -38,8 +38,11 @@ final class RawConnection: @unchecked Sendable {
             }
         }
         guard result == 0 else {
-            Glibc.close(fd)
-            throw Failure(description: "connect to \(host):\(port) failed: errno \(errno)")
+            let error = errno
+            // A throwing class initializer still runs deinit, so go through the idempotent close: closing here and
+            // again there closed whatever socket had reused the number meanwhile (another test's listener).
+            close()
+            throw Failure(description: "connect to \(host):\(port) failed: errno \(error)")
         }
         setTimeout(5)
     }

@@ -40,13 +40,15 @@ final class LoopbackHTTPServer: Sendable {
 
     var requests: [Received] { received.withLock { $0 } }
 
+    /// Wakes the serving thread, which closes the socket itself: closing it here could let the number be reused
+    /// by another test's socket while that thread is about to accept on it.
     func stop() {
         stopped.store(true, ordering: .releasing)
         shutdown(socketFD, Int32(SHUT_RDWR))
-        close(socketFD)
     }
 
     private func serve(status: Int, body: String, delay: Double) {
+        defer { close(socketFD) }
         while !stopped.load(ordering: .acquiring) {
             let client = accept(socketFD, nil, nil)
             guard client >= 0 else { return }
