@@ -49,32 +49,13 @@ extension JSONParser {
     private mutating func pickObject(_ node: JSONPaths.Node, depth: Int, into values: inout [JSONValue?])
         throws(JSONParseError)
     {
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let child = try memberNode(in: node)
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
+        try forEachMember { parser throws(JSONParseError) in
+            try parser.memberNode(in: node)
+        } value: { parser, child throws(JSONParseError) in
             if let child {
-                try pick(child, depth: depth + 1, into: &values)
+                try parser.pick(child, depth: depth + 1, into: &values)
             } else {
-                try skipValue(depth: depth + 1)
-            }
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return
-            default: throw error("expected ',' or '}'")
+                try parser.skipValue(depth: depth + 1)
             }
         }
     }
@@ -93,28 +74,11 @@ extension JSONParser {
     private mutating func pickArray(_ node: JSONPaths.Node, depth: Int, into values: inout [JSONValue?])
         throws(JSONParseError)
     {
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return
-        }
-        var position = 0
-        while true {
+        try forEachElement { parser, position throws(JSONParseError) in
             if let child = node.child(at: position) {
-                try pick(child, depth: depth + 1, into: &values)
+                try parser.pick(child, depth: depth + 1, into: &values)
             } else {
-                try skipValue(depth: depth + 1)
-            }
-            position += 1
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return
-            default: throw error("expected ',' or ']'")
+                try parser.skipValue(depth: depth + 1)
             }
         }
     }
@@ -126,14 +90,15 @@ extension JSONParser {
         skipWhitespace()
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): try skipContainer(depth: depth, close: UInt8(ascii: "}"), members: true)
-        case UInt8(ascii: "["): try skipContainer(depth: depth, close: UInt8(ascii: "]"), members: false)
-        case UInt8(ascii: "\""):
-            let start = index
-            if try !skipString() {
-                index = start
-                _ = try parseString()
+        case UInt8(ascii: "{"):
+            try forEachMember { parser throws(JSONParseError) in
+                try parser.skipAnyString()
+            } value: { parser, _ throws(JSONParseError) in
+                try parser.skipValue(depth: depth + 1)
             }
+        case UInt8(ascii: "["):
+            try forEachElement { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "\""): try skipAnyString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
@@ -142,38 +107,12 @@ extension JSONParser {
         }
     }
 
-    private mutating func skipContainer(depth: Int, close: UInt8, members: Bool) throws(JSONParseError) {
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == close {
-            index += 1
-            return
-        }
-        while true {
-            if members {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                    throw error("expected a member name")
-                }
-                let start = index
-                if try !skipString() {
-                    index = start
-                    _ = try parseString()
-                }
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                index += 1
-            }
-            try skipValue(depth: depth + 1)
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of input") }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case close:
-                index += 1
-                return
-            default: throw error(members ? "expected ',' or '}'" : "expected ',' or ']'")
-            }
+    /// Moves past any string, decoding it only when it has escapes or non-ASCII text.
+    private mutating func skipAnyString() throws(JSONParseError) {
+        let start = index
+        if try !skipString() {
+            index = start
+            _ = try parseString()
         }
     }
 

@@ -91,49 +91,79 @@ struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
-        index += 1
         // Members are gathered first so the dictionary is built at its final size.
         var members: [(String, JSONValue)] = []
+        try forEachMember { parser throws(JSONParseError) in
+            try parser.parseString()
+        } value: { parser, key throws(JSONParseError) in
+            members.append((key, try parser.parseValue(depth: depth + 1)))
+        }
+        return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        var elements: [JSONValue] = []
+        try forEachElement { parser, _ throws(JSONParseError) in
+            elements.append(try parser.parseValue(depth: depth + 1))
+        }
+        return .array(elements)
+    }
+
+    /// The object grammar, for every way of reading one (build, pick, skip): from its `{` to past its `}`, `key`
+    /// reads each member name (from its opening quote) and `value` the value after the `:`.
+    @inline(__always)
+    mutating func forEachMember<Key>(
+        key readKey: (inout JSONParser) throws(JSONParseError) -> Key,
+        value readValue: (inout JSONParser, Key) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        index += 1
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object([:])
+            return
         }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
+            let key = try readKey(&self)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
-            members.append((key, try parseValue(depth: depth + 1)))
+            try readValue(&self, key)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+                return
             default: throw error("expected ',' or '}'")
             }
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// The array grammar: from its `[` to past its `]`, `element` reads each element, given its position.
+    @inline(__always)
+    mutating func forEachElement(_ readElement: (inout JSONParser, Int) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return
         }
+        var position = 0
         while true {
-            elements.append(try parseValue(depth: depth + 1))
+            try readElement(&self, position)
+            position += 1
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return
             default: throw error("expected ',' or ']'")
             }
         }
