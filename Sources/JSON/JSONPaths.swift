@@ -67,6 +67,9 @@ public struct JSONPaths: Sendable {
         }
     }
 
+    /// No paths: `pick` with it only checks the document.
+    public static let none = JSONPaths([])
+
     public init(_ paths: [String]) {
         self.paths = paths
         self.root = Node(paths.enumerated().map { ($0.offset, $0.element.split(separator: ".", omittingEmptySubsequences: false)[...]) })

@@ -72,7 +72,7 @@ public struct Notification: Sendable {
     /// Sets `rawBody` to `body` and `payload` to the JSON document it holds, as the host's JSON routes do. The body
     /// is checked now and parsed on first use of `payload`.
     public mutating func setJSONBody(_ body: [UInt8]) throws(JSONParseError) {
-        _ = try JSONValue.pick(Notification.noPaths, from: body)
+        _ = try JSONValue.pick(.none, from: body)
         setCheckedJSONBody(body)
     }
 
@@ -82,8 +82,6 @@ public struct Notification: Sendable {
         payloadStorage = .body(JSONBody(body))
         payloadIsRawBody = true
     }
-
-    private static let noPaths = JSONPaths([])
 
     /// The typed HipChat view, for notifications that came as HipChat room_message.
     public var hipchat: HipChatMessage?

@@ -12,7 +12,7 @@ public struct SlashCommand: Sendable, Equatable {
         }
         let nameStart = scalars.index(after: slash)
         let nameEnd = scalars[nameStart...].firstIndex { $0.properties.isWhitespace } ?? scalars.endIndex
-        let name = message[nameStart..<nameEnd]
+        let name = Substring(scalars[nameStart..<nameEnd])
         guard IntegrationName.isValid(name) else { return nil }
         self.name = String(name)
         guard let queryStart = scalars[nameEnd...].firstIndex(where: { !$0.properties.isWhitespace }),

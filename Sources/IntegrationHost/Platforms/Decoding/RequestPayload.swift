@@ -49,7 +49,7 @@ enum RequestPayload {
     /// - anything else: a JSON document if the body parses as one, else the text as a JSON string;
     /// - an empty body: `null`.
     static func decode(_ request: HTTPRequest) throws(IntegrationError) -> JSONValue {
-        try decode(request, picking: noPaths).whole
+        try decode(request, picking: .none).whole
     }
 
     /// `decode(_:)`, reading only the values at `paths` of a JSON document.
@@ -67,8 +67,6 @@ enum RequestPayload {
         if let pick = try? JSONValue.pick(paths, from: request.body) { return .document(pick, body: request.body) }
         return .value(.string(String(decoding: request.body, as: UTF8.self)))
     }
-
-    private static let noPaths = JSONPaths([])
 
     /// Form fields as a JSON object of strings; the first value of a repeated field wins.
     static func formObject(_ fields: [(name: String, value: String)]) -> JSONValue {
