@@ -220,8 +220,10 @@ import Testing
 /// Late replies on the other platforms, with the host's `--deadline` of 1 s capping the platforms' own: Mattermost
 /// to its response_url (with the poster's name), Teams to its incoming webhook, GitHub acked 202 and logged.
 @Suite struct OtherPlatformsDeferralTests {
+    /// Late Mattermost and Teams replies reach their URLs even when the first attempt of each gets a 5xx; GitHub's
+    /// has no way back and is logged.
     @Test func mattermostTeamsAndGitHub() async throws {
-        let sink = RecordingHandler()
+        let sink = RecordingHandler(statuses: [503, 502])
         let sinkServer = try LoopbackServer(sink)
         let mattermost = try Fixtures.load("mattermost/slash_command.json")
         let teams = try Fixtures.load("teams/outgoing_webhook.json")
@@ -262,10 +264,16 @@ import Testing
             ], body: Fixtures.string(push, "payload"))
         #expect(githubAck.status == 202)
 
-        let received = await sink.waitFor(2)
-        let byPath = Dictionary(received.map { ($0.path, $0.json) }, uniquingKeysWith: { first, _ in first })
-        #expect(byPath["/mm/response"] == ["response_type": "in_channel", "text": "late mattermost: status now", "username": "echo"])
-        #expect(byPath["/teams-incoming"] == ["text": "late teams: hello teams"])
+        // The first two deliveries (whichever platform they were for) got 503 and 502 and were sent again: four
+        // requests in all, each path's last one answered 200, and every attempt carried the same reply.
+        let received = await sink.waitFor(4)
+        #expect(received.count == 4)
+        let byPath = Dictionary(grouping: received, by: \.path).mapValues { $0.map(\.json) }
+        let mattermostReply: JSONValue = ["response_type": "in_channel", "text": "late mattermost: status now", "username": "echo"]
+        let teamsReply: JSONValue = ["text": "late teams: hello teams"]
+        #expect(byPath["/mm/response"]?.allSatisfy { $0 == mattermostReply } == true)
+        #expect(byPath["/teams-incoming"]?.allSatisfy { $0 == teamsReply } == true)
+        #expect(Set(byPath.keys) == ["/mm/response", "/teams-incoming"])
         let loggedOnly = "hooks: the reply of echo has no way back; logged only: late github: "
         let deadline = ContinuousClock.now + .seconds(5)
         while !host.log.contains(loggedOnly), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
