@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 
+@testable import HTTPServer
+
 /// A blocking TCP client for byte-exact HTTP exchanges with the server under test. Use it inside `offPool`,
 /// never directly on the cooperative pool (the server's handlers need those threads).
 final class RawConnection: @unchecked Sendable {
@@ -12,31 +14,12 @@ final class RawConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     init(port: Int, host: String = "127.0.0.1") throws {
-        let isV6 = host.contains(":")
-        fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket failed") }
-        var result: Int32
-        if isV6 {
-            var address = sockaddr_in6()
-            address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET6, host, &address.sin6_addr)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        } else {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET, host, &address.sin_addr)
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+        guard let address = SocketAddress(host: host, port: port) else {
+            throw Failure(description: "\(host) is not an IP address")
         }
+        fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        let result = address.withSockAddr { connect(fd, $0, $1) }
         guard result == 0 else {
             let error = errno
             // A throwing class initializer still runs deinit, so go through the idempotent close: closing here and
