@@ -28,45 +28,44 @@ final class ManifestReader {
 
     /// A string member; `required` reports a missing one.
     func string(_ members: [String: JSONValue], _ key: String, at path: String, required: Bool = false) -> String? {
-        guard let value = members[key] else {
-            if required { fail(ManifestReader.join(path, key), "is required") }
-            return nil
-        }
-        guard case .string(let s) = value else {
-            fail(ManifestReader.join(path, key), "must be a string")
-            return nil
-        }
-        return s
+        member(members, key, at: path, required: required, "must be a string") { $0.stringValue }
     }
 
     /// A boolean member.
     func bool(_ members: [String: JSONValue], _ key: String, at path: String) -> Bool? {
-        guard let value = members[key] else { return nil }
-        guard case .bool(let b) = value else {
-            fail(ManifestReader.join(path, key), "must be true or false")
-            return nil
-        }
-        return b
+        member(members, key, at: path, "must be true or false") { $0.boolValue }
     }
 
     /// An integer member within `range`.
     func integer(_ members: [String: JSONValue], _ key: String, at path: String, in range: ClosedRange<Int>) -> Int? {
-        guard let value = members[key] else { return nil }
-        guard let n = value.intValue, range.contains(n) else {
-            fail(ManifestReader.join(path, key), "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-            return nil
+        member(members, key, at: path, "must be a whole number from \(range.lowerBound) to \(range.upperBound)") {
+            $0.intValue.flatMap { range.contains($0) ? $0 : nil }
         }
-        return n
     }
 
     /// A number member within `range`.
     func number(_ members: [String: JSONValue], _ key: String, at path: String, in range: ClosedRange<Double>) -> Double? {
-        guard let value = members[key] else { return nil }
-        guard let d = value.doubleValue, range.contains(d) else {
-            fail(ManifestReader.join(path, key), "must be a number from \(JSONValue.number(range.lowerBound).plainText) to \(JSONValue.number(range.upperBound).plainText)")
+        let bounds = "\(JSONValue.number(range.lowerBound).plainText) to \(JSONValue.number(range.upperBound).plainText)"
+        return member(members, key, at: path, "must be a number from \(bounds)") {
+            $0.doubleValue.flatMap { range.contains($0) ? $0 : nil }
+        }
+    }
+
+    /// The member `key` read by `convert`; `reason` is reported when it gives nil, and a missing member only when
+    /// `required`.
+    private func member<T>(
+        _ members: [String: JSONValue], _ key: String, at path: String, required: Bool = false, _ reason: String,
+        _ convert: (JSONValue) -> T?
+    ) -> T? {
+        guard let value = members[key] else {
+            if required { fail(ManifestReader.join(path, key), "is required") }
             return nil
         }
-        return d
+        guard let converted = convert(value) else {
+            fail(ManifestReader.join(path, key), reason)
+            return nil
+        }
+        return converted
     }
 
     /// An array of strings; `nonEmpty` rejects `[]`.
