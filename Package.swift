@@ -22,7 +22,10 @@ let httpTargets: [Target] = [
 let hostTargets: [Target] = [
     .target(
         name: "IntegrationHost", dependencies: ["HTTPServer", "JSON", "Crypto", "CIntegrationABI"],
-        exclude: ["Platforms/README.md"]),
+        exclude: ["Platforms/README.md"],
+        // The host has no actors: its async functions run where their caller runs (the server's handler threads),
+        // so an `await` need not go through the executor switch (/hook in process: 4.6 → 4.3 µs).
+        swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
     .executableTarget(name: "integration-host", dependencies: ["IntegrationHost"]),
     .executableTarget(
         name: "host-path-benchmark", dependencies: ["IntegrationHost", "HTTPServer", "JSON"],
