@@ -17,7 +17,7 @@ public final class HostServer: Sendable {
 
     /// Builds the host; nothing listens until `start()`.
     public init(
-        configuration: HostConfiguration, loaders: [any IntegrationLoader] = IntegrationKinds.loaders(),
+        configuration: HostConfiguration, loaders: [any IntegrationLoader]? = nil,
         routes: [any HostRoute] = HostServer.defaultRoutes(), logger: HostLogger? = nil,
         platforms: PlatformGateway? = nil
     ) throws {
@@ -25,7 +25,9 @@ public final class HostServer: Sendable {
             ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
                 secrets: configuration.secrets + PlatformSecrets(configuration: configuration).redactions)
         let storage = Storage()
-        let catalog = Catalog(directory: configuration.integrationsPath, loaders: loaders, logger: logger)
+        let catalog = Catalog(
+            directory: configuration.integrationsPath,
+            loaders: loaders ?? IntegrationKinds.loaders(maxExec: configuration.maxExec), logger: logger)
         let dispatcher = Dispatcher(tokens: configuration.tokens, storage: storage, logger: logger)
         services = HostServices(
             configuration: configuration, catalog: catalog, dispatcher: dispatcher, storage: storage, logger: logger,

@@ -19,7 +19,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -41,6 +41,8 @@ public struct CommandLineOptions: Sendable {
                                     or the INTEGRATION_HOST_ADMIN_TOKEN environment variable)
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
+          --max-exec N              programs manifest exec actions may run at once; past it exec fails
+                                    with 503 (default 128)
           -h, --help                this help
           --version                 the version
 
@@ -71,6 +73,7 @@ public struct CommandLineOptions: Sendable {
         var adminToken = environment["INTEGRATION_HOST_ADMIN_TOKEN"]
         var hipchatAPI: String?
         var deadline: String?
+        var maxExec: String?
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -97,6 +100,7 @@ public struct CommandLineOptions: Sendable {
             case "--admin-token": adminToken = try value(argument)
             case "--hipchat-api": try once(&hipchatAPI, "--hipchat-api")
             case "--deadline": try once(&deadline, "--deadline")
+            case "--max-exec": try once(&maxExec, "--max-exec")
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -158,6 +162,13 @@ public struct CommandLineOptions: Sendable {
             }
             deadlineDuration = .milliseconds(Int64(seconds * 1000))
         }
+        var execLimit = ExecSlots.defaultLimit
+        if let maxExec {
+            guard let number = Int(maxExec), (1...100_000).contains(number) else {
+                throw UsageError("--max-exec must be a whole number in 1-100000, got '\(maxExec)'")
+            }
+            execLimit = number
+        }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
         var logLevel = LogLevel.info
         if let name = environment["LOG_LEVEL"], !name.isEmpty {
@@ -170,7 +181,7 @@ public struct CommandLineOptions: Sendable {
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, logLevel: logLevel))
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, logLevel: logLevel))
     }
 
     private static func directory(_ path: String, what: String) throws(UsageError) -> URL {

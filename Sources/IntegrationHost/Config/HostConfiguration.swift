@@ -16,6 +16,8 @@ public struct HostConfiguration: Sendable {
     public var hipchatAPI: URL
     /// How long an inline invocation may run before it gets a 504.
     public var deadline: Duration
+    /// How many programs manifest `exec` actions may run at once (`--max-exec`).
+    public var maxExec: Int
     public var logLevel: LogLevel
 
     public init(
@@ -23,7 +25,7 @@ public struct HostConfiguration: Sendable {
         logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
-        logLevel: LogLevel = .info
+        maxExec: Int = ExecSlots.defaultLimit, logLevel: LogLevel = .info
     ) {
         self.port = port
         self.bindAddress = bindAddress
@@ -35,6 +37,7 @@ public struct HostConfiguration: Sendable {
         self.adminToken = adminToken
         self.hipchatAPI = hipchatAPI
         self.deadline = deadline
+        self.maxExec = maxExec
         self.logLevel = logLevel
     }
 

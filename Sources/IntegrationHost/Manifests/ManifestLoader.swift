@@ -5,7 +5,12 @@ import Foundation
 public struct ManifestLoader: IntegrationLoader {
     public let kind = "manifest"
 
-    public init() {}
+    /// The cap every manifest this loader loads shares for its `exec` actions.
+    public let execSlots: ExecSlots
+
+    public init(execSlots: ExecSlots = ExecSlots()) {
+        self.execSlots = execSlots
+    }
 
     public func accepts(fileName: String) -> Bool {
         fileName.hasSuffix(".json") && !fileName.hasSuffix(".schema.json") && !fileName.hasPrefix(".")
@@ -13,6 +18,6 @@ public struct ManifestLoader: IntegrationLoader {
 
     /// Loads one manifest; a `ManifestError` lists every problem, each line prefixed with the file name.
     public func load(file: URL) throws -> [any Integration] {
-        [try ManifestIntegration.load(contentsOf: file)]
+        [try ManifestIntegration.load(contentsOf: file, execSlots: execSlots)]
     }
 }

@@ -14,11 +14,11 @@ final class ManifestHost: Sendable {
     let server: HostServer
     let stateDirectory: URL
 
-    init(directory: URL = Fixtures.integrationsDirectory, tokens: [String] = []) throws {
+    init(directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit) throws {
         stateDirectory = Fixtures.temporaryDirectory()
         let configuration = HostConfiguration(
             port: 0, bindAddress: "127.0.0.1", integrationsPath: directory, tokens: try Tokens(parsing: tokens),
-            stateDirectory: stateDirectory, deadline: .seconds(10), logLevel: .warning)
+            stateDirectory: stateDirectory, deadline: .seconds(10), maxExec: maxExec, logLevel: .warning)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: stateDirectory.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
@@ -72,6 +72,8 @@ final class ManifestHost: Sendable {
     static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 30
+        // Concurrent tests mean concurrent requests (the default is 6 connections per host).
+        configuration.httpMaximumConnectionsPerHost = 64
         return URLSession(configuration: configuration)
     }()
 }

@@ -9,7 +9,8 @@ import JSON
 /// The child gets `PATH` (the host's), the variables named in `inherit_env`, and `env`. The result is
 /// `{"stdout", "stderr", "status", "timed_out"}` (stdout without its last newline). A nonzero exit is a failure
 /// with status 500 and a timeout one with 504, unless `on_error` says otherwise. With `"wait": false` the run
-/// goes on at once (as adnanh/webhook does); the exit is logged.
+/// goes on at once (as adnanh/webhook does); the exit is logged. Every program takes one of the host's `ExecSlots`
+/// until it has been reaped; with none free the action fails at once with 503.
 struct ExecAction: ActionStep {
     let executable: String
     let arguments: [Template]
@@ -20,6 +21,7 @@ struct ExecAction: ActionStep {
     let maxOutput: Int
     /// `wait` (default true): whether the run waits for the process; without it the process is only started.
     let waits: Bool
+    let slots: ExecSlots
 
     static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> ExecAction? {
         let reader = context.reader
@@ -78,7 +80,8 @@ struct ExecAction: ActionStep {
         guard reader.problems.count == before, let executable else { return nil }
         return ExecAction(
             executable: executable, arguments: arguments, environment: environment, inheritedEnvironment: inherited,
-            directory: directory, timeout: .milliseconds(Int64(timeout * 1000)), maxOutput: maxOutput, waits: waits)
+            directory: directory, timeout: .milliseconds(Int64(timeout * 1000)), maxOutput: maxOutput, waits: waits,
+            slots: context.execSlots)
     }
 
     private static func resolve(_ path: String, against directory: URL) -> String {
@@ -98,11 +101,17 @@ struct ExecAction: ActionStep {
         }
         for (name, template) in environment { env.append("\(name)=\(template.render(in: scope))") }
         let name = (executable as NSString).lastPathComponent
+        guard slots.acquire() else {
+            scope.log.warning("exec: \(name) not started: \(slots.limit) programs are already running (--max-exec)")
+            throw ActionFailure("exec: \(slots.limit) programs are already running (--max-exec); try again later", status: 503)
+        }
         if !waits {
-            try ExecAction.startDetached(argv: argv, env: env, directory: directory, timeout: timeout, log: scope.log)
+            try ExecAction.startDetached(
+                argv: argv, env: env, directory: directory, timeout: timeout, slots: slots, log: scope.log)
             return ["status": .null, "stdout": "", "stderr": "", "timed_out": false]
         }
-        let output = try await ExecAction.run(argv: argv, env: env, directory: directory, timeout: timeout, maxOutput: maxOutput)
+        let output = try await ExecAction.run(
+            argv: argv, env: env, directory: directory, timeout: timeout, maxOutput: maxOutput, slots: slots)
         var stdout = String(decoding: output.stdout, as: UTF8.self)
         if stdout.hasSuffix("\n") { stdout.removeLast() }
         let stderr = String(decoding: output.stderr, as: UTF8.self)
@@ -121,20 +130,26 @@ struct ExecAction: ActionStep {
     }
 
     /// Spawns from this task and lets the process monitor wait; cancelling the task kills the process group.
-    private static func run(argv: [String], env: [String], directory: String, timeout: Duration, maxOutput: Int)
-        async throws -> ChildProcess.Output
-    {
-        try Task.checkCancellation()
+    /// Gives back the slot taken for it once the process is reaped.
+    private static func run(
+        argv: [String], env: [String], directory: String, timeout: Duration, maxOutput: Int, slots: ExecSlots
+    ) async throws -> ChildProcess.Output {
         let child: ChildProcess
         do {
+            try Task.checkCancellation()
             child = try ChildProcess(argv: argv, environment: env, directory: directory)
-        } catch {
+        } catch let error as ChildProcess.SpawnError {
+            slots.release()
             throw ActionFailure("exec: \(error)", status: 500)
+        } catch {
+            slots.release()
+            throw error
         }
         let cancelled = CancellationFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ChildProcess.Output, Never>) in
                 ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: maxOutput, cancelled: cancelled) {
+                    slots.release()
                     continuation.resume(returning: $0)
                 }
             }
@@ -144,16 +159,21 @@ struct ExecAction: ActionStep {
         }
     }
 
-    /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
-    private static func startDetached(argv: [String], env: [String], directory: String, timeout: Duration, log: IntegrationLogger) throws {
+    /// Spawns now (a failure to start is reported); the monitor reaps the process, gives back its slot and logs a
+    /// failure.
+    private static func startDetached(
+        argv: [String], env: [String], directory: String, timeout: Duration, slots: ExecSlots, log: IntegrationLogger
+    ) throws {
         let child: ChildProcess
         do {
             child = try ChildProcess(argv: argv, environment: env, directory: directory)
         } catch {
+            slots.release()
             throw ActionFailure("exec: \(error)", status: 500)
         }
         let name = (argv[0] as NSString).lastPathComponent
         ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: 4096, cancelled: CancellationFlag()) { output in
+            slots.release()
             if output.status != 0 || output.timedOut {
                 log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
             }

@@ -7,12 +7,15 @@ final class ManifestDecodingContext {
     let reader: ManifestReader
     /// The directory holding the manifest.
     let directory: URL
+    /// The running-program cap the manifest's `exec` actions share with the host's other manifests.
+    let execSlots: ExecSlots
     /// Variables defined by the manifest so far: regex captures, then `into` and `set` names in action order.
     private(set) var defined: Set<String> = []
 
-    init(reader: ManifestReader, directory: URL) {
+    init(reader: ManifestReader, directory: URL, execSlots: ExecSlots) {
         self.reader = reader
         self.directory = directory
+        self.execSlots = execSlots
     }
 
     /// Parses a template and checks that every variable it names exists.

@@ -10,7 +10,7 @@ extension ManifestIntegration {
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
-    public static func load(contentsOf file: URL) throws(ManifestError) -> ManifestIntegration {
+    public static func load(contentsOf file: URL, execSlots: ExecSlots = ExecSlots()) throws(ManifestError) -> ManifestIntegration {
         let fileName = file.lastPathComponent
         let data: Data
         do {
@@ -33,14 +33,17 @@ extension ManifestIntegration {
                 file: fileName, problems: [.init(path: "", reason: "invalid JSON at line \(line), column \(column): \(error.reason)")])
         }
         return try ManifestIntegration(
-            json: json, fileName: fileName, directory: file.deletingLastPathComponent().standardizedFileURL)
+            json: json, fileName: fileName, directory: file.deletingLastPathComponent().standardizedFileURL,
+            execSlots: execSlots)
     }
 
     /// Validates a parsed manifest. `fileName` gives the default name and prefixes messages; `directory` is where
-    /// relative exec paths point.
-    public init(json: JSONValue, fileName: String, directory: URL) throws(ManifestError) {
+    /// relative exec paths point; `execSlots` caps the programs its `exec` actions run at once.
+    public init(
+        json: JSONValue, fileName: String, directory: URL, execSlots: ExecSlots = ExecSlots()
+    ) throws(ManifestError) {
         let reader = ManifestReader()
-        let context = ManifestDecodingContext(reader: reader, directory: directory)
+        let context = ManifestDecodingContext(reader: reader, directory: directory, execSlots: execSlots)
         let fail = { () -> ManifestError in ManifestError(file: fileName, problems: reader.problems) }
         guard let members = reader.object(json, at: "", allowed: ManifestIntegration.topLevelKeys) else {
             throw ManifestError(file: fileName, problems: [.init(path: "", reason: "a manifest must be a JSON object")])

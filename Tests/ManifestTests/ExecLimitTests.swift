@@ -1,0 +1,74 @@
+import Foundation
+import JSON
+import Testing
+
+@testable import IntegrationHost
+
+/// `--max-exec`: the programs all of a host's manifests run at once are capped; past the cap `exec` answers 503 at
+/// once, and every slot comes back when its program is reaped.
+@Suite struct ExecLimitTests {
+    let directory = Fixtures.temporaryDirectory()
+
+    init() throws {
+        Fixtures.script("nap.sh", "#!/bin/sh\nexec sleep \"$1\"\n", in: directory)
+        // Records its pid and sleeps; started and not waited for, it holds its slot until the test kills it.
+        Fixtures.script("linger.sh", "#!/bin/sh\necho $$ >> \"$1\"\nexec sleep 60\n", in: directory)
+        try #"{"commands": [], "actions": [{"exec": {"argv": ["linger.sh", "PIDS"], "timeout": 60, "wait": false}}, {"reply": "started"}]}"#
+            .replacingOccurrences(of: "PIDS", with: pidFile.path)
+            .write(to: directory.appendingPathComponent("linger.json"), atomically: true, encoding: .utf8)
+        try #"{"commands": [], "actions": [{"exec": {"argv": ["nap.sh", "0.2"]}}, {"reply": "done"}]}"#
+            .write(to: directory.appendingPathComponent("nap.json"), atomically: true, encoding: .utf8)
+    }
+
+    var pidFile: URL { directory.appendingPathComponent("pids") }
+
+    @Test func pastTheCapExecAnswers503UntilASlotIsFree() async throws {
+        let host = try ManifestHost(directory: directory, maxExec: 2)
+        defer { Task { await host.stop() } }
+        #expect(try await host.request("POST", "/hooks/linger").text == "started")
+        #expect(try await host.request("POST", "/hooks/linger").text == "started")
+
+        // Both slots are held by programs of another manifest: the cap is the host's, not the manifest's.
+        let refused = try await host.request("POST", "/hooks/nap")
+        #expect(refused.status == 503)
+        let error = try #require(refused.json?["error"]?.stringValue)
+        #expect(error.contains("2 programs are already running (--max-exec)"), "\(error)")
+        #expect(try await host.request("POST", "/hooks/linger").status == 503)
+
+        // Once the two sleepers are gone and reaped, their slots come back.
+        var pids: [pid_t] = []
+        for _ in 0..<100 where pids.count < 2 {
+            pids = ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+            if pids.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(pids.count == 2)
+        for pid in pids { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var status = 0
+        while ContinuousClock.now < deadline {
+            status = try await host.request("POST", "/hooks/nap").status
+            if status == 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status == 200)
+    }
+
+    @Test func concurrentRunsNeverLeakSlots() async throws {
+        let host = try ManifestHost(directory: directory, maxExec: 4)
+        defer { Task { await host.stop() } }
+        // 40 runs of a 0.2 s program at once against 4 slots: each one either ran or was refused, nothing else.
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<40 { group.addTask { try await host.request("POST", "/hooks/nap").status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
+        #expect(statuses.contains(200))
+        #expect(statuses.contains(503))
+        // Every slot was given back: four runs at once all go through.
+        let after = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 { group.addTask { try await host.request("POST", "/hooks/nap").status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(after == [200, 200, 200, 200])
+    }
+}
