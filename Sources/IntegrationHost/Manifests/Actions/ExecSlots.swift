@@ -15,9 +15,6 @@ public final class ExecSlots: Sendable {
         self.limit = max(1, limit)
     }
 
-    /// The programs running now.
-    public var running: Int { taken.load(ordering: .relaxed) }
-
     /// Takes a slot for one program; false when all are taken.
     func acquire() -> Bool {
         var current = taken.load(ordering: .relaxed)
