@@ -35,11 +35,11 @@ public final class HostServer: Sendable {
         // One handler thread per core: integration runs share these threads with request handling (on 2 cores,
         // 2 handler threads answered /hook about 30% faster than 1).
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        server = HTTPServer(
-            configuration: HTTPServerConfiguration(
-                host: configuration.bindAddress, port: configuration.port,
-                eventLoopCount: max(1, min(4, cores)), handlerThreadCount: max(1, cores)),
-            handler: HostApp(services: services, routes: routes))
+        let serverConfiguration = HTTPServerConfiguration(
+            host: configuration.bindAddress, port: configuration.port,
+            eventLoopCount: max(1, min(4, cores)), handlerThreadCount: max(1, cores))
+        descriptorsWanted = serverConfiguration.maxConnections + 3 * configuration.maxExec + 256
+        server = HTTPServer(configuration: serverConfiguration, handler: HostApp(services: services, routes: routes))
     }
 
     /// The fixed routes every host serves.
@@ -49,6 +49,10 @@ public final class HostServer: Sendable {
 
     /// The port the server listens on (the real one when configured with 0).
     public var port: Int { server.localPort }
+
+    /// The descriptors a fully loaded host can hold at once: every connection the server accepts, three for each
+    /// program `exec` actions may run, and room for listeners, event descriptors, logs, state files and plugins.
+    public let descriptorsWanted: Int
 
     /// Loads the state file, scans the integrations, starts listening and the background work.
     public func start() throws {

@@ -130,6 +130,37 @@ import Testing
         #expect(await logged("signal 15 received"))
     }
 
+    /// The real binary started with a soft descriptor limit of 256 (as `ulimit -Sn` leaves it) raises it to what
+    /// 10,000 connections and 128 exec programs need (10,640), or to the hard limit when that is lower.
+    @Test func binaryRaisesItsDescriptorLimit() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-limit-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let log = root.appendingPathComponent("host.log")
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let expected = min(10_640, Int(clamping: limit.rlim_max))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = [
+            "-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path,
+            String(Int.random(in: 20_000...32_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
+        ]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        #expect(await eventually { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("listening on") })
+        let limits = try String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)
+        let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+        let soft = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.flatMap { Int($0) }
+        #expect(soft == expected, "\(line)")
+        let logged = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(logged.contains("descriptor limit raised from 256 to \(expected)"))
+    }
+
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = binary

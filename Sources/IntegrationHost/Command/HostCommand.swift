@@ -39,6 +39,7 @@ public enum HostCommand {
         let host: HostServer
         do {
             host = try HostServer(configuration: configuration)
+            raiseDescriptorLimit(for: host)
             try host.start()
         } catch {
             FileHandle.standardError.write(Data("integration-host: \(error)\n".utf8))
@@ -54,6 +55,22 @@ public enum HostCommand {
         host.services.logger.log(.notice, "signal \(stopSignal) received")
         await host.shutdown()
         return 0
+    }
+
+    /// Lifts the soft descriptor limit to what the host can use (up to the hard limit), and says so; warns when the
+    /// hard limit leaves less, since connections past it are refused at accept.
+    private static func raiseDescriptorLimit(for host: HostServer) {
+        let logger = host.services.logger
+        let wanted = host.descriptorsWanted
+        guard let (before, after) = DescriptorLimit.raise(toAtLeast: wanted) else { return }
+        if after > before {
+            logger.log(.notice, "descriptor limit raised from \(before) to \(after)")
+        }
+        if after < wanted {
+            logger.log(
+                .warning,
+                "descriptor limit is \(after), under the \(wanted) a full host can use (connections, exec programs): raise the hard limit (ulimit -Hn) to serve them all")
+        }
     }
 
     private static func signalSource(_ number: Int32, handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
