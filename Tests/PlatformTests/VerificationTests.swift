@@ -98,6 +98,33 @@ import Testing
         #expect(throws: VerificationFailure.self) { try otherCommand.verify(Fixtures.request("/mattermost", body: body), now: now) }
     }
 
+    /// A JSON object body, which `decode` reads like the form: its `command` picks the per-command token and its
+    /// `token` member is checked.
+    @Test func mattermostTokenInAJSONBody() throws {
+        let perCommand = MattermostAdapter(secrets: try Fixtures.secrets(["echo.mattermost_token:json-token"]))
+        let other = MattermostAdapter(secrets: try Fixtures.secrets(["deploy.mattermost_token:json-token"]))
+        let json: HTTPHeaders = ["Content-Type": "application/json"]
+        func request(_ body: String) -> HTTPRequest { Fixtures.request("/mattermost", headers: json, body: body) }
+        let valid = #"{"command": "/echo", "text": "hi", "token": "json-token", "user_name": "ada"}"#
+        try perCommand.verify(request(valid), now: Date())
+        #expect(throws: VerificationFailure.self) { try other.verify(request(valid), now: Date()) }
+        #expect(throws: VerificationFailure.self) {
+            try perCommand.verify(request(#"{"command": "/echo", "text": "hi", "token": "json-tokex"}"#), now: Date())
+        }
+        #expect(throws: VerificationFailure.self) {
+            try perCommand.verify(request(#"{"command": "/echo", "text": "hi"}"#), now: Date())
+        }
+        // The same fields as a form, and the header instead of the field.
+        let form: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
+        try perCommand.verify(Fixtures.request("/mattermost", headers: form, body: "command=%2Fecho&text=hi&token=json-token"), now: Date())
+        try perCommand.verify(
+            Fixtures.request(
+                "/mattermost", headers: ["Content-Type": "application/json", "Authorization": "Token json-token"],
+                body: #"{"command": "/echo", "text": "hi"}"#),
+            now: Date())
+        #expect(try perCommand.decode(request(valid)).query == "hi")
+    }
+
     @Test func teamsHMAC() throws {
         let fixture = try Fixtures.load("teams/outgoing_webhook.json")
         let secret = Fixtures.string(fixture, "security_token_base64")

@@ -3,7 +3,7 @@ import HTTPServer
 import JSON
 
 /// `POST /mattermost`: Mattermost slash commands, authenticated by the command's token (`Authorization: Token …`,
-/// or the form field `token`).
+/// or the body's `token` field, in a form or a JSON object).
 ///
 /// Settings: `mattermost_token` and/or `NAME.mattermost_token` (one per command; at least one required),
 /// `mattermost_username` / `mattermost_icon_url` for the reply's poster (the username defaults to the
@@ -19,10 +19,10 @@ public struct MattermostAdapter: PlatformAdapter {
     }
 
     public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
-        let form = request.formFields
+        let fields = MattermostAdapter.verifiedFields(request)
         var allowed: [String] = []
         if let global = secrets.value("mattermost_token") { allowed.append(global) }
-        if let command = form.first(where: { $0.name == "command" }).flatMap({ CommandName.parse($0.value) }),
+        if let command = fields.command.flatMap(CommandName.parse),
             let own = secrets.value("mattermost_token", integration: command)
         {
             allowed.append(own)
@@ -30,8 +30,20 @@ public struct MattermostAdapter: PlatformAdapter {
         guard !allowed.isEmpty else {
             throw VerificationFailure("no Mattermost token configured for this command (token mattermost_token)")
         }
-        try MattermostToken.verify(headers: request.headers, form: form, allowed: allowed)
+        try MattermostToken.verify(headers: request.headers, bodyToken: fields.token, allowed: allowed)
     }
+
+    /// The body's `command` and `token`, read as `decode` reads the body: a form, or a JSON object (only these two
+    /// members are picked out); the form fields of a body without a type.
+    private static func verifiedFields(_ request: HTTPRequest) -> (command: String?, token: String?) {
+        if let payload = try? RequestPayload.decode(request, picking: verifiedPaths), payload.string == nil {
+            return (payload.value(atPath: "command")?.stringValue, payload.value(atPath: "token")?.stringValue)
+        }
+        let form = request.formFields
+        return (form.first { $0.name == "command" }?.value, form.first { $0.name == "token" }?.value)
+    }
+
+    private static let verifiedPaths = JSONPaths(["command", "token"])
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         let fields = try MattermostAdapter.fields(request)
