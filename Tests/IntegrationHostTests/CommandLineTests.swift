@@ -105,17 +105,12 @@ import Testing
 
     /// The real binary: SIGHUP rescans the directory, SIGTERM stops it gracefully with exit status 0.
     @Test func binaryHandlesSignals() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-signals-\(UUID().uuidString)")
+        let root = try Self.freshDirectory("ih-signals")
         defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let log = root.appendingPathComponent("host.log")
         let process = Process()
         process.executableURL = Self.binary
-        // A port below the ephemeral range (32768+), so no client socket of a parallel test can hold it.
-        process.arguments = [
-            String(Int.random(in: 20_000...32_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
-            "--state-dir", root.path, "--state", "state.json",
-        ]
+        process.arguments = Self.runArguments(directory: root, log: log) + ["--state-dir", root.path, "--state", "state.json"]
         process.standardError = FileHandle.nullDevice
         try process.run()
         func logged(_ text: String) async -> Bool {
@@ -133,19 +128,16 @@ import Testing
     /// The real binary started with a soft descriptor limit of 256 (as `ulimit -Sn` leaves it) raises it to what
     /// 10,000 connections and 128 exec programs need (10,640), or to the hard limit when that is lower.
     @Test func binaryRaisesItsDescriptorLimit() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-limit-\(UUID().uuidString)")
+        let root = try Self.freshDirectory("ih-limit")
         defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let log = root.appendingPathComponent("host.log")
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         let expected = min(10_640, Int(clamping: limit.rlim_max))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path,
-            String(Int.random(in: 20_000...32_000)), root.path, "--bind", "127.0.0.1", "--logfile", log.path,
-        ]
+        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path]
+            + Self.runArguments(directory: root, log: log)
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
@@ -159,6 +151,19 @@ import Testing
         #expect(soft == expected, "\(line)")
         let logged = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(logged.contains("descriptor limit raised from 256 to \(expected)"))
+    }
+
+    /// A new empty directory for one run of the binary; the caller removes it.
+    static func freshDirectory(_ prefix: String) throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }
+
+    /// Arguments that run the host on 127.0.0.1 over `directory`, logging to `log`. The port is below the ephemeral
+    /// range (32768+), so no client socket of a parallel test can hold it.
+    static func runArguments(directory: URL, log: URL) -> [String] {
+        [String(Int.random(in: 20_000...32_000)), directory.path, "--bind", "127.0.0.1", "--logfile", log.path]
     }
 
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
