@@ -101,17 +101,11 @@ struct ExecAction: ActionStep {
         }
         for (name, template) in environment { env.append("\(name)=\(template.render(in: scope))") }
         let name = (executable as NSString).lastPathComponent
-        guard slots.acquire() else {
-            scope.log.warning("exec: \(name) not started: \(slots.limit) programs are already running (--max-exec)")
-            throw ActionFailure("exec: \(slots.limit) programs are already running (--max-exec); try again later", status: 503)
-        }
         if !waits {
-            try ExecAction.startDetached(
-                argv: argv, env: env, directory: directory, timeout: timeout, slots: slots, log: scope.log)
+            try startDetached(argv, env: env, log: scope.log)
             return ["status": .null, "stdout": "", "stderr": "", "timed_out": false]
         }
-        let output = try await ExecAction.run(
-            argv: argv, env: env, directory: directory, timeout: timeout, maxOutput: maxOutput, slots: slots)
+        let output = try await run(argv, env: env, log: scope.log)
         var stdout = String(decoding: output.stdout, as: UTF8.self)
         if stdout.hasSuffix("\n") { stdout.removeLast() }
         let stderr = String(decoding: output.stderr, as: UTF8.self)
@@ -130,28 +124,13 @@ struct ExecAction: ActionStep {
     }
 
     /// Spawns from this task and lets the process monitor wait; cancelling the task kills the process group.
-    /// Gives back the slot taken for it once the process is reaped.
-    private static func run(
-        argv: [String], env: [String], directory: String, timeout: Duration, maxOutput: Int, slots: ExecSlots
-    ) async throws -> ChildProcess.Output {
-        let child: ChildProcess
-        do {
-            try Task.checkCancellation()
-            child = try ChildProcess(argv: argv, environment: env, directory: directory)
-        } catch let error as ChildProcess.SpawnError {
-            slots.release()
-            throw ActionFailure("exec: \(error)", status: 500)
-        } catch {
-            slots.release()
-            throw error
-        }
+    private func run(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess.Output {
+        try Task.checkCancellation()
+        let child = try spawn(argv, env: env, log: log)
         let cancelled = CancellationFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ChildProcess.Output, Never>) in
-                ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: maxOutput, cancelled: cancelled) {
-                    slots.release()
-                    continuation.resume(returning: $0)
-                }
+                watch(child, maxOutput: maxOutput, cancelled: cancelled) { continuation.resume(returning: $0) }
             }
         } onCancel: {
             cancelled.set()
@@ -159,24 +138,42 @@ struct ExecAction: ActionStep {
         }
     }
 
-    /// Spawns now (a failure to start is reported); the monitor reaps the process, gives back its slot and logs a
-    /// failure.
-    private static func startDetached(
-        argv: [String], env: [String], directory: String, timeout: Duration, slots: ExecSlots, log: IntegrationLogger
-    ) throws {
-        let child: ChildProcess
+    /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
+    private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger) throws {
+        let child = try spawn(argv, env: env, log: log)
+        let name = (argv[0] as NSString).lastPathComponent
+        watch(child, maxOutput: 4096, cancelled: CancellationFlag()) { output in
+            if output.status != 0 || output.timedOut {
+                log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
+            }
+        }
+    }
+
+    /// Takes one of the host's slots and starts `argv`. With no slot free the action fails with 503, with a failed
+    /// start with 500; either way no slot is kept.
+    private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) throws -> ChildProcess {
+        guard slots.acquire() else {
+            let name = (argv[0] as NSString).lastPathComponent
+            log.warning("exec: \(name) not started: \(slots.limit) programs are already running (--max-exec)")
+            throw ActionFailure("exec: \(slots.limit) programs are already running (--max-exec); try again later", status: 503)
+        }
         do {
-            child = try ChildProcess(argv: argv, environment: env, directory: directory)
+            return try ChildProcess(argv: argv, environment: env, directory: directory)
         } catch {
             slots.release()
             throw ActionFailure("exec: \(error)", status: 500)
         }
-        let name = (argv[0] as NSString).lastPathComponent
-        ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: 4096, cancelled: CancellationFlag()) { output in
+    }
+
+    /// Hands a started program to the process monitor; its slot comes back once it is reaped, before `completion`.
+    private func watch(
+        _ child: ChildProcess, maxOutput: Int, cancelled: CancellationFlag,
+        completion: @escaping @Sendable (ChildProcess.Output) -> Void
+    ) {
+        let slots = self.slots
+        ProcessMonitor.shared.watch(child, timeout: timeout, maxOutput: maxOutput, cancelled: cancelled) { output in
             slots.release()
-            if output.status != 0 || output.timedOut {
-                log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
-            }
+            completion(output)
         }
     }
 }
