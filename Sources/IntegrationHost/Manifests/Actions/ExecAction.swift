@@ -84,6 +84,9 @@ struct ExecAction: ActionStep {
             slots: context.execSlots)
     }
 
+    /// The program's file name, for messages.
+    private var programName: String { (executable as NSString).lastPathComponent }
+
     private static func resolve(_ path: String, against directory: URL) -> String {
         path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardizedFileURL.path
     }
@@ -100,7 +103,6 @@ struct ExecAction: ActionStep {
             if let value = getenv(name) { env.append("\(name)=\(String(cString: value))") }
         }
         for (name, template) in environment { env.append("\(name)=\(template.render(in: scope))") }
-        let name = (executable as NSString).lastPathComponent
         if !waits {
             try startDetached(argv, env: env, log: scope.log)
             return ["status": .null, "stdout": "", "stderr": "", "timed_out": false]
@@ -114,11 +116,11 @@ struct ExecAction: ActionStep {
             "timed_out": .bool(output.timedOut),
         ]
         if output.timedOut {
-            throw ActionFailure("exec: \(name) did not finish within \(timeout)", status: 504, result: result)
+            throw ActionFailure("exec: \(programName) did not finish within \(timeout)", status: 504, result: result)
         }
         if output.status != 0 {
-            scope.log.warning("exec: \(name) exited with status \(output.status): \(stderr.prefix(500))")
-            throw ActionFailure("exec: \(name) exited with status \(output.status)", status: 500, result: result)
+            scope.log.warning("exec: \(programName) exited with status \(output.status): \(stderr.prefix(500))")
+            throw ActionFailure("exec: \(programName) exited with status \(output.status)", status: 500, result: result)
         }
         return result
     }
@@ -141,7 +143,7 @@ struct ExecAction: ActionStep {
     /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
     private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger) throws {
         let child = try spawn(argv, env: env, log: log)
-        let name = (argv[0] as NSString).lastPathComponent
+        let name = programName
         watch(child, maxOutput: 4096, cancelled: CancellationFlag()) { output in
             if output.status != 0 || output.timedOut {
                 log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
@@ -153,8 +155,7 @@ struct ExecAction: ActionStep {
     /// start with 500; either way no slot is kept.
     private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) throws -> ChildProcess {
         guard slots.acquire() else {
-            let name = (argv[0] as NSString).lastPathComponent
-            log.warning("exec: \(name) not started: \(slots.limit) programs are already running (--max-exec)")
+            log.warning("exec: \(programName) not started: \(slots.limit) programs are already running (--max-exec)")
             throw ActionFailure("exec: \(slots.limit) programs are already running (--max-exec); try again later", status: 503)
         }
         do {
