@@ -1,7 +1,7 @@
 import Crypto
 import HTTPServer
 
-/// Mattermost slash-command tokens: `Authorization: Token <t>`, or the form field `token`.
+/// Mattermost slash-command tokens: `Authorization: Token <t>`, or the body's `token` field (form or JSON).
 public enum MattermostToken {
     /// The token the request carries: the Authorization header first, else the body's `token` field.
     public static func presented(headers: HTTPHeaders, bodyToken: String?) -> String? {
