@@ -125,23 +125,21 @@ import Testing
         ])
         let seeds = try Self.seeds()
         var generator = RobustnessTests.SeededGenerator(state: 20261202)
-        var built: [(path: String, headers: [String: String], body: [UInt8])] = []
-        for _ in 0..<150 {
-            for seed in seeds {
+        let requests = (0..<150).flatMap { _ in
+            seeds.map { seed in
                 let body = Self.mutate(seed.body, using: &generator)
                 var headers = seed.sign(body)
                 let type = Int.random(in: 0..<4, using: &generator) == 0
                     ? Self.contentTypes.randomElement(using: &generator)! : seed.contentType
                 if let type { headers["Content-Type"] = type }
-                built.append((seed.path, headers, body))
+                return (path: seed.path, headers: headers, body: body)
             }
         }
-        let requests = built
         let answers = try await withThrowingTaskGroup(of: [Answer].self) { group in
             for lane in 0..<8 {
                 group.addTask {
                     var answers: [Answer] = []
-                    for (path, headers, body) in requests[lane...].striding(by: 8) {
+                    for (path, headers, body) in stride(from: lane, to: requests.count, by: 8).map({ requests[$0] }) {
                         let response = try await host.request("POST", path, body: body, headers: headers)
                         answers.append(Answer(route: String(path.split(separator: "?")[0]), response: response))
                     }
@@ -174,11 +172,5 @@ import Testing
         #expect(after.status == 200)
         #expect(after.json?["message"] == "still here")
         await host.stop()
-    }
-}
-
-extension ArraySlice {
-    fileprivate func striding(by step: Int) -> [Element] {
-        stride(from: startIndex, to: endIndex, by: step).map { self[$0] }
     }
 }
