@@ -48,16 +48,3 @@ public struct Route: Sendable, Hashable {
         self.methods = methods
     }
 }
-
-/// An error that chooses its HTTP status: throw it from `run` to answer `{"error": message}` with `status`.
-public struct IntegrationError: Error, CustomStringConvertible, Sendable {
-    public var status: Int
-    public var message: String
-
-    public init(status: Int = 500, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-
-    public var description: String { message }
-}

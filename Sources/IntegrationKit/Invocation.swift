@@ -1,3 +1,4 @@
+import IntegrationContract
 import JSON
 
 /// Everything one run gets, as hipchat-integration's `run_integration(notification, query, all_tokens, token,
@@ -27,7 +28,11 @@ public struct Invocation {
     init(request: JSONValue, host: HostAPI) throws(RequestError) {
         guard case .object(let members) = request else { throw RequestError("the request is not a JSON object") }
         guard let notification = members["notification"] else { throw RequestError("the request has no notification") }
-        self.notification = try Notification(json: notification)
+        do {
+            self.notification = try Notification(json: notification)
+        } catch {
+            throw RequestError(error.description)
+        }
         self.query = members["query"]?.stringValue ?? ""
         self.allTokens = Tokens(json: members["all_tokens"] ?? .null)
         self.token = members["token"]?.stringValue

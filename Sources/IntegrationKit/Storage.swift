@@ -44,9 +44,20 @@ public struct Storage {
         return try Storage.decoder.decode([String].self, from: Data(HostAPI.bytes(keys)))
     }
 
+    /// Atomically adds `delta` to the integer at `key` (missing counts as 0); returns what was stored, so a counter
+    /// reads `1`, `2`, … (exact up to 2^53; the host keeps numbers as JSON numbers).
+    @discardableResult
+    public func increment(_ key: String, by delta: Int = 1) throws -> Int {
+        let value = try increment(key, by: Double(delta))
+        guard let integer = Int(exactly: value) else {
+            throw Failure(description: "storage increment '\(key)': the stored value \(value) is not an integer")
+        }
+        return integer
+    }
+
     /// Atomically adds `delta` to the number at `key` (missing counts as 0); returns the new value.
     @discardableResult
-    public func increment(_ key: String, by delta: Double = 1) throws -> Double {
+    public func increment(_ key: String, by delta: Double) throws -> Double {
         var value = 0.0
         let status = HostAPI.withBytes(key) { host.api.storage_increment!(host.context, $0, $1, delta, &value) }
         try check(status, "increment", key)

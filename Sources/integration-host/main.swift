@@ -1,4 +1,4 @@
-import IntegrationHost
+import HostApp
 
 import Foundation
 

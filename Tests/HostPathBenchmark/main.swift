@@ -1,4 +1,4 @@
-// Measures the host's request path in process, without sockets: HostApp.handle for the peer benchmark's two
+// Measures the host's request path in process, without sockets: HostRouter.handle for the peer benchmark's two
 // manifest jobs (POST /hook with a template reply, and the shipped echo.json on /hipchat), and the parts they are
 // made of. Build and run in release:
 //
@@ -10,7 +10,13 @@
 // when the threads write the same cache lines (reference counts of shared objects, locks).
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Synchronization
 
@@ -48,15 +54,9 @@ try #"{"actions": [{"reply": "{{query}}"}]}"#
     .write(to: directory.appendingPathComponent("echo.json"), atomically: true, encoding: .utf8)
 
 let configuration = HostConfiguration(port: 0, integrationsPath: directory, logLevel: .warning)
-let logger = try HostLogger(minimumLevel: .warning)
-let storage = Storage()
-let catalog = Catalog(directory: directory, loaders: IntegrationKinds.loaders(), logger: logger)
-catalog.rescan()
-let services = HostServices(
-    configuration: configuration, catalog: catalog,
-    dispatcher: Dispatcher(tokens: configuration.tokens, storage: storage, logger: logger), storage: storage,
-    logger: logger, outbound: OutboundClient())
-let app = HostApp(services: services, routes: HostServer.defaultRoutes())
+let dependencies = try HostDependencies(configuration: configuration, logger: HostLogger(minimumLevel: .warning))
+dependencies.catalog.rescan()
+let app = HostRouter(dependencies: dependencies)
 
 func request(_ path: String) -> HTTPRequest {
     let headers: HTTPHeaders = [
@@ -106,7 +106,7 @@ for path in paths {
     let expected = try await app.handle(sample)
     print("\(path) -> \(expected.status.code) \(String(decoding: expected.body, as: UTF8.self))")
     precondition(expected.status.code == 200)
-    try await measure("HostApp.handle \(path)", iterations: 50_000) {
+    try await measure("HostRouter.handle \(path)", iterations: 50_000) {
         _ = try await app.handle(sample)
     }
 }
@@ -114,7 +114,7 @@ try await measure("JSON parse of the body alone", iterations: 50_000) {
     _ = try JSONValue(parsing: body)
 }
 for path in paths {
-    try await measureOnTwoThreads("HostApp.handle \(path), 2 threads at once", iterations: 100_000) {
+    try await measureOnTwoThreads("HostRouter.handle \(path), 2 threads at once", iterations: 100_000) {
         let sample = request(path)
         return { _ = try await app.handle(sample) }
     }

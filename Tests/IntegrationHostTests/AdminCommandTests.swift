@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 
@@ -104,8 +110,8 @@ import Testing
         await first.host.shutdown(gracePeriod: .seconds(1))
         let saved = try String(contentsOf: first.stateDirectory.appendingPathComponent("state.json"), encoding: .utf8)
         #expect(saved.contains("\"hits\": 2"))
-        let config = first.host.services.configuration
-        let second = try HostServer(configuration: config, loaders: [ScriptedIntegrationLoader()])
+        let config = first.host.dependencies.configuration
+        let second = try HostProcess(configuration: config, loaders: [ScriptedIntegrationLoader()])
         try second.start()
         let reply = try await TestHTTP.request(
             "POST", URL(string: "http://127.0.0.1:\(second.port)/hipchat")!, body: try Fixtures.hipchat(message: "/count"))

@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 
@@ -20,7 +26,7 @@ import Testing
         }
         // Every increment saw a distinct value and none was lost.
         #expect(replies == Set((1...1000).map(String.init)))
-        #expect(host.host.services.storage.namespace("count").get("n") == 1000)
+        #expect(host.host.dependencies.storage.namespace("count").get("n") == 1000)
     }
 
     @Test func atomicOperationsUnderContention() async throws {
@@ -42,7 +48,7 @@ import Testing
         #expect(space.get("count") == 2000)
         #expect(space.get("list")?.arrayValue?.count == 2000)
         #expect(space.get("cas") == 2000)
-        #expect(throws: StorageNamespace.TypeMismatch.self) { try space.increment("list") }
+        #expect(throws: StorageError.self) { try space.increment("list") }
         #expect(space.keys() == ["cas", "count", "list"])
     }
 }

@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import Testing
 
 @Suite struct HostLoggerTests {

@@ -1,5 +1,11 @@
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 
@@ -11,7 +17,7 @@ import Testing
             notification: notification, query: "q", allTokens: Tokens(), token: nil,
             storage: Storage().namespace("echo"),
             log: IntegrationLogger(integration: "echo", requestID: "r", host: try HostLogger(echoToStderr: false)),
-            requestID: "r", request: HTTPRequest(head: head, body: notification.rawBody, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1)))
+            requestID: "r", request: InvocationRequest(HTTPRequest(head: head, body: notification.rawBody, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1))))
     }
 
     @Test func copiedBodyReadsAsTheSerializedPayload() throws {

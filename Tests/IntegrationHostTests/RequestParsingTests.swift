@@ -1,4 +1,10 @@
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import Testing
 
 @Suite struct SlashCommandTests {

@@ -3,7 +3,13 @@ import HTTPServer
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 @Suite struct ActionTests {
     @Test func replyWithEveryField() async throws {
@@ -15,11 +21,11 @@ import Testing
             """#)
         let reply = try #require(try await manifest.run(Fixtures.invocation(query: "q")))
         #expect(reply.text == "hi Ada Lovelace")
-        #expect(reply.color == "green")
+        #expect(reply.color == .green)
         #expect(reply.notify)
         #expect(reply.visibility == .ephemeral)
         #expect(reply.status == 201)
-        #expect(reply.headers == [Reply.Header(name: "X-Who", value: "ada")])
+        #expect(reply.headers.map { "\($0.name): \($0.value)" } == ["X-Who: ada"])
         #expect(reply.json == ["n": "q", "list": ["42", 1]])
     }
 

@@ -1,6 +1,12 @@
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 @Suite struct CalculatorTests {
     @Test(arguments: [

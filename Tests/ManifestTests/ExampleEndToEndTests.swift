@@ -3,7 +3,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Each shipped example over HTTP, through the real host serving `integrations/`.
 @Suite(.serialized) struct ExampleEndToEndTests {
@@ -42,7 +48,7 @@ import Testing
         #expect(try await host.hipchat("/karma grace").json?["message"] == "grace has 1 karma")
         #expect(try await host.hipchat("/karma nobody").json?["message"] == "nobody has 0 karma")
         #expect(try await host.hipchat("/karma !!").json?["message"] == "usage: /karma NAME++, /karma NAME-- or /karma NAME")
-        #expect(host.server.services.storage.namespace("karma").get("grace") == 1)
+        #expect(host.server.dependencies.storage.namespace("karma").get("grace") == 1)
         await host.stop()
     }
 

@@ -2,7 +2,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// `--max-exec`: the programs all of a host's manifests run at once are capped; past the cap `exec` answers 503 at
 /// once, and every slot comes back when its program is reaped.

@@ -3,7 +3,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Mutated requests to every route of the host serving the shipped examples: bodies with bytes dropped, added and
 /// changed, other content types, signed again where the platform checks a signature so that the mutations reach

@@ -4,7 +4,13 @@ import HTTPServer
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 @Suite struct RuleTests {
     /// Runs a manifest whose only action replies "ok" behind `rules`; returns the reply text or the error.

@@ -1,4 +1,10 @@
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import Testing
 
 /// Which manifests the dispatcher may run without a deadline timer: those whose runs only compute.

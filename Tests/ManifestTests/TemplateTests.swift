@@ -2,7 +2,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 @Suite struct TemplateTests {
     private func render(_ source: String, escape: TemplateEscape = .none, variables: [String: JSONValue] = [:],

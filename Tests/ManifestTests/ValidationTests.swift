@@ -2,7 +2,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Bad manifests are rejected at load time with the file, the exact key path and the reason.
 @Suite struct ValidationTests {

@@ -3,7 +3,13 @@ import HTTPServer
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Every value source a template can read, through a real manifest run.
 @Suite struct ValueSourceTests {

@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import Testing
 
 /// Bounded memories: delivery ids and response_url budgets; retry backoff.

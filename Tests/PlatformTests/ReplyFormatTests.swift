@@ -1,5 +1,11 @@
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 
@@ -13,11 +19,11 @@ import Testing
 
     @Test func slack() throws {
         let adapter = SlackAdapter(secrets: try Fixtures.secrets([]))
-        let reply = Reply(text: "hi ü", visibility: .ephemeral)
+        let reply = Reply("hi ü", visibility: .ephemeral)
         let response = adapter.render(reply, for: Self.event(.slack))
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(try Self.body(response) == ["response_type": "ephemeral", "text": "hi ü"])
-        #expect(try Self.body(adapter.render(Reply(text: "all"), for: Self.event(.slack)))["response_type"] == "in_channel")
+        #expect(try Self.body(adapter.render(Reply("all"), for: Self.event(.slack)))["response_type"] == "in_channel")
         let none = adapter.render(nil, for: Self.event(.slack))
         #expect(none.status == .ok && none.body.isEmpty)
         #expect(adapter.ack(for: Self.event(.slack)).body.isEmpty)
@@ -27,44 +33,44 @@ import Testing
 
     @Test func mattermost() throws {
         let adapter = MattermostAdapter(secrets: try Fixtures.secrets(["mattermost_icon_url:https://example.com/i.png"]))
-        let response = adapter.render(Reply(text: "ok"), for: Self.event(.mattermost))
+        let response = adapter.render(Reply("ok"), for: Self.event(.mattermost))
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(try Self.body(response) == [
             "response_type": "in_channel", "text": "ok", "username": "echo", "icon_url": "https://example.com/i.png",
         ])
         let named = MattermostAdapter(secrets: try Fixtures.secrets(["echo.mattermost_username:Echo Bot"]))
-        #expect(try Self.body(named.render(Reply(text: "ok"), for: Self.event(.mattermost)))["username"] == "Echo Bot")
+        #expect(try Self.body(named.render(Reply("ok"), for: Self.event(.mattermost)))["username"] == "Echo Bot")
     }
 
     @Test func teams() throws {
         let adapter = TeamsAdapter(secrets: try Fixtures.secrets([]))
-        #expect(try Self.body(adapter.render(Reply(text: "pong"), for: Self.event(.teams))) == ["type": "message", "text": "pong"])
+        #expect(try Self.body(adapter.render(Reply("pong"), for: Self.event(.teams))) == ["type": "message", "text": "pong"])
     }
 
     @Test func generic() throws {
         let empty = ReplyFormat.generic(nil)
         #expect(empty.status == .ok && empty.body.isEmpty)
 
-        let text = ReplyFormat.generic(Reply(text: "créé", status: 201, headers: [.init(name: "X-Thing", value: "1")]))
+        let text = ReplyFormat.generic(Reply("créé", status: 201, headers: ["X-Thing": "1"]))
         #expect(text.status.code == 201)
         #expect(text.headers["Content-Type"] == "text/plain; charset=utf-8")
         #expect(text.headers["X-Thing"] == "1")
         #expect(String(decoding: text.body, as: UTF8.self) == "créé")
 
         let json = ReplyFormat.generic(Reply(
-            text: "", json: ["ok": true], status: 422,
-            headers: [.init(name: "Content-Length", value: "99"), .init(name: "Content-Type", value: "application/problem+json")]))
+            "", json: ["ok": true], status: 422,
+            headers: ["Content-Length": "99", "Content-Type": "application/problem+json"]))
         #expect(json.status.code == 422)
         #expect(json.headers["Content-Type"] == "application/problem+json")
         #expect(json.headers["Content-Length"] == nil)
         #expect(try Self.body(json) == ["ok": true])
 
-        #expect(ReplyFormat.generic(Reply(text: "", status: 99)).status.code == 500)
+        #expect(ReplyFormat.generic(Reply("", status: 99)).status.code == 500)
     }
 
     @Test func repliesWithTheirOwnJSONAreSentAsTheyAre() throws {
         let blocks: JSONValue = ["blocks": [["type": "section"]]]
         let adapter = SlackAdapter(secrets: try Fixtures.secrets([]))
-        #expect(try Self.body(adapter.render(Reply(text: "", json: blocks), for: Self.event(.slack))) == blocks)
+        #expect(try Self.body(adapter.render(Reply("", json: blocks), for: Self.event(.slack))) == blocks)
     }
 }

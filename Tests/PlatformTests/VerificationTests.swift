@@ -1,7 +1,13 @@
 import Crypto
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 

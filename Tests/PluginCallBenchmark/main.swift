@@ -7,7 +7,13 @@
 // Without arguments it measures the example plugins built next to the executable.
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 
 let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -41,7 +47,7 @@ func invocation(for name: String) -> Invocation {
         notification: notification, query: "testing me", allTokens: tokens, token: "2YotnFZFEjr1zCsicMWpAA",
         storage: storage.namespace(name), log: IntegrationLogger(integration: name, requestID: "bench", host: logger),
         requestID: "bench",
-        request: HTTPRequest(head: head, body: body, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1)))
+        request: InvocationRequest(HTTPRequest(head: head, body: body, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1))))
 }
 
 /// Wall time and this thread's CPU time per call, each the best of 5 runs: on a shared machine the CPU time leaves

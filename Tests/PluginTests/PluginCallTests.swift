@@ -3,7 +3,13 @@ import HTTPServer
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 extension PluginTests {
     /// Calling plugins: the built examples answer through the ABI, the host API works from C, errors become
@@ -23,7 +29,7 @@ extension PluginTests {
             let parrot = try load(try PluginFixtures.builtPlugin("ParrotPlugin"))
 
             let first = try await parrot.run(PluginFixtures.invocation("parrot", storage: storage, logger: logger))
-            #expect(first == Reply(text: "Example Name: testing me (parrot #1)", color: "green"))
+            #expect(first == Reply("Example Name: testing me (parrot #1)", color: .green))
             let second = try await parrot.run(
                 PluginFixtures.invocation(
                     "parrot", text: "/parrot again", query: "again", storage: storage, logger: logger,
@@ -59,7 +65,7 @@ extension PluginTests {
             let storage = Storage()
             let counter = try load(try PluginFixtures.builtPlugin("CounterPlugin"))
             let reply = try await counter.run(PluginFixtures.invocation("counter", storage: storage, logger: logger))
-            #expect(reply == Reply(text: "count is 1", color: "purple"))
+            #expect(reply == Reply("count is 1", color: .purple))
             #expect(storage.namespace("counter").get("count") == 1)
             #expect(logText().contains("info request=req-1 integration=counter count is 1\n"))
         }
@@ -143,7 +149,7 @@ extension PluginTests {
                 ])
             #expect(reply.notify)
             #expect(reply.status == 202)
-            #expect(reply.headers == [Reply.Header(name: "X-Test", value: "1")])
+            #expect(reply.headers.map { "\($0.name): \($0.value)" } == ["X-Test: 1"])
             #expect(storage.namespace("apitest").get("a") == "y")
             #expect(storage.namespace("apitest").keys() == ["a", "n"])
             let log = logText()

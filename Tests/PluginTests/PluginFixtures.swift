@@ -3,7 +3,13 @@ import HTTPServer
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Shared helpers: where the built example plugins are, compiling small C plugins, and making invocations.
 enum PluginFixtures {
@@ -135,7 +141,7 @@ enum PluginFixtures {
             notification: notification, query: query, allTokens: tokens, token: token,
             storage: storage.namespace(integration),
             log: IntegrationLogger(integration: integration, requestID: requestID, host: logger), requestID: requestID,
-            request: HTTPRequest(head: head, body: hipchatBody, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1)))
+            request: InvocationRequest(HTTPRequest(head: head, body: hipchatBody, peer: PeerAddress(bytes: [127, 0, 0, 1], port: 1))))
     }
 
     /// A logger writing to a file in `directory`, and a way to read it back.

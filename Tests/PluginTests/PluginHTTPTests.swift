@@ -2,7 +2,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 extension PluginTests {
     /// The built plugins inside the real host, over loopback HTTP through the HipChat route.
@@ -27,7 +33,7 @@ extension PluginTests {
                     try JSONValue(parsing: second.json)["message"]
                         == "Example Name: once more (parrot #2), previously Example Name: testing me")
                 #expect(
-                    host.host.services.storage.namespace("parrot").get("last") == [
+                    host.host.dependencies.storage.namespace("parrot").get("last") == [
                         "query": "once more", "sender": "Example Name",
                     ])
 
@@ -110,7 +116,7 @@ extension PluginTests {
                 }
                 #expect(statuses.count == 200)
                 #expect(statuses.allSatisfy { $0 == 200 })
-                #expect(host.host.services.storage.namespace("parrot").get("count") == 200)
+                #expect(host.host.dependencies.storage.namespace("parrot").get("count") == 200)
             }
         }
 

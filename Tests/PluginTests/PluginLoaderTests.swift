@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 extension PluginTests {
     /// Loading: the built examples load with the descriptor they declare; everything else is refused with a message

@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 extension PluginTests {
     /// A plugin rebuilt in place loads as a new image with its new behaviour; the old image keeps working.

@@ -2,7 +2,13 @@ import Foundation
 import JSON
 import Testing
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 extension PluginTests {
     /// The rest of the Swift SDK, through the built `notes` example in the real host: `Codable` storage with update,
@@ -59,7 +65,7 @@ extension PluginTests {
                 )
 
                 #expect(try message(try await host.hipchat("/notes forget")) == "forgot 2 notes")
-                #expect(host.host.services.storage.namespace("notes").keys() == [])
+                #expect(host.host.dependencies.storage.namespace("notes").keys() == [])
             }
         }
 
@@ -71,7 +77,7 @@ extension PluginTests {
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
                 #expect(statuses == Array(repeating: 200, count: 60))
-                let notes = try #require(host.host.services.storage.namespace("notes").get("notes")?.arrayValue)
+                let notes = try #require(host.host.dependencies.storage.namespace("notes").get("notes")?.arrayValue)
                 #expect(Set(notes.compactMap { $0["text"]?.stringValue }) == Set((0..<60).map { "n\($0)" }))
             }
         }

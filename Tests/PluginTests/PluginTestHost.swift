@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -8,7 +14,7 @@ import FoundationNetworking
 /// The real host on 127.0.0.1 and a free port, with the registered integration kinds, over a temporary
 /// integrations directory.
 final class PluginTestHost: Sendable {
-    let host: HostServer
+    let host: HostProcess
     let root: URL
     let integrations: URL
 
@@ -25,7 +31,7 @@ final class PluginTestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
-        host = try HostServer(configuration: configuration, logger: logger)
+        host = try HostProcess(configuration: configuration, logger: logger)
         try host.start()
     }
 

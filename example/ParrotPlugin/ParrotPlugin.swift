@@ -26,7 +26,7 @@ struct Parrot: Integration {
         let previous = try invocation.storage.get("last", as: LastQuery.self)
         try invocation.storage.set("last", LastQuery(query: invocation.query, sender: sender))
         let count = try invocation.storage.increment("count")
-        var text = "\(sender): \(invocation.query) (parrot #\(Int(count)))"
+        var text = "\(sender): \(invocation.query) (parrot #\(count))"
         if let previous { text += ", previously \(previous.sender): \(previous.query)" }
         return Reply(text, color: .green)
     }

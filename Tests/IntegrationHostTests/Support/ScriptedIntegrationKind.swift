@@ -1,5 +1,11 @@
 import Foundation
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 
 /// A test-only integration kind, for the catalog and dispatch mechanics: a `.scripted` file is a JSON object
@@ -50,6 +56,6 @@ struct ScriptedIntegration: Integration {
             .replacingOccurrences(of: "{count}", with: count.map { String(Int($0)) } ?? "")
             .replacingOccurrences(of: "{param}", with: invocation.routeParameters.sorted { $0.key < $1.key }
                 .map { "\($0.key)=\($0.value)" }.joined(separator: ","))
-        return Reply(text: text, color: "green")
+        return Reply(text, color: .green)
     }
 }

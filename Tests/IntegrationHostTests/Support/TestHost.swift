@@ -1,6 +1,12 @@
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Synchronization
 #if canImport(FoundationNetworking)
@@ -9,7 +15,7 @@ import FoundationNetworking
 
 /// A host on 127.0.0.1 and a free port, over a fresh temporary integrations directory and state directory.
 final class TestHost: Sendable {
-    let host: HostServer
+    let host: HostProcess
     let root: URL
     let integrations: URL
     let stateDirectory: URL
@@ -34,7 +40,7 @@ final class TestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
-        host = try HostServer(
+        host = try HostProcess(
             configuration: configuration,
             loaders: loaders ?? (IntegrationKinds.loaders() + [ScriptedIntegrationLoader()]), logger: logger)
         try host.start()

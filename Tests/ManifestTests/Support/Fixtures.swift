@@ -2,7 +2,13 @@ import Foundation
 import HTTPServer
 import JSON
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 /// Builds invocations and manifests for tests, the way the host would hand them to an integration.
 enum Fixtures {
@@ -45,21 +51,21 @@ enum Fixtures {
 
     /// An invocation with sensible defaults; every part can be replaced.
     static func invocation(
-        query: String = "", text: String? = nil, command: String? = "test", platform: Platform = .hipchat,
-        sender: IntegrationHost.Notification.Sender? = IntegrationHost.Notification.Sender(id: "42", name: "Ada Lovelace", handle: "ada"),
-        channel: IntegrationHost.Notification.Channel? = IntegrationHost.Notification.Channel(id: "1234", name: "Ops"),
+        query: String = "", text: String? = nil, command: String? = "test", platform: IntegrationContract.Platform = .hipchat,
+        sender: IntegrationContract.Notification.Sender? = IntegrationContract.Notification.Sender(id: "42", name: "Ada Lovelace", handle: "ada"),
+        channel: IntegrationContract.Notification.Channel? = IntegrationContract.Notification.Channel(id: "1234", name: "Ops"),
         payload: JSONValue = .null, request: HTTPRequest = request(), routeParameters: [String: String] = [:],
         tokens: [String] = [], token: String? = nil, storage: Storage = Storage(), logger: HostLogger = quietLogger(),
         integration: String = "test"
     ) -> Invocation {
-        let notification = IntegrationHost.Notification(
+        let notification = IntegrationContract.Notification(
             platform: platform, channel: channel, sender: sender, text: text ?? "/\(command ?? "test") \(query)",
             command: command, headers: request.headers, rawBody: request.body, payload: payload)
         return Invocation(
             notification: notification, query: query, allTokens: try! Tokens(parsing: tokens), token: token,
             storage: storage.namespace(integration),
             log: IntegrationLogger(integration: integration, requestID: "req-1", host: logger), requestID: "req-1",
-            request: request, routeParameters: routeParameters)
+            request: InvocationRequest(request), routeParameters: routeParameters)
     }
 
     static func quietLogger() -> HostLogger {

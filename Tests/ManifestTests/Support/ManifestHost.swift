@@ -2,7 +2,13 @@ import Foundation
 import HTTPServer
 import JSON
 
-@testable import IntegrationHost
+@testable import HostApp
+@testable import HostCore
+@testable import IntegrationContract
+@testable import Logging
+@testable import Manifests
+@testable import Platforms
+@testable import Plugins
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -11,7 +17,7 @@ import FoundationNetworking
 /// The real host on 127.0.0.1 and a free port, serving the shipped `integrations/` directory with the registered
 /// loaders: what `swift run integration-host PORT ./integrations` runs.
 final class ManifestHost: Sendable {
-    let server: HostServer
+    let server: HostProcess
     let stateDirectory: URL
 
     init(directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit) throws {
@@ -22,7 +28,7 @@ final class ManifestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: stateDirectory.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
-        server = try HostServer(configuration: configuration, logger: logger)
+        server = try HostProcess(configuration: configuration, logger: logger)
         try server.start()
     }
 

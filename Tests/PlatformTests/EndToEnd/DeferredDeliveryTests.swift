@@ -1,7 +1,13 @@
 import Crypto
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Testing
 
@@ -31,7 +37,7 @@ import Testing
         let responseServer = try LoopbackServer(responses)
         let slow = TestIntegration("slow") { invocation in
             try await Task.sleep(for: .seconds(4))
-            return Reply(text: "done: \(invocation.query)", visibility: .inChannel)
+            return Reply("done: \(invocation.query)", visibility: .inChannel)
         }
         let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(Self.secret)"], integrations: [slow])
 
@@ -120,13 +126,13 @@ import Testing
             var refused: [Int] = []
             for i in 1...6 {
                 do {
-                    try await invocation.followUp?.send(Reply(text: "step \(i)"))
+                    try await invocation.followUp?.send(Reply("step \(i)"))
                     sent += 1
                 } catch {
                     refused.append((error as? IntegrationError)?.status ?? 0)
                 }
             }
-            return Reply(text: "sent \(sent), refused \(refused)")
+            return Reply("sent \(sent), refused \(refused)")
         }
         let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(Self.secret)"], integrations: [chatty])
         let command = Self.slackCommand("chatty", text: "go", responseURL: responseServer.url("/commands/T1/2/y"), trigger: "tr-2")
@@ -186,7 +192,7 @@ import Testing
     @Test func mentionChallengeAndRetries() async throws {
         let chat = RecordingHandler()
         let chatServer = try LoopbackServer(chat)
-        let deploy = TestIntegration("deploy") { Reply(text: "deploying \($0.query)") }
+        let deploy = TestIntegration("deploy") { Reply("deploying \($0.query)") }
         let secret = "events-secret"
         let host = try PlatformTestHost(
             tokens: ["slack_signing_secret:\(secret)", "slack_bot_token:xoxb-1", "slack_api_url:\(chatServer.url("/api"))"],
@@ -230,7 +236,7 @@ import Testing
         let push = try Fixtures.load("github/signing_vectors.json")["push"]
         let echo = TestIntegration("echo") { invocation in
             try await Task.sleep(for: .milliseconds(1500))
-            return Reply(text: "late \(invocation.notification.platform.rawValue): \(invocation.query)")
+            return Reply("late \(invocation.notification.platform.rawValue): \(invocation.query)")
         }
         let host = try PlatformTestHost(
             tokens: [

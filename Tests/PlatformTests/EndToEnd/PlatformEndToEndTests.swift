@@ -1,7 +1,13 @@
 import Crypto
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Synchronization
 import Testing
@@ -10,7 +16,7 @@ import Testing
 /// replies in the platform's format; dedupe of redeliveries.
 @Suite struct PlatformEndToEndTests {
     static let echo = TestIntegration("echo") { invocation in
-        Reply(text: "\(invocation.notification.platform.rawValue): \(invocation.query)", visibility: .ephemeral)
+        Reply("\(invocation.notification.platform.rawValue): \(invocation.query)", visibility: .ephemeral)
     }
 
     static func slackHeaders(timestamp: String, signature: String) -> [String: String] {
@@ -26,7 +32,7 @@ import Testing
         let timestamp = Fixtures.string(vector, "timestamp")
         let body = Fixtures.string(vector, "body")
         let sent = Date(timeIntervalSince1970: try #require(TimeInterval(timestamp)))
-        let echo = TestIntegration("echo") { Reply(text: "echo: \($0.query)", visibility: .ephemeral) }
+        let echo = TestIntegration("echo") { Reply("echo: \($0.query)", visibility: .ephemeral) }
         let clock = ClockBox(sent.addingTimeInterval(12))
         let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(secret)"], integrations: [echo], clock: clock.now)
         defer { Task { await host.stop() } }
@@ -122,10 +128,10 @@ import Testing
     @Test func githubWithDedupe() async throws {
         let push = try Fixtures.load("github/signing_vectors.json")["push"]
         let ci = TestIntegration("ci") { invocation in
-            Reply(text: "", json: [
+            Reply("", json: [
                 "event": .string(invocation.notification.event ?? ""),
                 "commit": invocation.notification.payload.value(atPath: "head_commit.message") ?? .null,
-            ], status: 201, headers: [.init(name: "X-Handled-By", value: "ci")])
+            ], status: 201, headers: ["X-Handled-By": "ci"])
         }
         let host = try PlatformTestHost(tokens: ["ci.github_secret:\(Fixtures.string(push, "secret"))"], integrations: [ci])
         defer { Task { await host.stop() } }
@@ -156,7 +162,7 @@ import Testing
     @Test func gitlabWithDedupe() async throws {
         let fixture = try Fixtures.load("gitlab/push.json")
         let ci = TestIntegration("ci") { invocation in
-            Reply(text: "pushed to \(invocation.notification.channel?.name ?? "?") by \(invocation.notification.sender?.name ?? "?")")
+            Reply("pushed to \(invocation.notification.channel?.name ?? "?") by \(invocation.notification.sender?.name ?? "?")")
         }
         let host = try PlatformTestHost(tokens: ["gitlab_secret:\(Fixtures.string(fixture, "x_gitlab_token"))"], integrations: [ci])
         defer { Task { await host.stop() } }
@@ -184,7 +190,7 @@ import Testing
 
     @Test func genericHookWithBasicAuthFormAndNonASCII() async throws {
         let note = TestIntegration("note") { invocation in
-            invocation.query == "silence" ? nil : Reply(text: "noted: \(invocation.query)")
+            invocation.query == "silence" ? nil : Reply("noted: \(invocation.query)")
         }
         let host = try PlatformTestHost(tokens: ["note.webhooks_credentials:ops:s3cr:et"], integrations: [note])
         defer { Task { await host.stop() } }

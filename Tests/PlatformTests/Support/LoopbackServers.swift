@@ -1,6 +1,12 @@
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Synchronization
 #if canImport(FoundationNetworking)

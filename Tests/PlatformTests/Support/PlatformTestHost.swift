@@ -1,6 +1,12 @@
 import Foundation
 import HTTPServer
-import IntegrationHost
+import HostApp
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+import Plugins
 import JSON
 import Synchronization
 
@@ -44,7 +50,7 @@ struct TestIntegrationLoader: IntegrationLoader {
 /// The real host (router, catalog, dispatcher, platform gateway, HTTPServer) on 127.0.0.1 and a free port, with the
 /// given tokens and integrations. The gateway's clock can be set, so the fixtures' old Slack timestamps verify.
 final class PlatformTestHost: Sendable {
-    let host: HostServer
+    let host: HostProcess
     let root: URL
 
     init(
@@ -63,11 +69,11 @@ final class PlatformTestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path, secrets: configuration.secrets,
             echoToStderr: false)
-        let gateway = PlatformGateway(
+        let platforms = PlatformGateway.Settings(
             routes: PlatformRoutes(secrets: PlatformSecrets(tokens: configuration.tokens)),
-            deliverer: ReplyDeliverer(policy: policy, logger: logger), logger: logger, clock: clock)
+            deliverer: ReplyDeliverer(policy: policy, logger: logger), clock: clock)
         let loader = TestIntegrationLoader(integrations: Dictionary(uniqueKeysWithValues: integrations.map { ($0.name, $0) }))
-        host = try HostServer(configuration: configuration, loaders: [loader], logger: logger, platforms: gateway)
+        host = try HostProcess(configuration: configuration, loaders: [loader], logger: logger, platforms: platforms)
         try host.start()
     }
 

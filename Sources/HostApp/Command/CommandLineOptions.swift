@@ -1,0 +1,205 @@
+import Foundation
+import HostCore
+import IntegrationContract
+import Logging
+import Manifests
+
+/// The command line, parsed and checked. Both forms of hipchat-integration work, and may be mixed:
+/// `integration-host PORT INTEGRATIONS_PATH [TOKEN...]` and `--port/-p`, `--integrations/-i`, `--tokens/-t`.
+public struct CommandLineOptions: Sendable {
+    /// What the invocation asks for.
+    public enum Action: Sendable {
+        case run(HostConfiguration)
+        case check(directory: URL)
+        case help
+        case version
+    }
+
+    /// Why the command line was refused: printed after the usage line, exit status 2. Never holds a token value.
+    public struct UsageError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+        public init(description: String) { self.description = description }
+    }
+
+    public static let usageLine =
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N]  (or: integration-host check DIR; --help for more)"
+
+    public static let help = """
+        \(usageLine)
+
+        Runs the integration host: HipChat, Slack, Mattermost, Teams and webhook requests are dispatched to the
+        integrations (JSON manifests, .so plugins) found in INTEGRATIONS_PATH.
+
+        Arguments (positional, or as flags):
+          PORT                      -p, --port PORT             port to listen on (1-65535)
+          INTEGRATIONS_PATH         -i, --integrations PATH     directory of integrations
+          TOKEN...                  -t, --tokens TOKEN...       tokens, NAME:VALUE (global) or
+                                                                ROOM:INTEGRATION:VALUE (one room's integration)
+        Options:
+          -l, --logfile PATH        also append the log to PATH
+          --bind ADDR               address to bind (default 0.0.0.0; IPv6 such as :: or ::1 works too)
+          --state-dir DIR           directory for admin save/load files (default: the working directory)
+          --state FILE              storage file in the state directory: loaded at start, saved on change and exit
+          --admin-token T           token admin commands need (default: a global token named admin;
+                                    or the INTEGRATION_HOST_ADMIN_TOKEN environment variable)
+          --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
+          --deadline SECONDS        how long an integration may run before a 504 (default 10)
+          --max-exec N              programs manifest exec actions may run at once; past it exec fails
+                                    with 503 (default 128)
+          -h, --help                this help
+          --version                 the version
+
+        Commands:
+          check DIR                 load every integration in DIR, print problems, exit 1 if there are any
+
+        Environment:
+          LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          PLUGIN_THREADS            threads for plugin calls (default: the core count, at least 4)
+          INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
+          Platform secrets such as SLACK_SIGNING_SECRET: see Sources/IntegrationHost/Platforms/README.md
+        """
+
+    /// Parses `arguments` (without the program name) and `environment`.
+    public static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError) -> Action {
+        if arguments.first == "check" {
+            guard arguments.count == 2 else { throw UsageError("check takes exactly one DIR") }
+            return .check(directory: try directory(arguments[1], what: "check DIR"))
+        }
+        var positional: [String] = []
+        var port: String?
+        var path: String?
+        var tokens: [String] = []
+        var bind = "0.0.0.0"
+        var logFile: String?
+        var stateDir: String?
+        var stateFile: String?
+        var adminToken = environment["INTEGRATION_HOST_ADMIN_TOKEN"]
+        var hipchatAPI: String?
+        var deadline: String?
+        var maxExec: String?
+        var index = 0
+
+        func value(_ flag: String) throws(UsageError) -> String {
+            index += 1
+            guard index < arguments.count else { throw UsageError("\(flag) needs a value") }
+            return arguments[index]
+        }
+        func once(_ slot: inout String?, _ flag: String) throws(UsageError) {
+            guard slot == nil else { throw UsageError("\(flag) given twice") }
+            slot = try value(flag)
+        }
+
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "-h", "--help": return .help
+            case "--version": return .version
+            case "-p", "--port": try once(&port, "--port")
+            case "-i", "--integrations": try once(&path, "--integrations")
+            case "-l", "--logfile": try once(&logFile, "--logfile")
+            case "--bind": bind = try value(argument)
+            case "--state-dir": try once(&stateDir, "--state-dir")
+            case "--state": try once(&stateFile, "--state")
+            case "--admin-token": adminToken = try value(argument)
+            case "--hipchat-api": try once(&hipchatAPI, "--hipchat-api")
+            case "--deadline": try once(&deadline, "--deadline")
+            case "--max-exec": try once(&maxExec, "--max-exec")
+            case "-t", "--tokens":
+                var taken = 0
+                while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
+                    index += 1
+                    tokens.append(arguments[index])
+                    taken += 1
+                }
+                guard taken > 0 else { throw UsageError("--tokens needs at least one TOKEN") }
+            default:
+                guard !argument.hasPrefix("-") || argument == "-" else { throw UsageError("unknown option \(argument)") }
+                positional.append(argument)
+            }
+            index += 1
+        }
+
+        var rest = positional[...]
+        if port == nil, let first = rest.first {
+            port = first
+            rest = rest.dropFirst()
+        }
+        if path == nil, let next = rest.first {
+            path = next
+            rest = rest.dropFirst()
+        }
+        tokens.append(contentsOf: rest)
+
+        guard let port else { throw UsageError("missing PORT") }
+        guard let portNumber = Int(port) else { throw UsageError("PORT must be a number, got '\(port)'") }
+        guard (1...65535).contains(portNumber) else { throw UsageError("PORT must be 1-65535, got \(portNumber)") }
+        guard let path else { throw UsageError("missing INTEGRATIONS_PATH") }
+        let integrations = try directory(path, what: "INTEGRATIONS_PATH")
+        let parsedTokens: Tokens
+        do {
+            parsedTokens = try Tokens(parsing: tokens)
+        } catch {
+            throw UsageError(error.description)
+        }
+        guard isIPAddress(bind) else { throw UsageError("--bind must be an IPv4 or IPv6 address, got '\(bind)'") }
+        let stateDirectory = try stateDir.map { (dir: String) throws(UsageError) in try directory(dir, what: "--state-dir") }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        if let stateFile {
+            do {
+                _ = try StateDirectory(root: stateDirectory).resolve(stateFile)
+            } catch {
+                throw UsageError("--state \(stateFile): \(error)")
+            }
+        }
+        var api = URL(string: "https://api.hipchat.com")!
+        if let hipchatAPI {
+            guard let url = URL(string: hipchatAPI), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw UsageError("--hipchat-api must be an http(s) URL, got '\(hipchatAPI)'")
+            }
+            api = url
+        }
+        var deadlineDuration = Duration.seconds(10)
+        if let deadline {
+            guard let seconds = Double(deadline), seconds > 0, seconds <= 3600 else {
+                throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(deadline)'")
+            }
+            deadlineDuration = .milliseconds(Int64(seconds * 1000))
+        }
+        var execLimit = ExecSlots.defaultLimit
+        if let maxExec {
+            guard let number = Int(maxExec), (1...100_000).contains(number) else {
+                throw UsageError("--max-exec must be a whole number in 1-100000, got '\(maxExec)'")
+            }
+            execLimit = number
+        }
+        if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
+        var logLevel = LogLevel.info
+        if let name = environment["LOG_LEVEL"], !name.isEmpty {
+            guard let level = LogLevel(name: name) else {
+                throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
+            }
+            logLevel = level
+        }
+        return .run(
+            HostConfiguration(
+                port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
+                logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, logLevel: logLevel))
+    }
+
+    private static func directory(_ path: String, what: String) throws(UsageError) -> URL {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw UsageError("\(what) '\(path)' does not exist")
+        }
+        guard isDirectory.boolValue else { throw UsageError("\(what) '\(path)' is not a directory") }
+        return URL(fileURLWithPath: path).standardizedFileURL
+    }
+
+    private static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import IntegrationContract
+import Logging
+import Manifests
+import Platforms
+
+/// How the host runs: everything the command line sets.
+public struct HostConfiguration: Sendable {
+    public var port: Int
+    public var bindAddress: String
+    public var integrationsPath: URL
+    public var tokens: Tokens
+    public var logFile: String?
+    /// Where admin `save`/`load` files live; names are confined to it.
+    public var stateDirectory: URL
+    /// A state file inside `stateDirectory`, loaded at start, saved on change and at shutdown.
+    public var stateFile: String?
+    public var adminToken: String?
+    /// The HipChat API base URL replies on `POST /` go to.
+    public var hipchatAPI: URL
+    /// How long an inline invocation may run before it gets a 504.
+    public var deadline: Duration
+    /// How many programs manifest `exec` actions may run at once (`--max-exec`).
+    public var maxExec: Int
+    public var logLevel: LogLevel
+
+    public init(
+        port: Int, bindAddress: String = "0.0.0.0", integrationsPath: URL, tokens: Tokens = Tokens(),
+        logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        stateFile: String? = nil, adminToken: String? = nil,
+        hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
+        maxExec: Int = ExecSlots.defaultLimit, logLevel: LogLevel = .info
+    ) {
+        self.port = port
+        self.bindAddress = bindAddress
+        self.integrationsPath = integrationsPath
+        self.tokens = tokens
+        self.logFile = logFile
+        self.stateDirectory = stateDirectory
+        self.stateFile = stateFile
+        self.adminToken = adminToken
+        self.hipchatAPI = hipchatAPI
+        self.deadline = deadline
+        self.maxExec = maxExec
+        self.logLevel = logLevel
+    }
+
+    /// The admin token: `--admin-token`, else a global token named `admin`.
+    public var effectiveAdminToken: String? { adminToken ?? tokens.global["admin"] }
+
+    /// Every secret value the logs must never show.
+    public var secrets: [String] { tokens.allValues + (adminToken.map { [$0] } ?? []) }
+}
+
+extension PlatformSecrets {
+    /// The host's settings: its tokens, and the process environment.
+    init(configuration: HostConfiguration) {
+        self.init(tokens: configuration.tokens, environment: ProcessInfo.processInfo.environment)
+    }
+}

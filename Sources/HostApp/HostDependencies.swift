@@ -1,0 +1,70 @@
+import Foundation
+import HTTPServer
+import HostCore
+import IntegrationContract
+import Logging
+import Platforms
+
+/// The host's parts, built once from its configuration: what the process starts and stops, and what each route is
+/// handed a piece of (no route gets the whole).
+public struct HostDependencies: Sendable {
+    public let configuration: HostConfiguration
+    public let logger: HostLogger
+    public let storage: Storage
+    public let catalog: Catalog
+    public let dispatcher: Dispatcher
+    /// Every platform request's way: verify, decode, look up, dedupe, run, answer or deliver late.
+    public let gateway: PlatformGateway
+    /// `save`, `load`, `erase` on storage, confined to the state directory.
+    public let admin: AdminCommands
+    public let startedAt: ContinuousClock.Instant
+
+    /// - Parameters:
+    ///   - loaders: the integration kinds; by default manifests and plugins.
+    ///   - logger: by default stderr (and `--logfile`), redacting the configured secrets.
+    ///   - platforms: the platform adapters, deliverer and clock; by default built from the configuration.
+    public init(
+        configuration: HostConfiguration, loaders: [any IntegrationLoader]? = nil, logger: HostLogger? = nil,
+        platforms: PlatformGateway.Settings? = nil
+    ) throws {
+        let secrets = PlatformSecrets(configuration: configuration)
+        let logger = try logger
+            ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
+                secrets: configuration.secrets + secrets.redactions)
+        self.configuration = configuration
+        self.logger = logger
+        storage = Storage()
+        catalog = Catalog(
+            directory: configuration.integrationsPath,
+            loaders: loaders ?? IntegrationKinds.loaders(maxExec: configuration.maxExec), logger: logger)
+        dispatcher = Dispatcher(
+            tokens: configuration.tokens, storage: storage, logger: logger,
+            preferredExecutor: { HandlerExecutor.current })
+        gateway = PlatformGateway(
+            settings: platforms ?? PlatformGateway.Settings(
+                routes: PlatformRoutes(secrets: secrets),
+                deliverer: ReplyDeliverer(client: OutboundClient(), logger: logger)),
+            catalog: catalog, dispatcher: dispatcher, deadline: configuration.deadline, logger: logger)
+        admin = AdminCommands(
+            storage: storage, stateDirectory: StateDirectory(root: configuration.stateDirectory),
+            defaultFile: configuration.stateFile, logger: logger)
+        startedAt = .now
+    }
+
+    /// The fixed routes: `/`, `/hipchat`, `/healthz` and the platform paths.
+    public func routes() -> [any HostRoute] {
+        let adminEndpoint = AdminEndpoint(commands: admin, adminToken: configuration.effectiveAdminToken, logger: logger)
+        func hipchat(inline: Bool) -> HipChatAdapter {
+            HipChatAdapter(
+                repliesInline: inline, api: configuration.hipchatAPI, tokens: configuration.tokens,
+                answerDeadline: configuration.deadline)
+        }
+        return [
+            RootRoute(admin: adminEndpoint, gateway: gateway, adapter: hipchat(inline: false)),
+            PlatformRoute(path: "/hipchat", adapter: hipchat(inline: true), gateway: gateway),
+            HealthRoute(catalog: catalog, startedAt: startedAt),
+        ] + PlatformRoutes.paths.compactMap { path in
+            gateway.routes.adapter(for: path).map { PlatformRoute(path: path, adapter: $0, gateway: gateway) }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Crypto
+import HTTPServer
+import HostCore
+import IntegrationContract
+import JSON
+import Logging
+
+/// Admin commands over HTTP (`POST /` with `save FILE`, `load FILE` or `erase`): checks the caller, runs the
+/// command, answers its JSON or its error.
+public struct AdminEndpoint: Sendable {
+    public let commands: AdminCommands
+    /// The token callers must send as `Authorization: Bearer …`; without one only loopback peers are let in.
+    let adminToken: String?
+    let logger: HostLogger
+
+    public init(commands: AdminCommands, adminToken: String?, logger: HostLogger) {
+        self.commands = commands
+        self.adminToken = adminToken
+        self.logger = logger
+    }
+
+    /// Runs `command` for `request`'s caller.
+    public func respond(to command: AdminCommand, from request: HTTPRequest) -> HTTPResponse {
+        if let refusal = authorizationRefusal(request) {
+            logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
+            return .error(.forbidden, refusal)
+        }
+        do throws(IntegrationError) {
+            return .json(.ok, bytes: try commands.run(command).serializedBytes())
+        } catch {
+            return .error(HTTPStatus(error.status), error.message)
+        }
+    }
+
+    /// `nil` when the caller may run admin commands, else why not. With an admin token configured it must come as
+    /// `Authorization: Bearer <token>` (compared in constant time); without one only loopback peers are allowed.
+    private func authorizationRefusal(_ request: HTTPRequest) -> String? {
+        guard let expected = adminToken else {
+            return request.peer.isLoopback
+                ? nil : "admin commands are only accepted from loopback when no admin token is configured"
+        }
+        guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else {
+            return "admin commands need Authorization: Bearer <admin token>"
+        }
+        let given = header.dropFirst("Bearer ".count)
+        return ConstantTime.equals(Array(given.utf8), Array(expected.utf8)) ? nil : "wrong admin token"
+    }
+}

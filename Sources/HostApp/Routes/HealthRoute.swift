@@ -1,0 +1,29 @@
+import HTTPServer
+import HostCore
+import JSON
+import Platforms
+
+/// `GET /healthz`: status, integration count and uptime.
+public struct HealthRoute: HostRoute {
+    let catalog: Catalog
+    let startedAt: ContinuousClock.Instant
+
+    public init(catalog: Catalog, startedAt: ContinuousClock.Instant) {
+        self.catalog = catalog
+        self.startedAt = startedAt
+    }
+
+    public var path: String { "/healthz" }
+    public var methods: Set<HTTPMethod> { [.get, .head] }
+
+    public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        let uptime = ContinuousClock.now - startedAt
+        let body: JSONValue = [
+            "status": "ok",
+            "integrations": .number(Double(catalog.count)),
+            "uptime_seconds": .number(Double(uptime.components.seconds)),
+            "version": .string(HostVersion.current),
+        ]
+        return .json(.ok, bytes: body.serializedBytes())
+    }
+}

@@ -1,0 +1,17 @@
+import HTTPServer
+
+/// A fixed endpoint of the host (`/healthz`, `/hipchat`, `/slack`, …). The router hands it every request for its
+/// path; it answers with a response. Each route holds the parts it uses.
+public protocol HostRoute: Sendable {
+    /// The exact path, e.g. `/hipchat`.
+    var path: String { get }
+    /// The methods it takes; others get 405.
+    var methods: Set<HTTPMethod> { get }
+    func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse
+}
+
+/// What the router knows of a request beyond the request itself.
+public struct RouteContext: Sendable {
+    /// The request's id: the caller's own `X-Request-Id` when well-formed, else a new one.
+    public let requestID: String
+}

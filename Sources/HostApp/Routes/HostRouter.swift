@@ -1,0 +1,66 @@
+import HTTPServer
+import HostCore
+import IntegrationContract
+import JSON
+import Logging
+
+/// The host's HTTP handler: gives every request an id, routes it, and turns anything unexpected into a JSON
+/// error. Routing order: fixed host routes (`/`, `/hipchat`, `/healthz`, platform routes), then `/hooks/NAME`,
+/// then routes declared by integrations.
+public struct HostRouter: HTTPHandler {
+    private let routes: [String: any HostRoute]
+    private let webhooks: WebhookRoutes
+    private let logger: HostLogger
+
+    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger) {
+        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.webhooks = webhooks
+        self.logger = logger
+    }
+
+    /// The router of a host built from `dependencies`, with its fixed routes.
+    public init(dependencies: HostDependencies) {
+        self.init(
+            routes: dependencies.routes(),
+            webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
+            logger: dependencies.logger)
+    }
+
+    public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
+        let context = RouteContext(requestID: requestID)
+        var response = await route(request, context: context)
+        response.headers.set("X-Request-Id", requestID)
+        if response.status.code >= 400 {
+            logger.log(
+                .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)])
+        }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        if let route = routes[request.path] {
+            guard route.methods.contains(request.method) else { return HTTPResponse.methodNotAllowed(route.methods) }
+            return await route.respond(to: request, context: context)
+        }
+        return await webhooks.respond(to: request, context: context)
+    }
+}
+
+extension HTTPResponse {
+    /// 405 with the `Allow` header listing `allowed`.
+    static func methodNotAllowed(_ allowed: Set<HTTPMethod>) -> HTTPResponse {
+        var response = HTTPResponse.error(.methodNotAllowed, "method not allowed")
+        response.headers.set("Allow", allowed.map(\.rawValue).sorted().joined(separator: ", "))
+        return response
+    }
+}
+
+extension RequestID {
+    /// A caller's own `X-Request-Id`, kept when it is 1–64 characters of `[A-Za-z0-9._-]`.
+    static func sanitized(_ value: String) -> String? {
+        guard (1...64).contains(value.utf8.count) else { return nil }
+        let allowed = value.utf8.allSatisfy { IntegrationName.isNameByte($0, allowingDot: true) }
+        return allowed ? value : nil
+    }
+}

@@ -1,0 +1,28 @@
+import HTTPServer
+import HostCore
+import Platforms
+
+/// `POST /`, as hipchat-integration: a body that is an admin command (`save FILE`, `load FILE`, `erase`) is run as
+/// one; anything else is a HipChat room_message, acked with 204 at once while the integration runs and its reply is
+/// posted to the HipChat API with the room's token.
+public struct RootRoute: HostRoute {
+    let admin: AdminEndpoint
+    let gateway: PlatformGateway
+    let adapter: HipChatAdapter
+
+    public init(admin: AdminEndpoint, gateway: PlatformGateway, adapter: HipChatAdapter) {
+        self.admin = admin
+        self.gateway = gateway
+        self.adapter = adapter
+    }
+
+    public var path: String { "/" }
+    public var methods: Set<HTTPMethod> { [.post] }
+
+    public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        if let command = AdminCommand(body: request.body) {
+            return admin.respond(to: command, from: request)
+        }
+        return await gateway.handle(request, adapter: adapter, requestID: context.requestID)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import IntegrationContract
+import JSON
+import Logging
+import Synchronization
+
+/// Runs integrations: builds their invocation, runs them off the I/O threads in parallel, and enforces deadlines.
+public struct Dispatcher: Sendable {
+    public let tokens: Tokens
+    public let storage: Storage
+    public let logger: HostLogger
+    /// The executor a run's task should prefer, read when the run starts: the HTTP server's handler threads, so a
+    /// fast integration costs no thread switch; `nil` for the global executor.
+    public let preferredExecutor: @Sendable () -> (any TaskExecutor)?
+
+    public init(
+        tokens: Tokens, storage: Storage, logger: HostLogger,
+        preferredExecutor: @escaping @Sendable () -> (any TaskExecutor)? = { nil }
+    ) {
+        self.tokens = tokens
+        self.storage = storage
+        self.logger = logger
+        self.preferredExecutor = preferredExecutor
+    }
+
+    /// How a run ended.
+    public enum Outcome: Sendable {
+        case replied(Reply?)
+        case failed(IntegrationError)
+        /// The deadline passed first. The run goes on; `pending` can be awaited for its late result (deferred
+        /// delivery) or cancelled.
+        case timedOut(pending: Task<Reply?, any Error>)
+    }
+
+    /// The invocation for one run of `integration`: its own token is the room-specific one when the notification
+    /// came from a room that has one for this integration.
+    public func invocation(
+        for integration: any Integration, notification: IntegrationContract.Notification, query: String, request: InvocationRequest,
+        requestID: String, routeParameters: [String: String] = [:]
+    ) -> Invocation {
+        let room = notification.channel?.id
+        return Invocation(
+            notification: notification, query: query, allTokens: tokens,
+            token: room.flatMap { tokens.token(room: $0, integration: integration.name) },
+            storage: storage.namespace(integration.name),
+            log: IntegrationLogger(integration: integration.name, requestID: requestID, host: logger),
+            requestID: requestID, request: request, routeParameters: routeParameters)
+    }
+
+    /// Runs `integration` and waits for it up to `deadline`: in a new task, or in this one when its
+    /// `runTimeBound` is under the deadline.
+    public func run(_ integration: any Integration, _ invocation: Invocation, deadline: Duration) async -> Outcome {
+        let started = ContinuousClock.now
+        let log = invocation.log
+        log.debug("running \(integration.name) query=\(invocation.query.count) chars")
+        let outcome: Outcome
+        if let bound = integration.runTimeBound, bound < deadline {
+            do {
+                outcome = .replied(try await integration.run(invocation))
+            } catch {
+                outcome = Dispatcher.failure(error)
+            }
+        } else {
+            outcome = await Dispatcher.run(deadline: deadline, executor: preferredExecutor()) { try await integration.run(invocation) }
+        }
+        let elapsed = ContinuousClock.now - started
+        switch outcome {
+        case .replied(let reply):
+            log.info("\(integration.name) finished in \(Dispatcher.milliseconds(elapsed)) ms, \(reply == nil ? "no reply" : "replied")")
+        case .failed(let error):
+            log.error("\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)")
+        case .timedOut:
+            log.warning("\(integration.name) passed its \(Dispatcher.milliseconds(deadline)) ms deadline")
+        }
+        return outcome
+    }
+
+    /// Starts `body` in a new task on `executor` and waits for it up to `deadline`. A run past its deadline is not cancelled: it comes back as
+    /// `.timedOut(pending:)`.
+    static func run(
+        deadline: Duration, executor: (any TaskExecutor)?, _ body: @escaping @Sendable () async throws -> Reply?
+    ) async -> Outcome {
+        return await withCheckedContinuation { continuation in
+            let race = Race(continuation)
+            let task = Task(executorPreference: executor) {
+                do {
+                    let reply = try await body()
+                    race.decide(.replied(reply))
+                    return reply
+                } catch {
+                    race.decide(Dispatcher.failure(error))
+                    throw error
+                }
+            }
+            race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
+        }
+    }
+
+    /// Waits for a task that is already running up to `deadline`, without cancelling it when the deadline passes
+    /// first.
+    public static func race(_ task: Task<Reply?, any Error>, deadline: Duration) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            let race = Race(continuation)
+            race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
+            Task { race.decide(await Dispatcher.outcome(of: task)) }
+        }
+    }
+
+    /// The first of a run and its deadline to finish resumes the waiter; the loser is ignored (and the deadline
+    /// cancelled, so a finished run leaves nothing scheduled).
+    private final class Race: Sendable {
+        private let continuation: CheckedContinuation<Outcome, Never>
+        private let state = Mutex<(decided: Bool, deadline: DeadlineScheduler.Ticket?)>((false, nil))
+
+        init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = continuation }
+
+        func arm(_ deadline: DeadlineScheduler.Ticket) {
+            let alreadyDecided = state.withLock { state in
+                state.deadline = deadline
+                return state.decided
+            }
+            if alreadyDecided { DeadlineScheduler.shared.cancel(deadline) }
+        }
+
+        func decide(_ outcome: Outcome) {
+            let (first, deadline) = state.withLock { state in
+                defer { state.decided = true }
+                return (!state.decided, state.deadline)
+            }
+            guard first else { return }
+            if let deadline { DeadlineScheduler.shared.cancel(deadline) }
+            continuation.resume(returning: outcome)
+        }
+    }
+
+    /// The result of a finished (or late) run.
+    public static func outcome(of task: Task<Reply?, any Error>) async -> Outcome {
+        do {
+            return .replied(try await task.value)
+        } catch {
+            return failure(error)
+        }
+    }
+
+    /// A thrown error as an outcome: an `IntegrationError` keeps its status, anything else is a 500.
+    static func failure(_ error: any Error) -> Outcome {
+        .failed(error as? IntegrationError ?? IntegrationError(status: 500, "\(error)"))
+    }
+
+    public static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// Request ids: 16 hex digits, unique within the process and random-looking, to grep logs by.
+public enum RequestID {
+    private static let seed = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
+
+    /// The next id: a counter from a random start, mixed (a bijection, so ids never repeat) without a system call.
+    public static func make() -> String {
+        var value = seed &+ counter.wrappingAdd(1, ordering: .relaxed).newValue
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        value ^= value >> 31
+        return String(unsafeUninitializedCapacity: 16) { text in
+            for position in (0..<16).reversed() {
+                let digit = UInt8(truncatingIfNeeded: value & 0xF)
+                text[position] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                value >>= 4
+            }
+            return 16
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import IntegrationContract
+import JSON
+import Logging
+
+/// Runs admin commands on storage as plain operations: files confined to the state directory, answers saying
+/// what was saved, loaded or erased. Who may run them is the caller's question (the host app checks the admin
+/// token before it gets here).
+public struct AdminCommands: Sendable {
+    public let storage: Storage
+    public let stateDirectory: StateDirectory
+    /// The `--state` file, used when a command names none.
+    public let defaultFile: String?
+    public let logger: HostLogger
+
+    public init(storage: Storage, stateDirectory: StateDirectory, defaultFile: String?, logger: HostLogger) {
+        self.storage = storage
+        self.stateDirectory = stateDirectory
+        self.defaultFile = defaultFile
+        self.logger = logger
+    }
+
+    /// Runs `command`; the answer is `{"erased": …}`, `{"saved": FILE, "integrations": …}` or `{"loaded": FILE,
+    /// "integrations": …}` with each integration's keys. A failure leaves storage unchanged.
+    public func run(_ command: AdminCommand) throws(IntegrationError) -> JSONValue {
+        switch command {
+        case .erase:
+            let erased = storage.snapshot()
+            storage.eraseAll()
+            logger.log(.notice, "storage erased (\(erased.count) integrations)")
+            return ["erased": AdminCommands.summary(erased)]
+        case .save(let name):
+            guard let name = name ?? defaultFile else {
+                throw IntegrationError(status: 400, "save needs a FILE (no --state file is configured)")
+            }
+            do {
+                let url = try stateDirectory.resolve(name)
+                let contents = storage.snapshot()
+                try StorageFile.writeAtomically(StorageFile.encode(contents), to: url)
+                logger.log(.notice, "storage saved to \(name)")
+                return ["saved": .string(name), "integrations": AdminCommands.summary(contents)]
+            } catch let refusal as StateDirectory.Refusal {
+                throw IntegrationError(status: 400, "cannot save \(name): \(refusal)")
+            } catch {
+                throw IntegrationError(status: 500, "cannot save \(name): \(error.localizedDescription)")
+            }
+        case .load(let name):
+            guard let name = name ?? defaultFile else {
+                throw IntegrationError(status: 400, "load needs a FILE (no --state file is configured)")
+            }
+            do {
+                let contents = try AdminCommands.read(name, in: stateDirectory)
+                storage.replaceAll(with: contents)
+                logger.log(.notice, "storage loaded from \(name)")
+                return ["loaded": .string(name), "integrations": AdminCommands.summary(contents)]
+            } catch {
+                throw IntegrationError(status: 400, "cannot load \(name): \(error)")
+            }
+        }
+    }
+
+    /// Reads and checks a storage file inside the state directory.
+    public static func read(_ name: String, in directory: StateDirectory) throws -> [String: [String: JSONValue]] {
+        let url = try directory.resolve(name)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw StorageFile.LoadError(description: "no such file in the state directory")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw StorageFile.LoadError(description: "unreadable")
+        }
+        return try StorageFile.decode(Array(data))
+    }
+
+    /// Integration name → its sorted keys.
+    static func summary(_ contents: [String: [String: JSONValue]]) -> JSONValue {
+        .object(contents.mapValues { .array($0.keys.sorted().map(JSONValue.string)) })
+    }
+}

@@ -1,0 +1,218 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import HTTPTypes
+import JSON
+import Synchronization
+
+/// Where a notification came from.
+public enum Platform: String, Sendable, CaseIterable {
+    case hipchat, slack, mattermost, teams, github, gitlab, generic
+}
+
+/// One incoming event, whatever platform sent it: what every integration kind sees.
+public struct Notification: Sendable {
+    /// A channel or room.
+    public struct Channel: Sendable, Equatable {
+        public var id: String
+        public var name: String?
+        public init(id: String, name: String? = nil) {
+            self.id = id
+            self.name = name
+        }
+    }
+
+    /// Who sent the message or triggered the event.
+    public struct Sender: Sendable, Equatable {
+        public var id: String
+        public var name: String?
+        /// HipChat's @mention name, Slack's user_name, and the like.
+        public var handle: String?
+        public init(id: String, name: String? = nil, handle: String? = nil) {
+            self.id = id
+            self.name = name
+            self.handle = handle
+        }
+    }
+
+    public var platform: Platform
+    public var team: String?
+    public var channel: Channel?
+    public var sender: Sender?
+    /// The message text (for slash commands: the whole `/name query` line).
+    public var text: String
+    /// The slash-command name without its slash, when there is one.
+    public var command: String?
+    /// Where a late reply goes (Slack, Mattermost).
+    public var responseURL: String?
+    public var timestamp: Date?
+    /// The event kind: HipChat `room_message`, GitHub `push`, and the like.
+    public var event: String?
+    public var headers: HTTPHeaders
+    public var rawBody: [UInt8] {
+        didSet { payloadIsRawBody = false }
+    }
+    /// The decoded body: the JSON document, or form fields as an object of strings. A JSON body is parsed on first
+    /// use, so an integration that never reads it does not pay for building it.
+    public var payload: JSONValue {
+        get {
+            switch payloadStorage {
+            case .value(let value): return value
+            case .body(let body): return body.document
+            }
+        }
+        set {
+            payloadStorage = .value(newValue)
+            payloadIsRawBody = false
+        }
+    }
+    private var payloadStorage: PayloadStorage
+    /// Whether `payload` is exactly the JSON document that `rawBody` holds, so a writer may copy the body's bytes
+    /// instead of serializing the payload again (the plugin request does). Changing either clears it.
+    public private(set) var payloadIsRawBody = false
+
+    /// The header called `name`, compared without case; repeated fields joined with ", ".
+    public func header(_ name: String) -> String? {
+        let values = headers.values(for: name)
+        return values.isEmpty ? nil : values.joined(separator: ", ")
+    }
+
+    /// The body as UTF-8 text (invalid bytes become U+FFFD).
+    public var rawText: String { String(decoding: rawBody, as: UTF8.self) }
+
+    /// Sets `rawBody` to `body` and `payload` to the JSON document it holds, as the host's JSON routes do. The body
+    /// is checked now and parsed on first use of `payload`.
+    public mutating func setJSONBody(_ body: [UInt8]) throws(JSONParseError) {
+        _ = try JSONValue.pick(.none, from: body)
+        setCheckedJSONBody(body)
+    }
+
+    /// `setJSONBody` for a body the caller has already checked is one JSON document (with `JSONValue.pick`).
+    public mutating func setCheckedJSONBody(_ body: [UInt8]) {
+        rawBody = body
+        payloadStorage = .body(JSONBody(body))
+        payloadIsRawBody = true
+    }
+
+    /// The typed HipChat view, for notifications that came as HipChat room_message.
+    public var hipchat: HipChatMessage?
+
+    public init(
+        platform: Platform, team: String? = nil, channel: Channel? = nil, sender: Sender? = nil, text: String,
+        command: String? = nil, responseURL: String? = nil, timestamp: Date? = nil, event: String? = nil,
+        headers: HTTPHeaders = HTTPHeaders(), rawBody: [UInt8] = [], payload: JSONValue = .null,
+        hipchat: HipChatMessage? = nil
+    ) {
+        self.platform = platform
+        self.team = team
+        self.channel = channel
+        self.sender = sender
+        self.text = text
+        self.command = command
+        self.responseURL = responseURL
+        self.timestamp = timestamp
+        self.event = event
+        self.headers = headers
+        self.rawBody = rawBody
+        self.payloadStorage = .value(payload)
+        self.hipchat = hipchat
+    }
+}
+
+/// Where a notification's payload comes from: a value, or a JSON body parsed on first use.
+private enum PayloadStorage: Sendable {
+    case value(JSONValue)
+    case body(JSONBody)
+}
+
+/// A JSON body already checked to be one document, and the document once something asked for it. Copies of a
+/// notification share it, so the body is parsed at most once.
+private final class JSONBody: Sendable {
+    private let bytes: [UInt8]
+    private let parsed = Mutex<JSONValue?>(nil)
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var document: JSONValue {
+        parsed.withLock { parsed in
+            if let parsed { return parsed }
+            // Checked when stored, so this parse succeeds; `null` would only stand in for an impossible failure.
+            let document = (try? JSONValue(parsing: bytes)) ?? .null
+            parsed = document
+            return document
+        }
+    }
+}
+
+/// HipChat's `room_message` webhook, typed: what hipchat-integration's `notification` argument carried.
+public struct HipChatMessage: Sendable, Equatable {
+    public var senderID: Int
+    public var senderName: String
+    public var mentionName: String
+    public var roomID: Int
+    public var roomName: String
+    public var message: String
+    /// The message date as HipChat sent it (ISO 8601).
+    public var date: String
+
+    /// Why a body is not a HipChat room_message.
+    public struct DecodingError: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
+
+    /// The paths `init(picked:)` reads.
+    public static let paths = JSONPaths([
+        "event", "item.message.message", "item.message.date", "item.message.from.id", "item.message.from.name",
+        "item.message.from.mention_name", "item.room.id", "item.room.name",
+    ])
+
+    public init(
+        senderID: Int, senderName: String, mentionName: String, roomID: Int, roomName: String, message: String,
+        date: String
+    ) {
+        self.senderID = senderID
+        self.senderName = senderName
+        self.mentionName = mentionName
+        self.roomID = roomID
+        self.roomName = roomName
+        self.message = message
+        self.date = date
+    }
+
+    /// Reads a room_message notification; `item.message.message` and `item.room.id` are required.
+    public init(json: JSONValue) throws(DecodingError) {
+        guard case .object = json else { throw DecodingError(description: "notification must be a JSON object") }
+        try self.init { json.value(atPath: $0) }
+    }
+
+    /// Reads a room_message from the values `paths` picked out of a body.
+    public init(picked: JSONPick) throws(DecodingError) {
+        guard picked.rootKind == .object else { throw DecodingError(description: "notification must be a JSON object") }
+        try self.init { picked[$0] }
+    }
+
+    private init(reading value: (String) -> JSONValue?) throws(DecodingError) {
+        guard let text = value("item.message.message")?.stringValue else {
+            throw DecodingError(description: "missing item.message.message")
+        }
+        guard let roomID = HipChatMessage.integer(value("item.room.id")) else {
+            throw DecodingError(description: "missing or non-numeric item.room.id")
+        }
+        self.senderID = HipChatMessage.integer(value("item.message.from.id")) ?? 0
+        self.senderName = value("item.message.from.name")?.stringValue ?? ""
+        self.mentionName = value("item.message.from.mention_name")?.stringValue ?? ""
+        self.roomID = roomID
+        self.roomName = value("item.room.name")?.stringValue ?? ""
+        self.message = text
+        self.date = value("item.message.date")?.stringValue ?? ""
+    }
+
+    private static func integer(_ value: JSONValue?) -> Int? {
+        if let n = value?.intValue { return n }
+        if let s = value?.stringValue { return Int(s) }
+        return nil
+    }
+}

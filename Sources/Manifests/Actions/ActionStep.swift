@@ -1,0 +1,30 @@
+import IntegrationContract
+import JSON
+
+/// One kind of action: what a manifest's `actions` entry does once its `if` holds.
+protocol ActionStep: Sendable {
+    /// Does the work. The result is stored in the action's `into` variable; `reply` is the run's reply so far.
+    /// Throws `ActionFailure` for failures the action's `on_error` handles.
+    func perform(in scope: ManifestScope, reply: inout Reply?) async throws -> JSONValue?
+    /// Whether the step waits on I/O or another process (an HTTP call, an exec). Steps that do not are CPU work on
+    /// bounded input, and a manifest made only of them can run without a deadline timer.
+    var waits: Bool { get }
+}
+
+extension ActionStep {
+    var waits: Bool { false }
+}
+
+/// Why an action failed, with the status used when the action has no `on_error`.
+struct ActionFailure: Error {
+    let reason: String
+    let status: Int
+    /// What the action produced anyway (an exec's output and status), stored in `into`.
+    var result: JSONValue?
+
+    init(_ reason: String, status: Int, result: JSONValue? = nil) {
+        self.reason = reason
+        self.status = status
+        self.result = result
+    }
+}

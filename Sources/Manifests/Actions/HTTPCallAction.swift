@@ -1,0 +1,122 @@
+import Foundation
+import FoundationNetworking
+import IntegrationContract
+import JSON
+
+/// `{"http": {"method", "url", "headers", "json" | "body" + "content_type", "timeout"}}`: an outbound request,
+/// for example a post to a chat API with a token from the environment. The result is `{"status", "body",
+/// "json"}`; a status outside 200-299 or a network error is a failure (502 by default).
+struct HTTPCallAction: ActionStep {
+    enum Body: Sendable {
+        case none
+        case json(JSONTemplate)
+        case text(Template, contentType: String, escape: TemplateEscape)
+    }
+
+    let method: String
+    let url: Template
+    let headers: [(name: String, value: Template)]
+    let body: Body
+    let timeout: Double
+
+    static let maxResponseBytes = 1 << 20
+    static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+
+    static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> HTTPCallAction? {
+        let reader = context.reader
+        guard let members = reader.object(
+            value, at: path, allowed: ["method", "url", "headers", "json", "body", "content_type", "timeout"])
+        else { return nil }
+        let before = reader.problems.count
+        let method = (reader.string(members, "method", at: path) ?? "POST").uppercased()
+        if !methods.contains(method) {
+            reader.fail(ManifestReader.join(path, "method"), "must be one of: \(methods.sorted().joined(separator: ", "))")
+        }
+        let url = context.template(members, "url", at: path, required: true)
+        if let url, case .literal(let start)? = url.parts.first,
+            !(start.lowercased().hasPrefix("http://") || start.lowercased().hasPrefix("https://"))
+        {
+            reader.fail(ManifestReader.join(path, "url"), "must start with http:// or https:// (or with a placeholder)")
+        }
+        var headers: [(name: String, value: Template)] = []
+        if let headerValue = members["headers"], let pairs = reader.stringMap(headerValue, at: ManifestReader.join(path, "headers")) {
+            for pair in pairs {
+                if let template = context.template(pair.value, at: ManifestReader.join(ManifestReader.join(path, "headers"), pair.key)) {
+                    headers.append((pair.key, template))
+                }
+            }
+        }
+        var body = Body.none
+        if members["json"] != nil && members["body"] != nil {
+            reader.fail(path, "has both json and body; use one")
+        } else if let json = members["json"] {
+            if let template = JSONTemplate(json, at: ManifestReader.join(path, "json"), context: context) { body = .json(template) }
+            if members["content_type"] != nil {
+                reader.fail(ManifestReader.join(path, "content_type"), "is application/json with json; use headers to change it")
+            }
+        } else if let text = context.template(members, "body", at: path) {
+            let contentType = reader.string(members, "content_type", at: path) ?? "text/plain; charset=utf-8"
+            let lowered = contentType.lowercased()
+            let escape: TemplateEscape = lowered.contains("json") ? .json : lowered.contains("x-www-form-urlencoded") ? .url : .none
+            body = .text(text, contentType: contentType, escape: escape)
+        }
+        let timeout = reader.number(members, "timeout", at: path, in: 0.001...300) ?? 10
+        guard reader.problems.count == before, let url else { return nil }
+        return HTTPCallAction(method: method, url: url, headers: headers, body: body, timeout: timeout)
+    }
+
+    var waits: Bool { true }
+
+    func perform(in scope: ManifestScope, reply: inout Reply?) async throws -> JSONValue? {
+        let text = url.render(in: scope, escape: .url, leadingRaw: true)
+        guard let target = URL(string: text), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = target.host, !host.isEmpty
+        else {
+            throw ActionFailure("http: the URL is not an http(s) URL (is its environment variable set?)", status: 500)
+        }
+        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: max(timeout, 1))
+        request.httpMethod = method
+        switch body {
+        case .none:
+            break
+        case .json(let template):
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(template.render(in: scope).serializedBytes())
+        case .text(let template, let contentType, let escape):
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(template.render(in: scope, escape: escape).utf8)
+        }
+        for header in headers {
+            request.setValue(header.value.render(in: scope, escape: .header), forHTTPHeaderField: header.name)
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await BoundedRequest.send(request, using: HTTPCallAction.session, timeout: timeout)
+        } catch is BoundedRequest.TimeoutError {
+            throw ActionFailure("http: \(method) to \(host) did not answer within \(timeout) s", status: 504)
+        } catch {
+            throw ActionFailure("http: \(method) to \(host) failed: \(error.localizedDescription)", status: 502)
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let bytes = Array(data.prefix(HTTPCallAction.maxResponseBytes))
+        let result: JSONValue = [
+            "status": .number(Double(status)),
+            "body": .string(String(decoding: bytes, as: UTF8.self)),
+            "json": (try? JSONValue(parsing: bytes)) ?? .null,
+        ]
+        guard (200...299).contains(status) else {
+            throw ActionFailure("http: \(method) to \(host) answered \(status)", status: 502, result: result)
+        }
+        return result
+    }
+
+    /// One session for every call: no cookies, no cache.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        configuration.httpShouldSetCookies = false
+        return URLSession(configuration: configuration)
+    }()
+}

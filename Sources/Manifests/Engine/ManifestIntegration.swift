@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import IntegrationContract
+import JSON
+
+/// An integration described by a JSON manifest: identity, rules, then actions in order.
+///
+/// A run checks the method, then each entry of `rules` in order; the first that does not hold ends the run with
+/// its `on_mismatch` (a reply with a status when it has `reply`, else an `IntegrationError` with the status,
+/// which the host answers as `{"error": message}`). Then the actions run in order; the last `reply` is the answer
+/// (`nil` when there is none).
+public struct ManifestIntegration: Integration {
+    /// One entry of `rules`: a rule and what its mismatch answers.
+    struct Check: Sendable {
+        let rule: ManifestRule
+        let onMismatch: FailureResponse
+        let path: String
+    }
+
+    public let name: String
+    public let summary: String
+    public let commands: [String]
+    public let routes: [IntegrationRoute]
+    /// The methods of `routes` entries that give none (default POST). `/hooks/NAME` takes POST and the methods
+    /// of the routes, as the host's generic webhook route does.
+    public let methods: Set<HTTPMethod>
+    let checks: [Check]
+    let actions: [ManifestAction]
+    let regexTimeout: Duration
+
+    /// What is left for the steps that neither wait nor match a regex: template rendering, storage, calc and dice
+    /// on bounded input take microseconds; this is the margin allowed for them in `runTimeBound`.
+    static let stepAllowance: Duration = .milliseconds(100)
+
+    /// Without `http` or `exec` steps that wait, a run only computes: at most every regex at its time limit, plus
+    /// the allowance for the rest.
+    public let runTimeBound: Duration?
+
+    static func runTimeBound(checks: [Check], actions: [ManifestAction], regexTimeout: Duration) -> Duration? {
+        guard !actions.contains(where: \.step.waits) else { return nil }
+        let regexes = checks.reduce(0) { $0 + $1.rule.regexCount } + actions.reduce(0) { $0 + ($1.condition?.regexCount ?? 0) }
+        return regexTimeout * regexes + stepAllowance
+    }
+
+    public func run(_ invocation: Invocation) async throws -> Reply? {
+        let method = invocation.request.method
+        guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
+            throw IntegrationError(status: 405, "method \(method) is not allowed here")
+        }
+        let scope = ManifestScope(invocation: invocation)
+        for check in checks where try !check.rule.evaluate(in: scope, regexTimeout: regexTimeout) {
+            invocation.log.debug("\(check.path) did not match")
+            return try check.onMismatch.resolve(in: scope, reason: "the request does not satisfy \(check.path)").get()
+        }
+        var reply: Reply?
+        for action in actions {
+            if let condition = action.condition, try !condition.evaluate(in: scope, regexTimeout: regexTimeout) {
+                continue
+            }
+            try Task.checkCancellation()
+            do {
+                let result = try await action.step.perform(in: scope, reply: &reply)
+                if let into = action.into { scope.variables[into] = result ?? .null }
+            } catch let failure as ActionFailure {
+                if let into = action.into, let result = failure.result { scope.variables[into] = result }
+                scope.variables["error"] = .string(failure.reason)
+                let response = action.onError ?? FailureResponse(status: failure.status)
+                if response.continues {
+                    invocation.log.info("\(action.path) failed, continuing: \(failure.reason)")
+                    continue
+                }
+                invocation.log.warning("\(action.path) failed: \(failure.reason)")
+                return try response.resolve(in: scope, reason: failure.reason).get()
+            }
+        }
+        return reply
+    }
+}

@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+import IntegrationContract
+import JSON
+
+extension ManifestRule {
+    /// Whether the rule holds for this run. Regex captures of matching rules become variables in `scope`.
+    /// A regex that runs past `regexTimeout` ends the run with 503.
+    func evaluate(in scope: ManifestScope, regexTimeout: Duration) throws(IntegrationError) -> Bool {
+        switch self {
+        case .all(let rules):
+            for rule in rules where try !rule.evaluate(in: scope, regexTimeout: regexTimeout) { return false }
+            return true
+        case .any(let rules):
+            for rule in rules where try rule.evaluate(in: scope, regexTimeout: regexTimeout) { return true }
+            return false
+        case .not(let rule):
+            return try !rule.evaluate(in: scope, regexTimeout: regexTimeout)
+        case .match(let value, let equals):
+            return value.render(in: scope) == equals.render(in: scope)
+        case .regex(let value, let regex):
+            switch regex.firstMatch(in: value.render(in: scope), timeout: regexTimeout) {
+            case .match(let captures):
+                for (name, text) in captures { scope.variables[name] = .string(text) }
+                return true
+            case .noMatch:
+                return false
+            case .tooLong:
+                scope.log.warning("regex input longer than \(regex.maxLength) bytes; treated as no match")
+                return false
+            case .timedOut:
+                scope.log.warning("regex /\(regex.pattern)/ gave up after \(regexTimeout)")
+                throw IntegrationError(status: 503, "pattern matching took too long")
+            }
+        case .signature(let check):
+            return check.verify(in: scope)
+        case .token(let header, let prefix, let secretTemplate):
+            let secret = secretTemplate.render(in: scope)
+            guard !secret.isEmpty else {
+                scope.log.warning("token rule: the secret is empty (is its environment variable set?); rejecting")
+                return false
+            }
+            guard let sent = scope.invocation.request.headers[header], sent.hasPrefix(prefix) else { return false }
+            return ConstantTime.equals(Array(sent.utf8.dropFirst(prefix.utf8.count)), Array(secret.utf8))
+        case .ip(let ranges):
+            let peer = scope.invocation.request.peer
+            return ranges.contains { $0.contains(peer) }
+        }
+    }
+}
+
+extension ManifestRule.SignatureCheck {
+    /// HMAC-SHA256 of the raw request body with the secret, compared in constant time with the header's digest.
+    func verify(in scope: ManifestScope) -> Bool {
+        let secret = secret.render(in: scope)
+        guard !secret.isEmpty else {
+            scope.log.warning("signature rule: the secret is empty (is its environment variable set?); rejecting")
+            return false
+        }
+        guard let sent = scope.invocation.request.headers[header], sent.hasPrefix(prefix) else { return false }
+        let digestText = String(sent.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        let digest: [UInt8]?
+        switch encoding {
+        case .hex: digest = Crypto.Encoding.bytes(fromHex: digestText)
+        case .base64: digest = Crypto.Encoding.bytes(fromBase64: digestText)
+        }
+        guard let digest else { return false }
+        let expected = HMACSHA256.authenticationCode(for: scope.invocation.request.body, key: Array(secret.utf8))
+        return ConstantTime.equals(digest, expected)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPServer
+import IntegrationContract
+import JSON
+
+/// `POST /slack`: Slack slash commands (form bodies) and Events API callbacks (JSON bodies, see
+/// `SlackAdapter+Events.swift`), signed with the app's signing secret (v0, 5-minute window).
+///
+/// Settings (see `PlatformSecrets`): `slack_signing_secret` (required), `slack_ack_text`, `slack_api_url`
+/// (default `https://slack.com/api`), and `NAME.slack_bot_token` / `slack_bot_token` for `chat.postMessage` when a
+/// late reply cannot go to the `response_url`.
+public struct SlackAdapter: PlatformAdapter {
+    public let name = "slack"
+    public var answerDeadline: Duration = .seconds(3)
+    public let secrets: PlatformSecrets
+    public var apiBaseURL: URL
+
+    public init(secrets: PlatformSecrets) {
+        self.secrets = secrets
+        self.apiBaseURL = secrets.value("slack_api_url").flatMap(URL.init(string:)) ?? URL(string: "https://slack.com/api")!
+    }
+
+    public func probe(_ request: HTTPRequest) -> HTTPResponse? {
+        request.formFields.contains { $0.name == "ssl_check" && $0.value == "1" } ? HTTPResponse(status: .ok) : nil
+    }
+
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
+        guard let secret = secrets.value("slack_signing_secret") else {
+            throw VerificationFailure("no Slack signing secret configured (token slack_signing_secret)")
+        }
+        try SlackSignature.verify(headers: request.headers, body: request.body, secret: secret, now: now)
+    }
+
+    public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
+        if SlackAdapter.isEventsAPI(request) { return try decodeEventCallback(request) }
+        let fields = RequestPayload.formObject(request.formFields)
+        guard let command = fields["command"]?.stringValue else {
+            throw IntegrationError(status: 400, "not a Slack slash command: missing command")
+        }
+        guard let commandName = CommandName.parse(command) else {
+            throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
+        }
+        let text = fields["text"]?.stringValue ?? ""
+        let timestamp = request.headers["X-Slack-Request-Timestamp"].flatMap(TimeInterval.init).map {
+            Date(timeIntervalSince1970: $0)
+        }
+        let notification = SlashCommandForm.notification(
+            platform: .slack, commandName: commandName, fields: fields, timestamp: timestamp, request: request)
+        return PlatformEvent(
+            notification: notification, target: .command(commandName), query: text,
+            deliveryID: SlackAdapter.deliveryID(request, fields: fields))
+    }
+
+    /// The request's identity: the trigger id of a slash command, else its timestamp and signature.
+    static func deliveryID(_ request: HTTPRequest, fields: JSONValue) -> String? {
+        if let trigger = fields["trigger_id"]?.stringValue, !trigger.isEmpty { return "slack:trigger:\(trigger)" }
+        guard let timestamp = request.headers["X-Slack-Request-Timestamp"],
+            let signature = request.headers["X-Slack-Signature"]
+        else { return nil }
+        return "slack:signed:\(timestamp):\(signature)"
+    }
+
+    public func render(_ reply: Reply?, for event: PlatformEvent) -> HTTPResponse {
+        guard let reply else { return HTTPResponse(status: .ok) }
+        return ReplyFormat.jsonResponse(ReplyFormat.slack(reply))
+    }
+
+    public func ack(for event: PlatformEvent) -> HTTPResponse {
+        guard let text = secrets.value("slack_ack_text") else { return HTTPResponse(status: .ok) }
+        return ReplyFormat.jsonResponse(["response_type": "ephemeral", "text": .string(text)])
+    }
+
+    public func lateDelivery(of reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
+        let body = ReplyFormat.slack(reply).serializedBytes()
+        let api = postMessage(reply, for: event)
+        guard let responseURL = event.notification.responseURL.flatMap(OutboundMessage.webURL) else { return api }
+        return OutboundMessage(url: responseURL, body: body, budgetKey: responseURL.absoluteString, fallback: api)
+    }
+
+    /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events).
+    func postMessage(_ reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
+        let integration = event.integrationName
+        guard let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
+            let channel = event.notification.channel?.id
+        else { return nil }
+        var message = ReplyFormat.slack(reply).objectValue ?? [:]
+        message["channel"] = .string(channel)
+        if let thread = event.notification.payload.value(atPath: "event.thread_ts")?.stringValue {
+            message["thread_ts"] = .string(thread)
+        }
+        return OutboundMessage(
+            url: apiBaseURL.appendingPathComponent("chat.postMessage"), headers: [("Authorization", "Bearer \(token)")],
+            body: JSONValue.object(message).serializedBytes())
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import HTTPServer
+import IntegrationContract
+import JSON
+
+/// Decoding of a request body into a notification payload, by Content-Type.
+enum RequestPayload {
+    /// A decoded body: a JSON document (checked, with the values at the paths asked for, and parsed whole only on
+    /// use), or the value a form or text body decodes to.
+    enum Decoded {
+        case document(JSONPick, body: [UInt8])
+        case value(JSONValue)
+
+        /// The value at one of the picked paths.
+        func value(atPath path: String) -> JSONValue? {
+            switch self {
+            case .document(let pick, _): return pick[path]
+            case .value(let value): return value.value(atPath: path)
+            }
+        }
+
+        /// The body's text when it is a string (a text body, or a JSON document that is one string).
+        var string: String? {
+            switch self {
+            case .document(let pick, _): return pick.scalarRoot?.stringValue
+            case .value(let value): return value.stringValue
+            }
+        }
+
+        /// The whole payload as a value (parses a JSON document).
+        var whole: JSONValue {
+            switch self {
+            case .document(_, let body): return (try? JSONValue(parsing: body)) ?? .null
+            case .value(let value): return value
+            }
+        }
+
+        /// Makes this the notification's payload (and its raw body).
+        func store(in notification: inout Notification) {
+            switch self {
+            case .document(_, let body): notification.setCheckedJSONBody(body)
+            case .value(let value): notification.payload = value
+            }
+        }
+    }
+
+    /// The body as a JSON value:
+    /// - `application/json` (and `+json` types): the document; invalid JSON is a 400;
+    /// - `application/x-www-form-urlencoded`: an object of strings (the first value of a repeated field wins);
+    /// - anything else: a JSON document if the body parses as one, else the text as a JSON string;
+    /// - an empty body: `null`.
+    static func decode(_ request: HTTPRequest) throws(IntegrationError) -> JSONValue {
+        try decode(request, picking: .none).whole
+    }
+
+    /// `decode(_:)`, reading only the values at `paths` of a JSON document.
+    static func decode(_ request: HTTPRequest, picking paths: JSONPaths) throws(IntegrationError) -> Decoded {
+        if request.body.isEmpty { return .value(.null) }
+        let type = MediaType(request.headers["Content-Type"])
+        if type.is("application/json") || type.hasSuffix("+json") {
+            do {
+                return .document(try JSONValue.pick(paths, from: request.body), body: request.body)
+            } catch {
+                throw IntegrationError(status: 400, "body is not valid JSON: \(error)")
+            }
+        }
+        if type.is("application/x-www-form-urlencoded") { return .value(formObject(request.formFields)) }
+        if let pick = try? JSONValue.pick(paths, from: request.body) { return .document(pick, body: request.body) }
+        return .value(.string(String(decoding: request.body, as: UTF8.self)))
+    }
+
+    /// Form fields as a JSON object of strings; the first value of a repeated field wins.
+    static func formObject(_ fields: [(name: String, value: String)]) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        for field in fields where object[field.name] == nil {
+            object[field.name] = .string(field.value)
+        }
+        return .object(object)
+    }
+}
+
+/// The media type of a Content-Type value (`Application/JSON; charset=utf-8` → `application/json`), compared
+/// without building a lowercased copy.
+struct MediaType {
+    private let name: Substring.UTF8View
+
+    init(_ contentType: String?) {
+        let value = (contentType ?? "")[...].utf8
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let type = value.prefix { $0 != UInt8(ascii: ";") }
+        let start = type.firstIndex { !isSpace($0) } ?? type.endIndex
+        let end = type.lastIndex { !isSpace($0) }.map { type.index(after: $0) } ?? start
+        name = value[start..<end]
+    }
+
+    /// Whether the media type is `lowercased` (given in lowercase), in any case.
+    func `is`(_ lowercased: String) -> Bool {
+        name.count == lowercased.utf8.count && MediaType.equalIgnoringCase(name, lowercased.utf8)
+    }
+
+    /// Whether the media type ends with `lowercased` (given in lowercase), in any case.
+    func hasSuffix(_ lowercased: String) -> Bool {
+        name.count >= lowercased.utf8.count && MediaType.equalIgnoringCase(name.suffix(lowercased.utf8.count), lowercased.utf8)
+    }
+
+    private static func equalIgnoringCase(_ text: some Sequence<UInt8>, _ lowercased: some Sequence<UInt8>) -> Bool {
+        text.elementsEqual(lowercased) { byte, expected in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == expected : byte == expected
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Sends late replies and follow-ups: one POST per message through URLSession, retried with backoff on network
+/// errors, 5xx and 429, within the destination's budget, falling back to the message's second destination when
+/// the first is spent or refuses. Every outcome is logged, without URLs' paths or any header value.
+public final class ReplyDeliverer: Sendable {
+    /// What became of a message.
+    public enum Outcome: Sendable, Equatable {
+        /// Accepted with a 2xx after `attempts` tries at the destination that took it.
+        case delivered(status: Int, attempts: Int)
+        /// Refused for good, or still failing after every retry.
+        case failed(reason: String)
+        /// The destination's budget was spent and there was no fallback.
+        case overBudget
+    }
+
+    public let policy: RetryPolicy
+    public let budget: ResponseURLBudget
+    private let client: OutboundClient
+    private let logger: HostLogger?
+
+    public init(
+        client: OutboundClient = OutboundClient(), policy: RetryPolicy = RetryPolicy(),
+        budget: ResponseURLBudget = ResponseURLBudget(), logger: HostLogger? = nil
+    ) {
+        self.client = client
+        self.policy = policy
+        self.budget = budget
+        self.logger = logger
+    }
+
+    /// Delivers `message`, or its fallback; `requestID` tags the log lines.
+    @discardableResult
+    public func deliver(_ message: OutboundMessage, requestID: String) async -> Outcome {
+        var current: OutboundMessage? = message
+        var outcome = Outcome.overBudget
+        while let next = current {
+            current = next.fallback?.message
+            if let key = next.budgetKey, !budget.take(key) {
+                log(.warning, "reply to \(next.logDestination) skipped: its budget of \(budget.limit) posts is spent", requestID)
+                outcome = .overBudget
+                continue
+            }
+            outcome = await post(next, requestID: requestID)
+            switch outcome {
+            case .delivered: return outcome
+            case .failed, .overBudget: break
+            }
+            if current != nil { log(.info, "trying the fallback destination", requestID) }
+        }
+        return outcome
+    }
+
+    private func post(_ message: OutboundMessage, requestID: String) async -> Outcome {
+        var request = URLRequest(url: message.url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(message.body)
+        request.setValue(message.contentType, forHTTPHeaderField: "Content-Type")
+        for header in message.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        var lastReason = ""
+        for attempt in 1...policy.maxAttempts {
+            do {
+                let status = try await client.send(request).status
+                if (200..<300).contains(status) {
+                    log(.info, "reply delivered to \(message.logDestination): \(status) after \(attempt) tries", requestID)
+                    return .delivered(status: status, attempts: attempt)
+                }
+                lastReason = "HTTP \(status)"
+                guard RetryPolicy.isRetryable(status: status) else {
+                    log(.warning, "reply to \(message.logDestination) refused: \(lastReason)", requestID)
+                    return .failed(reason: lastReason)
+                }
+            } catch {
+                lastReason = "network error: \((error as NSError).localizedDescription)"
+            }
+            guard attempt < policy.maxAttempts, !Task.isCancelled else { break }
+            let delay = policy.delay(after: attempt)
+            log(.warning, "reply to \(message.logDestination) failed (\(lastReason)), try \(attempt) of \(policy.maxAttempts); retrying in \(delay)", requestID)
+            try? await Task.sleep(for: delay)
+        }
+        log(.error, "reply to \(message.logDestination) given up: \(lastReason)", requestID)
+        return .failed(reason: lastReason)
+    }
+
+    private func log(_ level: LogLevel, _ message: String, _ requestID: String) {
+        logger?.log(level, message, tags: [("request", requestID), ("component", "delivery")])
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPServer
+import IntegrationContract
+
+/// One platform's side of the conversation: how its requests are verified and decoded, how replies are written
+/// in its format, how long it waits for an answer, and where a late reply goes.
+///
+/// Adapters are values with no I/O of their own: `PlatformGateway` drives them (verify → decode → dedupe →
+/// run under the deadline → render, or ack and deliver later).
+public protocol PlatformAdapter: Sendable {
+    /// A short name for logs: "slack", "hooks".
+    var name: String { get }
+    /// How long the platform waits for the HTTP answer. The gateway acks about half a second before it.
+    var answerDeadline: Duration { get }
+
+    /// An answer given before verification and dispatch, for probes that carry nothing to run (Slack's
+    /// `ssl_check=1`); `nil` for everything else.
+    func probe(_ request: HTTPRequest) -> HTTPResponse?
+    /// An answer given after verification, instead of decoding and dispatch, for verified requests that carry
+    /// nothing to run (Slack's `url_verification` challenge, events addressed to no command); `nil` otherwise.
+    func handshake(_ request: HTTPRequest) -> HTTPResponse?
+    /// Checks the request's signature or credentials over the raw body. Fails closed: a missing, forged or stale
+    /// signature, and a missing secret on a route that needs one, throw.
+    func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure)
+    /// Reads the request into a notification, the lookup target and the query. Throws a 400 on a body the
+    /// platform would never send.
+    func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent
+    /// The answer in the platform's format; `nil` (no reply) gives an empty 200.
+    func render(_ reply: Reply?, for event: PlatformEvent) -> HTTPResponse
+    /// The answer given when the integration has not finished in time; the reply follows through `lateDelivery`.
+    func ack(for event: PlatformEvent) -> HTTPResponse
+    /// Where and how a reply that missed the deadline (or a follow-up) is sent; `nil` when the platform has no
+    /// way back (webhooks), in which case the reply is only logged.
+    func lateDelivery(of reply: Reply, for event: PlatformEvent) -> OutboundMessage?
+    /// Whether a run that is not done in time is acked and its reply delivered later (the default), or answered
+    /// 504 and cancelled, for platforms that only read the inline answer.
+    var acksLateRuns: Bool { get }
+    /// The answer when no integration answers the event's target: by default a 404 naming it.
+    func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse
+    /// Why `lateDelivery` has no destination for this event, for the log, when there is more to say than that the
+    /// platform has no way back.
+    func noWayBack(for event: PlatformEvent) -> String?
+}
+
+extension PlatformAdapter {
+    public func probe(_ request: HTTPRequest) -> HTTPResponse? { nil }
+    public func handshake(_ request: HTTPRequest) -> HTTPResponse? { nil }
+    public var acksLateRuns: Bool { true }
+    public func noWayBack(for event: PlatformEvent) -> String? { nil }
+    public func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse {
+        .error(.notFound, "no integration answers /\(target.name)")
+    }
+}

@@ -1,0 +1,80 @@
+import CIntegrationABI
+import IntegrationContract
+import JSON
+import Logging
+import Synchronization
+
+/// One running `handle` call: what its `host_ctx` points to. It carries what the host API needs (storage, log,
+/// tokens), collects the reply or error, and owns every buffer handed to the plugin until the call returns.
+final class PluginCall: Sendable {
+    let storage: any IntegrationStorage
+    let log: IntegrationLogger
+    let tokens: Tokens
+    let ownToken: String?
+    private let state = Mutex(State())
+
+    private struct State {
+        var reply: Reply?
+        var error: String?
+        var buffers: [HostBuffer] = []
+    }
+
+    /// A buffer lent to the plugin, freed when the call returns.
+    private struct HostBuffer: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<CChar>
+    }
+
+    /// How a call ended.
+    enum Outcome: Sendable {
+        case reply(Reply?)
+        case failure(status: Int, message: String)
+    }
+
+    init(invocation: Invocation) {
+        storage = invocation.storage
+        log = invocation.log
+        tokens = invocation.allTokens
+        ownToken = invocation.token
+    }
+
+    /// Calls `handle` with `request` (JSON, NUL-terminated after `count` bytes) and frees the host buffers after.
+    func perform(_ handle: integration_handle_fn, request: [UInt8], count: Int, plugin: String) -> Outcome {
+        let status = withExtendedLifetime(self) {
+            request.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    handle(chars.baseAddress, count, PluginHostAPI.table, Unmanaged.passUnretained(self).toOpaque())
+                }
+            }
+        }
+        let finished = state.withLock { state in
+            let buffers = state.buffers
+            state.buffers = []
+            return (state.reply, state.error, buffers)
+        }
+        for buffer in finished.2 { buffer.pointer.deallocate() }
+        if status == 0 { return .reply(finished.0) }
+        let code = (400...599).contains(status) ? Int(status) : 500
+        return .failure(status: code, message: finished.1 ?? "plugin \(plugin) failed with status \(status)")
+    }
+
+    /// The call behind a `host_ctx` pointer.
+    static func from(_ context: UnsafeMutableRawPointer?) -> PluginCall? {
+        guard let context else { return nil }
+        return Unmanaged<PluginCall>.fromOpaque(context).takeUnretainedValue()
+    }
+
+    func setReply(_ reply: Reply) { state.withLock { $0.reply = reply } }
+
+    func setError(_ message: String) { state.withLock { $0.error = message } }
+
+    /// Copies `bytes` into a NUL-terminated buffer that stays valid until `handle` returns.
+    func hostString(_ bytes: some Collection<UInt8>) -> integration_string {
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        buffer.withMemoryRebound(to: UInt8.self, capacity: bytes.count + 1) { raw in
+            _ = UnsafeMutableBufferPointer(start: raw, count: bytes.count).initialize(from: bytes)
+            raw[bytes.count] = 0
+        }
+        state.withLock { $0.buffers.append(HostBuffer(pointer: buffer)) }
+        return integration_string(data: UnsafePointer(buffer), length: bytes.count)
+    }
+}
