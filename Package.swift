@@ -9,19 +9,21 @@ import PackageDescription
 /// threads), so an `await` need not go through the executor switch (/hook in process: 4.6 → 4.3 µs).
 let callerIsolated: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
-// Foundations: value types with no I/O, and the C shims that fence in the OS.
+// Foundations: value types with no I/O, the one clock (`Scheduling`), and the C shims that fence in the OS.
 let foundationTargets: [Target] = [
     .target(name: "JSON"),
     .target(name: "Crypto"),
     .target(name: "HTTPTypes"),
     .target(name: "Logging"),
+    .target(name: "Scheduling"),
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
 ]
 
 // The HTTP/1.1 server: sockets, event loops, parser, handler threads.
 let serverTargets: [Target] = [
-    .target(name: "HTTPServer", dependencies: ["HTTPTypes", "JSON", "CHTTPLinux"], exclude: ["README.md"]),
+    .target(
+        name: "HTTPServer", dependencies: ["HTTPTypes", "JSON", "Scheduling", "CHTTPLinux"], exclude: ["README.md"]),
     .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
 ]
 
@@ -29,7 +31,7 @@ let serverTargets: [Target] = [
 let integrationTargets: [Target] = [
     .target(name: "IntegrationContract", dependencies: ["JSON", "HTTPTypes", "Logging"], swiftSettings: callerIsolated),
     .target(
-        name: "Manifests", dependencies: ["IntegrationContract", "JSON", "Crypto", "Logging"],
+        name: "Manifests", dependencies: ["IntegrationContract", "JSON", "Crypto", "Logging", "Scheduling"],
         swiftSettings: callerIsolated),
     .target(
         name: "Plugins", dependencies: ["IntegrationContract", "JSON", "Logging", "CIntegrationABI"],
@@ -41,13 +43,16 @@ let integrationTargets: [Target] = [
 // joins them to HTTP: routes, the command line, the process.
 let hostTargets: [Target] = [
     .target(
-        name: "Platforms", dependencies: ["IntegrationContract", "HTTPServer", "JSON", "Crypto", "Logging"],
+        name: "Platforms",
+        dependencies: ["IntegrationContract", "HTTPServer", "JSON", "Crypto", "Logging", "Scheduling"],
         exclude: ["README.md"], swiftSettings: callerIsolated),
-    .target(name: "HostCore", dependencies: ["IntegrationContract", "JSON", "Logging"], swiftSettings: callerIsolated),
+    .target(
+        name: "HostCore", dependencies: ["IntegrationContract", "JSON", "Logging", "Scheduling"],
+        swiftSettings: callerIsolated),
     .target(
         name: "HostApp",
         dependencies: ["HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
-            "Crypto", "Logging"],
+            "Crypto", "Logging", "Scheduling"],
         swiftSettings: callerIsolated),
     .executableTarget(name: "integration-host", dependencies: ["HostApp"]),
 ]
@@ -63,12 +68,13 @@ let exampleTargets: [Target] = [
 /// Everything the host is made of, for tests and benchmarks that start one.
 let wholeHost: [Target.Dependency] = [
     "HostApp", "HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
-    "Logging",
+    "Logging", "Scheduling",
 ]
 
 let testTargets: [Target] = [
     .testTarget(name: "JSONTests", dependencies: ["JSON"]),
     .testTarget(name: "CryptoTests", dependencies: ["Crypto", "JSON"]),
+    .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
     .testTarget(name: "IntegrationHostTests", dependencies: wholeHost),
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto"]),

@@ -4,6 +4,7 @@ import HostCore
 import IntegrationContract
 import Logging
 import Platforms
+import Scheduling
 
 /// The host's parts, built once from its configuration: what the process starts and stops, and what each route is
 /// handed a piece of (no route gets the whole).
@@ -17,6 +18,8 @@ public struct HostDependencies: Sendable {
     public let gateway: PlatformGateway
     /// `save`, `load`, `erase` on storage, confined to the state directory.
     public let admin: AdminCommands
+    /// Runs and deliveries that outlive their requests; shutdown waits for them.
+    public let background: BackgroundTasks
     public let startedAt: ContinuousClock.Instant
 
     /// - Parameters:
@@ -37,8 +40,9 @@ public struct HostDependencies: Sendable {
         catalog = Catalog(
             directory: configuration.integrationsPath,
             loaders: loaders ?? IntegrationKinds.loaders(maxExec: configuration.maxExec), logger: logger)
+        background = BackgroundTasks()
         dispatcher = Dispatcher(
-            tokens: configuration.tokens, storage: storage, logger: logger,
+            tokens: configuration.tokens, storage: storage, logger: logger, background: background,
             preferredExecutor: { HandlerExecutor.current })
         gateway = PlatformGateway(
             settings: platforms ?? PlatformGateway.Settings(

@@ -5,6 +5,7 @@ import IntegrationContract
 import JSON
 import Logging
 import Platforms
+import Scheduling
 import Synchronization
 
 /// The running host process: its parts, the HTTP server that routes requests to them, and the background work
@@ -12,7 +13,8 @@ import Synchronization
 public final class HostProcess: Sendable {
     public let dependencies: HostDependencies
     private let server: HTTPServer
-    private let background = Mutex<[Task<Void, Never>]>([])
+    /// The periodic work: the directory poll and the autosave. Cancelled and awaited at shutdown.
+    private let periodic = Mutex<[Task<Void, Never>]>([])
     private let savedChangeCount = Mutex(0)
 
     /// How often the directory is polled for changes, and the state file saved when storage changed.
@@ -56,24 +58,21 @@ public final class HostProcess: Sendable {
             "listening on \(configuration.bindAddress):\(port) with \(dependencies.catalog.count) integrations from \(configuration.integrationsPath.path)"
         )
         let catalog = dependencies.catalog
-        var tasks = [
-            Task.detached {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: HostProcess.pollInterval)
-                    catalog.rescan()
-                }
-            }
-        ]
+        var tasks = [HostProcess.every(HostProcess.pollInterval) { catalog.rescan() }]
         if configuration.stateFile != nil {
-            tasks.append(
-                Task.detached { [self] in
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: HostProcess.autosaveInterval)
-                        saveStateFileIfChanged()
-                    }
-                })
+            tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
         }
-        background.withLock { $0 = tasks }
+        periodic.withLock { $0 = tasks }
+    }
+
+    /// Runs `work` every `interval` on the host's clock until cancelled.
+    private static func every(_ interval: Duration, _ work: @escaping @Sendable () -> Void) -> Task<Void, Never> {
+        Task.detached {
+            while true {
+                do { try await DeadlineScheduler.shared.sleep(for: interval) } catch { return }
+                work()
+            }
+        }
     }
 
     /// Rescans the integrations directory now (SIGHUP).
@@ -82,16 +81,34 @@ public final class HostProcess: Sendable {
         dependencies.catalog.rescan()
     }
 
-    /// Stops accepting, finishes in-flight requests up to `gracePeriod`, stops background work, saves the state file.
+    /// Stops accepting and finishes in-flight requests, then lets runs and deliveries that outlived their requests
+    /// finish (late replies, acked runs), all within `gracePeriod`; what is still running then is cancelled and
+    /// awaited. Stops the periodic work, saves the state file. When it returns, nothing the host started runs.
     public func shutdown(gracePeriod: Duration = .seconds(5)) async {
-        dependencies.logger.log(.notice, "shutting down")
+        let logger = dependencies.logger
+        logger.log(.notice, "shutting down")
+        let deadline = ContinuousClock.now + gracePeriod
         await server.shutdown(gracePeriod: gracePeriod)
-        background.withLock { tasks in
-            for task in tasks { task.cancel() }
-            tasks.removeAll()
+        let tasks = periodic.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        let background = dependencies.background
+        if !(await background.waitForAll(upTo: max(deadline - .now, .zero))) {
+            logger.log(.warning, "\(background.count) runs or deliveries still going after \(gracePeriod); cancelling them")
+            background.cancelAll()
+        }
+        background.close()
+        if !(await background.waitForAll(upTo: HostProcess.cancelledWorkLimit)) {
+            logger.log(.error, "\(background.count) runs did not stop when cancelled (a plugin call cannot be interrupted)")
         }
         saveStateFileIfChanged()
     }
+
+    /// How long cancelled runs and deliveries get to end at shutdown.
+    static let cancelledWorkLimit: Duration = .seconds(2)
 
     private func loadStateFile(_ name: String) throws {
         let directory = StateDirectory(root: dependencies.configuration.stateDirectory)

@@ -1,13 +1,18 @@
+import Glibc
+import Scheduling
+
 /// One event-loop thread: an epoll instance, the connections it accepted, and a mailbox through which finished
 /// responses come back from handler tasks. Sockets are registered once, edge-triggered, for input and output;
 /// the loop tracks readiness itself so a request costs no `epoll_ctl`.
 ///
 /// Timeouts are plain per-connection deadlines (monotonic ms) checked by one linear sweep every
-/// `sweepIntervalMS`, which `epoll_wait`'s timeout guarantees. Deadlines change on every request, so a wheel or
-/// heap would pay on the hot path to save a sweep that is cheap anyway: 10,000 idle connections cost about 0.3%
-/// of a core (`.ci/idle-connections.sh`).
+/// `sweepIntervalMS`: the host's one clock (`DeadlineScheduler`) posts `.sweep` to the mailbox, and the loop
+/// schedules the next one after each sweep, so `epoll_wait` waits on descriptors alone. Deadlines change on every
+/// request, so a wheel or heap would pay on the hot path to save a sweep that is cheap anyway: 10,000 idle
+/// connections cost about 0.3% of a core (`.ci/idle-connections.sh`).
 ///
-/// Everything but `mailbox` is confined to the loop's own thread, hence `@unchecked Sendable`.
+/// Everything but `mailbox` is confined to the loop's own thread, hence `@unchecked Sendable`; debug builds
+/// check that at the loop's entry points (`assertInLoop`).
 final class EventLoop: @unchecked Sendable {
     static let sweepIntervalMS: Int64 = 250
     private static let readBufferSize = 64 * 1024
@@ -23,7 +28,8 @@ final class EventLoop: @unchecked Sendable {
     private var drainingCount = 0
     private var nextConnectionID: UInt64 = 0
     private var now: Int64 = 0
-    private var nextSweep: Int64 = 0
+    /// The thread `run` runs on: the only one that may touch the loop's state.
+    private var thread: pthread_t?
     private var accepting = true
     private var acceptPausedUntil: Int64?
     private var shutdownDeadline: Int64?
@@ -56,11 +62,11 @@ final class EventLoop: @unchecked Sendable {
     func run() {
         let events = Posix.EpollEvents(capacity: 512)
         defer { events.deallocate() }
+        thread = pthread_self()
         now = Posix.monotonicMilliseconds()
-        nextSweep = now + Self.sweepIntervalMS
+        scheduleSweep()
         while true {
-            let timeout = Int32(clamping: max(0, nextSweep - now))
-            let count = events.wait(epollFD, timeoutMS: timeout)
+            let count = events.wait(epollFD, timeoutMS: -1)
             now = Posix.monotonicMilliseconds()
             for i in 0..<count {
                 let (fd, flags) = events[i]
@@ -75,10 +81,6 @@ final class EventLoop: @unchecked Sendable {
             if !dispatched.isEmpty {
                 pool.submit(dispatched)
                 dispatched.removeAll(keepingCapacity: true)
-            }
-            if now >= nextSweep {
-                sweep()
-                nextSweep = now + Self.sweepIntervalMS
             }
             // Draining connections have had their answer; they do not hold up shutdown.
             if let deadline = shutdownDeadline, connectionCount == drainingCount || now >= deadline { break }
@@ -96,6 +98,7 @@ final class EventLoop: @unchecked Sendable {
     // MARK: Events
 
     private func handle(_ events: UInt32, on connection: Connection) {
+        assertInLoop()
         if events & (Posix.readable | Posix.hangUp) != 0 {
             connection.readable = true
             readAvailable(connection)
@@ -108,6 +111,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func acceptConnections() {
+        assertInLoop()
         while accepting {
             switch Posix.accept(listenFD) {
             case .accepted(let fd, let address):
@@ -171,7 +175,13 @@ final class EventLoop: @unchecked Sendable {
         respond(connection, status: .serviceUnavailable, message: "server at connection limit")
     }
 
+    /// Debug builds stop here when a loop-confined method runs on any other thread.
+    private func assertInLoop() {
+        assert(thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false, "EventLoop state touched off its thread")
+    }
+
     private func drainMailbox() {
+        assertInLoop()
         mailbox.drain(into: &messages)
         for message in messages {
             switch message {
@@ -187,6 +197,9 @@ final class EventLoop: @unchecked Sendable {
                 }
             case .shutdown(let deadline):
                 beginShutdown(deadline: deadline)
+            case .sweep:
+                sweep()
+                scheduleSweep()
             }
         }
         messages.removeAll(keepingCapacity: true)
@@ -410,7 +423,14 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Timeouts and shutdown
 
+    /// Asks the clock for the next sweep.
+    private func scheduleSweep() {
+        let mailbox = self.mailbox
+        _ = DeadlineScheduler.shared.schedule(after: .milliseconds(Self.sweepIntervalMS)) { mailbox.post(.sweep) }
+    }
+
     private func sweep() {
+        assertInLoop()
         pool.checkProgress(now: now, interval: Self.sweepIntervalMS)
         if let until = acceptPausedUntil, now >= until, accepting {
             acceptPausedUntil = nil

@@ -11,6 +11,8 @@ final class LoopMailbox: Sendable {
         case response(fd: Int32, connectionID: UInt64, bytes: [UInt8], close: Bool)
         /// Stop accepting, close idle connections, and exit once the rest finish or at `deadline` (monotonic ms).
         case shutdown(deadline: Int64)
+        /// Check every connection's deadline now (posted by the clock every `sweepIntervalMS`).
+        case sweep
     }
 
     private struct State {

@@ -135,10 +135,12 @@ public final class PlatformGateway: Sendable {
             requestID: requestID, routeParameters: parameters)
         invocation.followUp = followUp(adapter: adapter, event: event, requestID: requestID)
         guard event.repliesInline else {
-            Task {
+            let invocation = invocation
+            let started = dispatcher.background.run {
                 let outcome = await self.dispatcher.run(integration, invocation, deadline: self.runLimit)
                 await self.deliverLate(outcome, adapter: adapter, event: event, requestID: requestID)
             }
+            guard started != nil else { return .error(.serviceUnavailable, "the host is shutting down") }
             return adapter.ack(for: event)
         }
         guard adapter.acksLateRuns else {
@@ -154,9 +156,13 @@ public final class PlatformGateway: Sendable {
         case .timedOut(let pending):
             log(.info, "\(adapter.name): \(integration.name) still running after \(wait); acked, reply follows", requestID)
             let remaining = max(runLimit - wait, .zero)
-            Task {
-                let outcome = await Dispatcher.race(pending, deadline: remaining)
+            let delivery = dispatcher.background.run {
+                let outcome = await self.dispatcher.race(pending, deadline: remaining)
                 await self.deliverLate(outcome, adapter: adapter, event: event, requestID: requestID)
+            }
+            if delivery == nil {
+                pending.cancel()
+                log(.warning, "\(adapter.name): shutting down; the late reply of \(integration.name) is dropped", requestID)
             }
             return adapter.ack(for: event)
         }

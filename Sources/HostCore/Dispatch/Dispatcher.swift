@@ -2,6 +2,7 @@ import Foundation
 import IntegrationContract
 import JSON
 import Logging
+import Scheduling
 import Synchronization
 
 /// Runs integrations: builds their invocation, runs them off the I/O threads in parallel, and enforces deadlines.
@@ -9,17 +10,20 @@ public struct Dispatcher: Sendable {
     public let tokens: Tokens
     public let storage: Storage
     public let logger: HostLogger
+    /// Owns every run's task and every wait for a late result, so shutdown can wait for them.
+    public let background: BackgroundTasks
     /// The executor a run's task should prefer, read when the run starts: the HTTP server's handler threads, so a
     /// fast integration costs no thread switch; `nil` for the global executor.
     public let preferredExecutor: @Sendable () -> (any TaskExecutor)?
 
     public init(
-        tokens: Tokens, storage: Storage, logger: HostLogger,
+        tokens: Tokens, storage: Storage, logger: HostLogger, background: BackgroundTasks = BackgroundTasks(),
         preferredExecutor: @escaping @Sendable () -> (any TaskExecutor)? = { nil }
     ) {
         self.tokens = tokens
         self.storage = storage
         self.logger = logger
+        self.background = background
         self.preferredExecutor = preferredExecutor
     }
 
@@ -61,7 +65,7 @@ public struct Dispatcher: Sendable {
                 outcome = Dispatcher.failure(error)
             }
         } else {
-            outcome = await Dispatcher.run(deadline: deadline, executor: preferredExecutor()) { try await integration.run(invocation) }
+            outcome = await run(deadline: deadline) { try await integration.run(invocation) }
         }
         let elapsed = ContinuousClock.now - started
         switch outcome {
@@ -75,14 +79,13 @@ public struct Dispatcher: Sendable {
         return outcome
     }
 
-    /// Starts `body` in a new task on `executor` and waits for it up to `deadline`. A run past its deadline is not cancelled: it comes back as
-    /// `.timedOut(pending:)`.
-    static func run(
-        deadline: Duration, executor: (any TaskExecutor)?, _ body: @escaping @Sendable () async throws -> Reply?
-    ) async -> Outcome {
-        return await withCheckedContinuation { continuation in
+    /// Starts `body` in a task owned by `background` (on the preferred executor) and waits for it up to
+    /// `deadline`. A run past its deadline is not cancelled: it comes back as `.timedOut(pending:)`. Once the host
+    /// is shutting down and `background` is closed, nothing new starts: 503.
+    func run(deadline: Duration, _ body: @escaping @Sendable () async throws -> Reply?) async -> Outcome {
+        await withCheckedContinuation { continuation in
             let race = Race(continuation)
-            let task = Task(executorPreference: executor) {
+            let task = background.run(on: preferredExecutor()) {
                 do {
                     let reply = try await body()
                     race.decide(.replied(reply))
@@ -92,17 +95,22 @@ public struct Dispatcher: Sendable {
                     throw error
                 }
             }
+            guard let task else {
+                race.decide(.failed(IntegrationError(status: 503, "the host is shutting down")))
+                return
+            }
             race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
         }
     }
 
     /// Waits for a task that is already running up to `deadline`, without cancelling it when the deadline passes
     /// first.
-    public static func race(_ task: Task<Reply?, any Error>, deadline: Duration) async -> Outcome {
+    public func race(_ task: Task<Reply?, any Error>, deadline: Duration) async -> Outcome {
         await withCheckedContinuation { continuation in
             let race = Race(continuation)
             race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
-            Task { race.decide(await Dispatcher.outcome(of: task)) }
+            let waiter = background.run { race.decide(await Dispatcher.outcome(of: task)) }
+            if waiter == nil { race.decide(.timedOut(pending: task)) }
         }
     }
 

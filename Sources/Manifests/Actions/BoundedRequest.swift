@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import FoundationNetworking
+import Scheduling
 import Synchronization
 
 /// One URLSession request with a hard time limit: the caller gets its answer, a timeout or a cancellation as soon
@@ -11,6 +11,10 @@ enum BoundedRequest {
 
     static func send(_ request: URLRequest, using session: URLSession, timeout: Double) async throws -> (Data, URLResponse) {
         let pending = Pending()
+        let deadline = DeadlineScheduler.shared.schedule(after: .seconds(timeout)) {
+            pending.finish(.failure(TimeoutError()))
+        }
+        defer { DeadlineScheduler.shared.cancel(deadline) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), any Error>) in
                 let task = session.dataTask(with: request) { data, response, error in
@@ -21,9 +25,6 @@ enum BoundedRequest {
                     }
                 }
                 pending.start(continuation, task: task)
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                    pending.finish(.failure(TimeoutError()))
-                }
             }
         } onCancel: {
             pending.finish(.failure(CancellationError()))

@@ -1,26 +1,29 @@
 import Foundation
 import Glibc
+import Scheduling
 import Synchronization
 
 /// Watches every running child process from one thread with `poll`: reads their output, notices their exit through
 /// a pidfd, and kills those past their deadline or whose run was cancelled. No thread blocks per process, so many
-/// programs can run at once without holding workers.
+/// programs can run at once without holding workers. Deadlines are the host's clock's (`DeadlineScheduler`): one
+/// that passes sets the watch's flag and wakes the monitor, so `poll` waits on descriptors alone.
 final class ProcessMonitor: Sendable {
     /// One watched process. After `watch` hands it over, only the monitor thread touches it.
     final class Watch: @unchecked Sendable {
         let child: ChildProcess
-        let deadline: ContinuousClock.Instant
         let maxOutput: Int
         let cancelled: CancellationFlag
+        /// Set by the clock when the timeout passes.
+        let expired = CancellationFlag()
+        var deadline: DeadlineScheduler.Ticket?
         let completion: @Sendable (ChildProcess.Output) -> Void
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var timedOut = false
 
-        init(child: ChildProcess, deadline: ContinuousClock.Instant, maxOutput: Int, cancelled: CancellationFlag,
+        init(child: ChildProcess, maxOutput: Int, cancelled: CancellationFlag,
              completion: @escaping @Sendable (ChildProcess.Output) -> Void) {
             self.child = child
-            self.deadline = deadline
             self.maxOutput = maxOutput
             self.cancelled = cancelled
             self.completion = completion
@@ -51,8 +54,12 @@ final class ProcessMonitor: Sendable {
         _ child: ChildProcess, timeout: Duration, maxOutput: Int, cancelled: CancellationFlag,
         completion: @escaping @Sendable (ChildProcess.Output) -> Void
     ) {
-        let watch = Watch(child: child, deadline: .now + timeout, maxOutput: maxOutput, cancelled: cancelled,
-                          completion: completion)
+        let watch = Watch(child: child, maxOutput: maxOutput, cancelled: cancelled, completion: completion)
+        let expired = watch.expired
+        watch.deadline = DeadlineScheduler.shared.schedule(after: timeout) { [self] in
+            expired.set()
+            wake()
+        }
         inbox.withLock { $0.append(watch) }
         wake()
     }
@@ -75,9 +82,7 @@ final class ProcessMonitor: Sendable {
                     owners.append(watch)
                 }
             }
-            let next = watches.filter { !$0.timedOut }.map(\.deadline).min()
-            let timeout = next.map { max(0, min(1000, ($0 - .now).wholeMilliseconds + 1)) } ?? 1000
-            _ = poll(&fds, nfds_t(fds.count), Int32(timeout))
+            _ = poll(&fds, nfds_t(fds.count), -1)
             var exited: Set<ObjectIdentifier> = []
             for (index, entry) in fds.enumerated() where entry.revents != 0 {
                 guard let watch = owners[index] else {
@@ -96,8 +101,7 @@ final class ProcessMonitor: Sendable {
                 defer { list.removeAll() }
                 return list
             }
-            let now = ContinuousClock.now
-            for watch in watches where !watch.timedOut && (now >= watch.deadline || watch.cancelled.isSet) {
+            for watch in watches where !watch.timedOut && (watch.expired.isSet || watch.cancelled.isSet) {
                 watch.timedOut = true
                 watch.child.killGroup()
             }
@@ -129,15 +133,9 @@ final class ProcessMonitor: Sendable {
     /// reap it, report.
     private func finish(_ watch: Watch, buffer: inout [UInt8]) {
         for fd in [watch.child.stdoutFD, watch.child.stderrFD] where fd >= 0 { drain(fd, of: watch, buffer: &buffer) }
+        if let deadline = watch.deadline { DeadlineScheduler.shared.cancel(deadline) }
         let status = watch.child.reap()
         watch.child.closeAll()
         watch.completion(ChildProcess.Output(stdout: watch.stdout, stderr: watch.stderr, status: status, timedOut: watch.timedOut))
-    }
-}
-
-extension Duration {
-    fileprivate var wholeMilliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Scheduling
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -80,7 +81,12 @@ public final class ReplyDeliverer: Sendable {
             guard attempt < policy.maxAttempts, !Task.isCancelled else { break }
             let delay = policy.delay(after: attempt)
             log(.warning, "reply to \(message.logDestination) failed (\(lastReason)), try \(attempt) of \(policy.maxAttempts); retrying in \(delay)", requestID)
-            try? await Task.sleep(for: delay)
+            do {
+                try await DeadlineScheduler.shared.sleep(for: delay)
+            } catch {
+                lastReason += "; retries stopped: the host is shutting down"
+                break
+            }
         }
         log(.error, "reply to \(message.logDestination) given up: \(lastReason)", requestID)
         return .failed(reason: lastReason)

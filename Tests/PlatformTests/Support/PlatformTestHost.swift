@@ -82,8 +82,12 @@ final class PlatformTestHost: Sendable {
     /// Everything logged so far.
     var log: String { (try? String(contentsOf: root.appendingPathComponent("host.log"), encoding: .utf8)) ?? "" }
 
-    func stop() async {
-        await host.shutdown(gracePeriod: .seconds(1))
+    /// Shuts the host down and removes its files; returns everything it logged.
+    @discardableResult
+    func stop(gracePeriod: Duration = .seconds(1)) async -> String {
+        await host.shutdown(gracePeriod: gracePeriod)
+        let finalLog = log
         try? FileManager.default.removeItem(at: root)
+        return finalLog
     }
 }

@@ -1,13 +1,6 @@
-import HostApp
-import HostCore
-import IntegrationContract
-import Logging
-import Manifests
-import Platforms
-import Plugins
+import Scheduling
 import Synchronization
 import Testing
-
 @Suite struct DeadlineSchedulerTests {
     final class Fired: Sendable {
         let names = Mutex<[String]>([])
