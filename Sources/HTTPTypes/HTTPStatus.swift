@@ -50,7 +50,10 @@ public struct HTTPStatus: Hashable, Sendable, ExpressibleByIntegerLiteral, Custo
     public static let forbidden: HTTPStatus = 403
     public static let notFound: HTTPStatus = 404
     public static let methodNotAllowed: HTTPStatus = 405
+    public static let conflict: HTTPStatus = 409
+    public static let tooManyRequests: HTTPStatus = 429
     public static let internalServerError: HTTPStatus = 500
+    public static let badGateway: HTTPStatus = 502
     public static let serviceUnavailable: HTTPStatus = 503
     public static let gatewayTimeout: HTTPStatus = 504
 }

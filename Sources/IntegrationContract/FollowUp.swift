@@ -22,8 +22,8 @@ public struct FollowUp: Sendable {
     public func send(_ reply: Reply) async throws(IntegrationError) {
         switch await deliver(reply) {
         case .delivered: return
-        case .overBudget: throw IntegrationError(status: 429, "follow-up not sent: the response_url budget is spent")
-        case .failed(let reason): throw IntegrationError(status: 502, "follow-up not sent: \(reason)")
+        case .overBudget: throw IntegrationError.tooManyRequests("follow-up not sent: the response_url budget is spent")
+        case .failed(let reason): throw IntegrationError.badGateway("follow-up not sent: \(reason)")
         }
     }
 }

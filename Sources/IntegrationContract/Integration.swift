@@ -53,19 +53,6 @@ public protocol IntegrationLoader: Sendable {
     func load(file: URL) throws -> [any Integration]
 }
 
-/// Why an integration could not run: its message reaches the caller in a JSON error.
-public struct IntegrationError: Error, CustomStringConvertible, Sendable {
-    public let status: Int
-    public let message: String
-
-    public init(status: Int = 500, _ message: String) {
-        self.status = status
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
 /// The rule for integration and command names: `[A-Za-z0-9_-]{1,64}`.
 public enum IntegrationName {
     public static func isValid(_ name: some StringProtocol) -> Bool {

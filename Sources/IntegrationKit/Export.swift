@@ -87,7 +87,7 @@ enum Exported {
             return 0
         } catch let error as IntegrationError {
             host.error(error.message)
-            return Int32((400...599).contains(error.status) ? error.status : 500)
+            return Int32((400...599).contains(error.status.code) ? error.status.code : 500)
         } catch {
             host.error("\(error)")
             return 500

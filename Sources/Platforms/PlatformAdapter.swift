@@ -48,6 +48,6 @@ extension PlatformAdapter {
     public var acksLateRuns: Bool { true }
     public func noWayBack(for event: PlatformEvent) -> String? { nil }
     public func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse {
-        .error(.notFound, "no integration answers /\(target.name)")
+        .error(IntegrationError.notFound("no integration answers /\(target.name)"))
     }
 }

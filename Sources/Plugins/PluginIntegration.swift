@@ -1,3 +1,4 @@
+import HTTPTypes
 import CIntegrationABI
 import IntegrationContract
 
@@ -28,7 +29,7 @@ public struct PluginIntegration: Integration {
         case .reply(let reply):
             return reply
         case .failure(let status, let message):
-            throw IntegrationError(status: status, message)
+            throw IntegrationError(status: HTTPStatus(status), message)
         }
     }
 
@@ -37,7 +38,7 @@ public struct PluginIntegration: Integration {
     public func callOnCurrentThread(_ invocation: Invocation) -> Result<Reply?, IntegrationError> {
         switch PluginIntegration.call(handle, invocation, plugin: name) {
         case .reply(let reply): return .success(reply)
-        case .failure(let status, let message): return .failure(IntegrationError(status: status, message))
+        case .failure(let status, let message): return .failure(IntegrationError(status: HTTPStatus(status), message))
         }
     }
 

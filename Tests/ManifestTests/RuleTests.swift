@@ -29,7 +29,7 @@ import Testing
     }
 
     private func status(_ rules: String, _ invocation: Invocation = Fixtures.invocation()) async throws -> Int? {
-        if case .failure(let error) = try await outcome(rules, invocation) { return error.status }
+        if case .failure(let error) = try await outcome(rules, invocation) { return error.status.code }
         return nil
     }
 

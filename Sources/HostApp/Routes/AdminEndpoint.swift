@@ -23,12 +23,12 @@ public struct AdminEndpoint: Sendable {
     public func respond(to command: AdminCommand, from request: HTTPRequest) -> HTTPResponse {
         if let refusal = authorizationRefusal(request) {
             logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
-            return .error(.forbidden, refusal)
+            return .error(IntegrationError.forbidden(refusal))
         }
         do throws(IntegrationError) {
             return .json(.ok, bytes: try commands.run(command).serializedBytes())
         } catch {
-            return .error(HTTPStatus(error.status), error.message)
+            return .error(error)
         }
     }
 

@@ -76,7 +76,7 @@ public final class PlatformGateway: Sendable {
         do throws(IntegrationError) {
             event = try adapter.decode(request)
         } catch {
-            return .error(HTTPStatus(error.status), error.message)
+            return .error(error)
         }
         let found: (any Integration)?
         switch event.target {
@@ -106,7 +106,7 @@ public final class PlatformGateway: Sendable {
         do throws(IntegrationError) {
             event = try adapter.decode(request, integration: integration.name)
         } catch {
-            return .error(HTTPStatus(error.status), error.message)
+            return .error(error)
         }
         event.integration = integration.name
         return await run(
@@ -117,7 +117,7 @@ public final class PlatformGateway: Sendable {
         _ request: HTTPRequest, adapter: any PlatformAdapter, _ failure: VerificationFailure, _ requestID: String
     ) -> HTTPResponse {
         log(.warning, "\(adapter.name): refused \(request.path) from \(request.peer.host): \(failure.reason)", requestID)
-        return .error(.unauthorized, failure.reason)
+        return .error(failure.integrationError)
     }
 
     /// Dedupe, then the run: inline when it finishes in time, else ack and deliver later.
@@ -140,7 +140,7 @@ public final class PlatformGateway: Sendable {
                 let outcome = await self.dispatcher.run(integration, invocation, deadline: self.runLimit)
                 await self.deliverLate(outcome, adapter: adapter, event: event, requestID: requestID)
             }
-            guard started != nil else { return .error(.serviceUnavailable, "the host is shutting down") }
+            guard started != nil else { return .error(IntegrationError.unavailable("the host is shutting down", retryAfter: 5)) }
             return adapter.ack(for: event)
         }
         guard adapter.acksLateRuns else {
@@ -152,7 +152,7 @@ public final class PlatformGateway: Sendable {
             return adapter.render(reply, for: event)
         case .failed(let error):
             if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(HTTPStatus(error.status), "\(integration.name): \(error.message)")
+            return .error(error.prefixed(with: integration.name))
         case .timedOut(let pending):
             log(.info, "\(adapter.name): \(integration.name) still running after \(wait); acked, reply follows", requestID)
             let remaining = max(runLimit - wait, .zero)
@@ -179,12 +179,11 @@ public final class PlatformGateway: Sendable {
             return adapter.render(reply, for: event)
         case .failed(let error):
             if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(HTTPStatus(error.status), "\(integration.name): \(error.message)")
+            return .error(error.prefixed(with: integration.name))
         case .timedOut(let pending):
             pending.cancel()
             if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(
-                .gatewayTimeout, "\(integration.name) did not answer within \(Dispatcher.milliseconds(wait)) ms")
+            return .error(IntegrationError.timedOut("\(integration.name) did not answer within \(Dispatcher.milliseconds(wait)) ms"))
         }
     }
 

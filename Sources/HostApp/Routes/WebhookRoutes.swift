@@ -20,7 +20,7 @@ public struct WebhookRoutes: Sendable {
         if request.path.hasPrefix(prefix) {
             let name = String(request.path.dropFirst(prefix.count))
             guard let integration = catalog.integration(named: name) else {
-                return .error(.notFound, "no integration named \(name)")
+                return .error(IntegrationError.notFound("no integration named \(name)"))
             }
             let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
             guard allowed.contains(request.method) else { return .methodNotAllowed(allowed) }
@@ -33,7 +33,7 @@ public struct WebhookRoutes: Sendable {
         case .wrongMethod(let allowed):
             return .methodNotAllowed(allowed)
         case .none:
-            return .error(.notFound, "no route for \(request.path)")
+            return .error(IntegrationError.notFound("no route for \(request.path)"))
         }
     }
 }

@@ -96,7 +96,7 @@ public struct Dispatcher: Sendable {
                 }
             }
             guard let task else {
-                race.decide(.failed(IntegrationError(status: 503, "the host is shutting down")))
+                race.decide(.failed(IntegrationError.unavailable("the host is shutting down")))
                 return
             }
             race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
@@ -152,7 +152,7 @@ public struct Dispatcher: Sendable {
 
     /// A thrown error as an outcome: an `IntegrationError` keeps its status, anything else is a 500.
     static func failure(_ error: any Error) -> Outcome {
-        .failed(error as? IntegrationError ?? IntegrationError(status: 500, "\(error)"))
+        .failed(IntegrationError(error))
     }
 
     public static func milliseconds(_ duration: Duration) -> Int {

@@ -31,7 +31,7 @@ public struct AdminCommands: Sendable {
             return ["erased": AdminCommands.summary(erased)]
         case .save(let name):
             guard let name = name ?? defaultFile else {
-                throw IntegrationError(status: 400, "save needs a FILE (no --state file is configured)")
+                throw IntegrationError.badRequest("save needs a FILE (no --state file is configured)")
             }
             do {
                 let url = try stateDirectory.resolve(name)
@@ -40,13 +40,13 @@ public struct AdminCommands: Sendable {
                 logger.log(.notice, "storage saved to \(name)")
                 return ["saved": .string(name), "integrations": AdminCommands.summary(contents)]
             } catch let refusal as StateDirectory.Refusal {
-                throw IntegrationError(status: 400, "cannot save \(name): \(refusal)")
+                throw IntegrationError.badRequest("cannot save \(name): \(refusal)")
             } catch {
-                throw IntegrationError(status: 500, "cannot save \(name): \(error.localizedDescription)")
+                throw IntegrationError.internalError("cannot save \(name): \(error.localizedDescription)")
             }
         case .load(let name):
             guard let name = name ?? defaultFile else {
-                throw IntegrationError(status: 400, "load needs a FILE (no --state file is configured)")
+                throw IntegrationError.badRequest("load needs a FILE (no --state file is configured)")
             }
             do {
                 let contents = try AdminCommands.read(name, in: stateDirectory)
@@ -54,7 +54,7 @@ public struct AdminCommands: Sendable {
                 logger.log(.notice, "storage loaded from \(name)")
                 return ["loaded": .string(name), "integrations": AdminCommands.summary(contents)]
             } catch {
-                throw IntegrationError(status: 400, "cannot load \(name): \(error)")
+                throw IntegrationError.badRequest("cannot load \(name): \(error)")
             }
         }
     }

@@ -15,16 +15,16 @@ extension ActionStep {
     var waits: Bool { false }
 }
 
-/// Why an action failed, with the status used when the action has no `on_error`.
+/// Why an action failed: the error the run answers with when the action has no `on_error`, and what the action
+/// produced anyway (an exec's output and status), stored in `into`.
 struct ActionFailure: Error {
-    let reason: String
-    let status: Int
-    /// What the action produced anyway (an exec's output and status), stored in `into`.
+    let error: IntegrationError
     var result: JSONValue?
 
-    init(_ reason: String, status: Int, result: JSONValue? = nil) {
-        self.reason = reason
-        self.status = status
+    init(_ error: IntegrationError, result: JSONValue? = nil) {
+        self.error = error
         self.result = result
     }
+
+    var reason: String { error.message }
 }

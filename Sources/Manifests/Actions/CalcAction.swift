@@ -9,7 +9,7 @@ struct CalcAction: ActionStep {
         do {
             return .number(try Calculator.evaluate(expression.render(in: scope)))
         } catch {
-            throw ActionFailure("calc: \(error.reason)", status: 400)
+            throw ActionFailure(.badRequest("calc: \(error.reason)"))
         }
     }
 }

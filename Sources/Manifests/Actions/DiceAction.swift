@@ -27,7 +27,7 @@ struct DiceAction: ActionStep {
         do {
             dice = try DiceRoll(parsing: expression.render(in: scope), maxDice: maxDice, maxSides: maxSides)
         } catch {
-            throw ActionFailure("dice: \(error.reason)", status: 400)
+            throw ActionFailure(.badRequest("dice: \(error.reason)"))
         }
         var generator = SystemRandomNumberGenerator()
         let (rolls, total) = dice.roll(using: &generator)

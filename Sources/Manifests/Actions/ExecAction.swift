@@ -118,11 +118,11 @@ struct ExecAction: ActionStep {
             "timed_out": .bool(output.timedOut),
         ]
         if output.timedOut {
-            throw ActionFailure("exec: \(programName) did not finish within \(timeout)", status: 504, result: result)
+            throw ActionFailure(.timedOut("exec: \(programName) did not finish within \(timeout)"), result: result)
         }
         if output.status != 0 {
             scope.log.warning("exec: \(programName) exited with status \(output.status): \(stderr.prefix(500))")
-            throw ActionFailure("exec: \(programName) exited with status \(output.status)", status: 500, result: result)
+            throw ActionFailure(.internalError("exec: \(programName) exited with status \(output.status)"), result: result)
         }
         return result
     }
@@ -158,13 +158,13 @@ struct ExecAction: ActionStep {
     private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) throws -> ChildProcess {
         guard slots.acquire() else {
             log.warning("exec: \(programName) not started: \(slots.limit) programs are already running (--max-exec)")
-            throw ActionFailure("exec: \(slots.limit) programs are already running (--max-exec); try again later", status: 503)
+            throw ActionFailure(.unavailable("exec: \(slots.limit) programs are already running (--max-exec); try again later", retryAfter: 1))
         }
         do {
             return try ChildProcess(argv: argv, environment: env, directory: directory)
         } catch {
             slots.release()
-            throw ActionFailure("exec: \(error)", status: 500)
+            throw ActionFailure(.internalError("exec: \(error)"))
         }
     }
 

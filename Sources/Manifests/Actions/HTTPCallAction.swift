@@ -72,7 +72,7 @@ struct HTTPCallAction: ActionStep {
         guard let target = URL(string: text), let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = target.host, !host.isEmpty
         else {
-            throw ActionFailure("http: the URL is not an http(s) URL (is its environment variable set?)", status: 500)
+            throw ActionFailure(.internalError("http: the URL is not an http(s) URL (is its environment variable set?)"))
         }
         var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: max(timeout, 1))
         request.httpMethod = method
@@ -94,9 +94,9 @@ struct HTTPCallAction: ActionStep {
         do {
             (data, response) = try await BoundedRequest.send(request, using: HTTPCallAction.session, timeout: timeout)
         } catch is BoundedRequest.TimeoutError {
-            throw ActionFailure("http: \(method) to \(host) did not answer within \(timeout) s", status: 504)
+            throw ActionFailure(.timedOut("http: \(method) to \(host) did not answer within \(timeout) s"))
         } catch {
-            throw ActionFailure("http: \(method) to \(host) failed: \(error.localizedDescription)", status: 502)
+            throw ActionFailure(.badGateway("http: \(method) to \(host) failed: \(error.localizedDescription)"))
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let bytes = Array(data.prefix(HTTPCallAction.maxResponseBytes))
@@ -106,7 +106,7 @@ struct HTTPCallAction: ActionStep {
             "json": (try? JSONValue(parsing: bytes)) ?? .null,
         ]
         guard (200...299).contains(status) else {
-            throw ActionFailure("http: \(method) to \(host) answered \(status)", status: 502, result: result)
+            throw ActionFailure(.badGateway("http: \(method) to \(host) answered \(status)"), result: result)
         }
         return result
     }

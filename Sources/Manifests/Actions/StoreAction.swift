@@ -51,7 +51,7 @@ struct StoreAction: ActionStep {
     func perform(in scope: ManifestScope, reply: inout Reply?) async throws -> JSONValue? {
         let key = key.render(in: scope)
         guard !key.isEmpty, key.utf8.count <= StoreAction.maxKeyLength else {
-            throw ActionFailure("store: the key must be 1 to \(StoreAction.maxKeyLength) bytes", status: 400)
+            throw ActionFailure(.badRequest("store: the key must be 1 to \(StoreAction.maxKeyLength) bytes"))
         }
         let storage = scope.invocation.storage
         do {
@@ -65,7 +65,7 @@ struct StoreAction: ActionStep {
             case .increment:
                 let by = value?.render(in: scope) ?? .number(1)
                 guard let delta = by.doubleValue ?? by.stringValue.flatMap(Double.init), delta.isFinite else {
-                    throw ActionFailure("store: 'by' is not a number", status: 400)
+                    throw ActionFailure(.badRequest("store: 'by' is not a number"))
                 }
                 return .number(try storage.increment(key, by: delta))
             case .append:
@@ -74,7 +74,7 @@ struct StoreAction: ActionStep {
                 return .bool(storage.delete(key))
             }
         } catch let mismatch as StorageError {
-            throw ActionFailure("store: \(mismatch.description)", status: 409)
+            throw ActionFailure(.conflict("store: \(mismatch.description)"))
         }
     }
 }

@@ -111,7 +111,7 @@ extension ManifestIntegration {
                     let ownPath = ManifestReader.join(path, "on_mismatch")
                     response = FailureResponse.decode(own, at: ownPath, defaultStatus: 0, allowContinue: false, context: context) ?? response
                 }
-                if response.status == 0 { response.status = rule.defaultMismatchStatus }
+                if response.status == 0 { response.status = HTTPStatus(rule.defaultMismatchStatus) }
                 checks.append(Check(rule: rule, onMismatch: response, path: path))
             }
         }

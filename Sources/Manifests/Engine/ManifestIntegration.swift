@@ -45,7 +45,7 @@ public struct ManifestIntegration: Integration {
     public func run(_ invocation: Invocation) async throws -> Reply? {
         let method = invocation.request.method
         guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
-            throw IntegrationError(status: 405, "method \(method) is not allowed here")
+            throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
         let scope = ManifestScope(invocation: invocation)
         for check in checks where try !check.rule.evaluate(in: scope, regexTimeout: regexTimeout) {
@@ -64,7 +64,7 @@ public struct ManifestIntegration: Integration {
             } catch let failure as ActionFailure {
                 if let into = action.into, let result = failure.result { scope.variables[into] = result }
                 scope.variables["error"] = .string(failure.reason)
-                let response = action.onError ?? FailureResponse(status: failure.status)
+                let response = action.onError ?? FailureResponse(status: failure.error.status)
                 if response.continues {
                     invocation.log.info("\(action.path) failed, continuing: \(failure.reason)")
                     continue

@@ -30,7 +30,7 @@ extension ManifestRule {
                 return false
             case .timedOut:
                 scope.log.warning("regex /\(regex.pattern)/ gave up after \(regexTimeout)")
-                throw IntegrationError(status: 503, "pattern matching took too long")
+                throw IntegrationError.unavailable("pattern matching took too long")
             }
         case .signature(let check):
             return check.verify(in: scope)

@@ -34,16 +34,16 @@ public struct HipChatAdapter: PlatformAdapter {
         do {
             picked = try JSONValue.pick(HipChatMessage.paths, from: request.body)
         } catch {
-            throw IntegrationError(status: 400, "body is not JSON: \(error)")
+            throw IntegrationError.badRequest("body is not JSON: \(error)")
         }
         let message: HipChatMessage
         do {
             message = try HipChatMessage(picked: picked)
         } catch {
-            throw IntegrationError(status: 400, "not a HipChat room_message: \(error)")
+            throw IntegrationError.badRequest("not a HipChat room_message: \(error)")
         }
         guard let command = SlashCommand(message: message.message) else {
-            throw IntegrationError(status: 400, "message is not a /command")
+            throw IntegrationError.badRequest("message is not a /command")
         }
         var notification = IntegrationContract.Notification(
             platform: .hipchat,
@@ -68,7 +68,7 @@ public struct HipChatAdapter: PlatformAdapter {
 
     /// `/` has nobody to show an error to: an unknown command is acked (and logged by the gateway).
     public func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse {
-        repliesInline ? .error(.notFound, "no integration answers /\(target.name)") : HTTPResponse(status: .noContent)
+        repliesInline ? .error(IntegrationError.notFound("no integration answers /\(target.name)")) : HTTPResponse(status: .noContent)
     }
 
     /// The room's API with the room token for this integration; `nil` when none is configured.

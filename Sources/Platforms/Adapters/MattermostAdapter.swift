@@ -49,10 +49,10 @@ public struct MattermostAdapter: PlatformAdapter {
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         let fields = try MattermostAdapter.fields(request)
         guard let command = fields["command"]?.stringValue else {
-            throw IntegrationError(status: 400, "not a Mattermost slash command: missing command")
+            throw IntegrationError.badRequest("not a Mattermost slash command: missing command")
         }
         guard let commandName = CommandName.parse(command) else {
-            throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
+            throw IntegrationError.badRequest("command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
         }
         let text = fields["text"]?.stringValue ?? ""
         let notification = SlashCommandForm.notification(
@@ -66,7 +66,7 @@ public struct MattermostAdapter: PlatformAdapter {
     /// Mattermost posts a form; a JSON object body is read the same way.
     static func fields(_ request: HTTPRequest) throws(IntegrationError) -> JSONValue {
         let payload = try RequestPayload.decode(request)
-        guard case .object = payload else { throw IntegrationError(status: 400, "not a Mattermost slash command") }
+        guard case .object = payload else { throw IntegrationError.badRequest("not a Mattermost slash command") }
         return payload
     }
 

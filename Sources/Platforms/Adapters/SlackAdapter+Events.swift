@@ -15,7 +15,7 @@ extension SlackAdapter {
 
     public func handshake(_ request: HTTPRequest) -> HTTPResponse? {
         guard SlackAdapter.isEventsAPI(request) else { return nil }
-        guard let payload = try? request.jsonBody() else { return .error(.badRequest, "body is not valid JSON") }
+        guard let payload = try? request.jsonBody() else { return .error(IntegrationError.badRequest("body is not valid JSON")) }
         switch payload["type"]?.stringValue {
         case "url_verification":
             return ReplyFormat.jsonResponse(["challenge": payload["challenge"] ?? ""])
@@ -28,7 +28,7 @@ extension SlackAdapter {
 
     func decodeEventCallback(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         guard let payload = try? request.jsonBody(), let (command, query, text) = SlackAdapter.command(in: payload) else {
-            throw IntegrationError(status: 400, "not a Slack event addressed to a command")
+            throw IntegrationError.badRequest("not a Slack event addressed to a command")
         }
         let event = payload["event"]
         let notification = Notification(

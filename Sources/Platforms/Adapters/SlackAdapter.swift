@@ -35,10 +35,10 @@ public struct SlackAdapter: PlatformAdapter {
         if SlackAdapter.isEventsAPI(request) { return try decodeEventCallback(request) }
         let fields = RequestPayload.formObject(request.formFields)
         guard let command = fields["command"]?.stringValue else {
-            throw IntegrationError(status: 400, "not a Slack slash command: missing command")
+            throw IntegrationError.badRequest("not a Slack slash command: missing command")
         }
         guard let commandName = CommandName.parse(command) else {
-            throw IntegrationError(status: 400, "command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
+            throw IntegrationError.badRequest("command must be /NAME with NAME matching [A-Za-z0-9_-]{1,64}")
         }
         let text = fields["text"]?.stringValue ?? ""
         let timestamp = request.headers["X-Slack-Request-Timestamp"].flatMap(TimeInterval.init).map {

@@ -38,13 +38,13 @@ public struct TeamsAdapter: PlatformAdapter {
         do {
             payload = try request.jsonBody()
         } catch {
-            throw IntegrationError(status: 400, "body is not valid JSON: \(error)")
+            throw IntegrationError.badRequest("body is not valid JSON: \(error)")
         }
         guard case .object = payload, let html = payload["text"]?.stringValue else {
-            throw IntegrationError(status: 400, "not a Teams message: missing text")
+            throw IntegrationError.badRequest("not a Teams message: missing text")
         }
         let (command, query, text) = TeamsAdapter.split(html)
-        guard let command else { throw IntegrationError(status: 400, "Teams message does not start with a mention") }
+        guard let command else { throw IntegrationError.badRequest("Teams message does not start with a mention") }
         let conversation = payload.value(atPath: "conversation.id")?.stringValue
             ?? payload.value(atPath: "channelData.teamsChannelId")?.stringValue
         let notification = Notification(

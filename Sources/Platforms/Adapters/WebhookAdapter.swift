@@ -94,7 +94,7 @@ public struct WebhookAdapter: PlatformAdapter {
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         guard let integration = WebhookAdapter.integrationName(path: request.path) else {
-            throw IntegrationError(status: 404, "no such hook")
+            throw IntegrationError.notFound("no such hook")
         }
         return try decode(request, integration: integration)
     }

@@ -61,7 +61,7 @@ enum RequestPayload {
             do {
                 return .document(try JSONValue.pick(paths, from: request.body), body: request.body)
             } catch {
-                throw IntegrationError(status: 400, "body is not valid JSON: \(error)")
+                throw IntegrationError.badRequest("body is not valid JSON: \(error)")
             }
         }
         if type.is("application/x-www-form-urlencoded") { return .value(formObject(request.formFields)) }

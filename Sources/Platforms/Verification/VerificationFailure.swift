@@ -9,5 +9,5 @@ public struct VerificationFailure: Error, Equatable, CustomStringConvertible, Se
     public var description: String { reason }
 
     /// The 401 the caller sees.
-    public var integrationError: IntegrationError { IntegrationError(status: 401, reason) }
+    public var integrationError: IntegrationError { IntegrationError.unauthorized(reason) }
 }

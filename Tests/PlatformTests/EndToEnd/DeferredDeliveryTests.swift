@@ -129,7 +129,7 @@ import Testing
                     try await invocation.followUp?.send(Reply("step \(i)"))
                     sent += 1
                 } catch {
-                    refused.append((error as? IntegrationError)?.status ?? 0)
+                    refused.append((error as? IntegrationError)?.status.code ?? 0)
                 }
             }
             return Reply("sent \(sent), refused \(refused)")
