@@ -28,6 +28,8 @@ public func export<T: Integration>(_ type: T.Type) -> UnsafeRawPointer {
 
 /// The one integration this library exports, and its descriptor: set once by `export`, then only read.
 enum Exported {
+    /// Unchecked because `any Integration` and a raw pointer are not `Sendable` to the compiler; safe because the
+    /// state is only ever read or written inside `state`'s lock, and the descriptor it points to is immutable.
     struct State: @unchecked Sendable {
         var integration: (any Integration)?
         var descriptor: UnsafeRawPointer?

@@ -6,7 +6,8 @@ import Darwin
 
 /// A shared library mapped with `dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE)`: the one place that talks to the
 /// dynamic loader. There is deliberately no `close`: unmapping a Swift image leaves the runtime holding dangling
-/// metadata (swiftlang/swift#75889), so a library stays mapped for the life of the process.
+/// metadata (swiftlang/swift#75889), so a library stays mapped for the life of the process. Unchecked because of
+/// the raw handle; safe because the handle is never changed or closed and `dlsym` may be called from any thread.
 struct DynamicLibrary: @unchecked Sendable {
     /// The `dlopen` handle; never closed.
     private let handle: UnsafeMutableRawPointer

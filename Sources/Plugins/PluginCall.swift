@@ -19,7 +19,8 @@ final class PluginCall: Sendable {
         var buffers: [HostBuffer] = []
     }
 
-    /// A buffer lent to the plugin, freed when the call returns.
+    /// A buffer lent to the plugin, freed when the call returns. Unchecked because it holds a raw pointer; safe
+    /// because only the call's own lock-guarded list holds it, and it is freed once, after the call returned.
     private struct HostBuffer: @unchecked Sendable {
         let pointer: UnsafeMutablePointer<CChar>
     }

@@ -14,7 +14,7 @@ import Synchronization
 /// timer sweep; the jobs of a worker stuck in one job for a whole sweep move to the shared queue, and when every
 /// worker is stuck another is started, up to `maxThreads`. Jobs enqueued after `stop()` go to the global
 /// concurrent executor, so a handler still running at shutdown can finish.
-final class HandlerPool: TaskExecutor, @unchecked Sendable {
+final class HandlerPool: TaskExecutor, Sendable {
     /// A complete request and where its response goes. A class, so handing it from queue to queue moves one
     /// reference instead of retaining every field of the request.
     final class Request: Sendable {

@@ -227,7 +227,7 @@ enum Posix {
     }
 
     /// A pthread key holding one object reference per thread (not retained by the key).
-    struct ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+    struct ThreadLocal<Value: AnyObject>: Sendable {
         private let key: pthread_key_t
 
         init() {

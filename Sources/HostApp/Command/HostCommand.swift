@@ -84,7 +84,8 @@ public enum HostCommand {
     }
 }
 
-/// Resumes the waiting `run` once, on the first stop signal.
+/// Resumes the waiting `run` once, on the first stop signal. Unchecked because the signal sources are not
+/// `Sendable` to the compiler; safe because every stored property is read and written under `lock` only.
 private final class StopOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<Int32, Never>?

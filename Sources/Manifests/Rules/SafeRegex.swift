@@ -3,7 +3,7 @@ import Foundation
 /// A regular expression compiled at load time, matched with bounds: input longer than `maxLength` UTF-8 bytes is
 /// refused, and a match that runs past its time limit (or whose task is cancelled) is abandoned, so a
 /// pathological pattern cannot hold a worker beyond the limit.
-struct SafeRegex: @unchecked Sendable {
+struct SafeRegex: Sendable {
     // NSRegularExpression is immutable after creation and documented as safe to use from several threads.
     private let regex: NSRegularExpression
     let pattern: String

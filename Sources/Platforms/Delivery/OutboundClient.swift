@@ -38,8 +38,3 @@ public struct OutboundClient: Sendable {
         return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
     }
 }
-
-/// The host's version, printed by `--version` and sent as User-Agent.
-public enum HostVersion {
-    public static let current = "0.1.0"
-}
