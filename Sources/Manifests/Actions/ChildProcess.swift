@@ -16,6 +16,9 @@ final class ChildProcess {
 
     struct SpawnError: Error, CustomStringConvertible {
         let description: String
+        /// `ETXTBSY`: the file is open for writing somewhere, often for an instant (another thread's spawn
+        /// inherited a descriptor of a script being written); worth a retry after a moment.
+        var textBusy = false
     }
 
     let pid: pid_t
@@ -63,23 +66,18 @@ final class ChildProcess {
 
         var pid: pid_t = 0
         var rc: Int32 = 0
-        // ETXTBSY: the file is open for writing somewhere, often for an instant (another thread's spawn inherited
-        // a descriptor of a script being written). It clears quickly; try a few times.
-        for attempt in 0..<5 {
-            if attempt > 0 { usleep(UInt32(attempt) * 5000) }
-            rc = ChildProcess.withCStrings(argv) { argvPointer in
-                ChildProcess.withCStrings(environment) { envPointer in
-                    posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
-                }
+        rc = ChildProcess.withCStrings(argv) { argvPointer in
+            ChildProcess.withCStrings(environment) { envPointer in
+                posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
             }
-            if rc != ETXTBSY { break }
         }
         close(outPipe[1])
         close(errPipe[1])
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw SpawnError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            throw SpawnError(
+                description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))", textBusy: rc == ETXTBSY)
         }
         self.pid = pid
         self.stdoutFD = outPipe[0]

@@ -3,6 +3,7 @@ import Glibc
 import IntegrationContract
 import JSON
 import Logging
+import Scheduling
 
 /// `{"exec": {"argv", "env", "inherit_env", "dir", "timeout", "max_output", "wait"}}`: runs a program with an
 /// argv list — no shell, so an argument such as `; rm -rf /` stays one argument. `argv[0]` is a fixed path
@@ -106,7 +107,7 @@ struct ExecAction: ActionStep {
         }
         for (name, template) in environment { env.append("\(name)=\(template.render(in: scope))") }
         if !waits {
-            try startDetached(argv, env: env, log: scope.log)
+            try await startDetached(argv, env: env, log: scope.log)
             return ["status": .null, "stdout": "", "stderr": "", "timed_out": false]
         }
         let output = try await run(argv, env: env, log: scope.log)
@@ -130,7 +131,7 @@ struct ExecAction: ActionStep {
     /// Spawns from this task and lets the process monitor wait; cancelling the task kills the process group.
     private func run(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess.Output {
         try Task.checkCancellation()
-        let child = try spawn(argv, env: env, log: log)
+        let child = try await spawn(argv, env: env, log: log)
         let cancelled = CancellationFlag()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ChildProcess.Output, Never>) in
@@ -143,8 +144,8 @@ struct ExecAction: ActionStep {
     }
 
     /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
-    private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger) throws {
-        let child = try spawn(argv, env: env, log: log)
+    private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger) async throws {
+        let child = try await spawn(argv, env: env, log: log)
         let name = programName
         watch(child, maxOutput: 4096, cancelled: CancellationFlag()) { output in
             if output.status != 0 || output.timedOut {
@@ -154,17 +155,29 @@ struct ExecAction: ActionStep {
     }
 
     /// Takes one of the host's slots and starts `argv`. With no slot free the action fails with 503, with a failed
-    /// start with 500; either way no slot is kept.
-    private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) throws -> ChildProcess {
+    /// start with 500; either way no slot is kept. A program file busy for writing (`ETXTBSY`, usually for an
+    /// instant) is tried again up to four times, 5, 10, 15 and 20 ms later on the host's clock.
+    private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess {
         guard slots.acquire() else {
             log.warning("exec: \(programName) not started: \(slots.limit) programs are already running (--max-exec)")
             throw ActionFailure(.unavailable("exec: \(slots.limit) programs are already running (--max-exec); try again later", retryAfter: 1))
         }
-        do {
-            return try ChildProcess(argv: argv, environment: env, directory: directory)
-        } catch {
-            slots.release()
-            throw ActionFailure(.internalError("exec: \(error)"))
+        var attempt = 0
+        while true {
+            do {
+                return try ChildProcess(argv: argv, environment: env, directory: directory)
+            } catch let error as ChildProcess.SpawnError where error.textBusy && attempt < 4 {
+                attempt += 1
+                do {
+                    try await DeadlineScheduler.shared.sleep(for: .milliseconds(5 * attempt))
+                } catch {
+                    slots.release()
+                    throw error
+                }
+            } catch {
+                slots.release()
+                throw ActionFailure(.internalError("exec: \(error)"))
+            }
         }
     }
 
