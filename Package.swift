@@ -16,6 +16,7 @@ let foundationTargets: [Target] = [
     .target(name: "HTTPTypes"),
     .target(name: "Logging"),
     .target(name: "Scheduling"),
+    .target(name: "ProcessSpawning"),
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
 ]
@@ -31,10 +32,12 @@ let serverTargets: [Target] = [
 let integrationTargets: [Target] = [
     .target(name: "IntegrationContract", dependencies: ["JSON", "HTTPTypes", "Logging"], swiftSettings: callerIsolated),
     .target(
-        name: "Manifests", dependencies: ["IntegrationContract", "JSON", "Crypto", "Logging", "Scheduling"],
+        name: "Manifests",
+        dependencies: ["IntegrationContract", "JSON", "Crypto", "Logging", "Scheduling", "ProcessSpawning"],
         swiftSettings: callerIsolated),
     .target(
-        name: "Plugins", dependencies: ["IntegrationContract", "JSON", "Logging", "CIntegrationABI"],
+        name: "Plugins",
+        dependencies: ["IntegrationContract", "JSON", "Logging", "Scheduling", "ProcessSpawning", "CIntegrationABI"],
         swiftSettings: callerIsolated),
     .target(name: "IntegrationKit", dependencies: ["IntegrationContract", "CIntegrationABI", "JSON"]),
 ]
@@ -54,7 +57,7 @@ let hostTargets: [Target] = [
         dependencies: ["HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
             "Crypto", "Logging", "Scheduling"],
         swiftSettings: callerIsolated),
-    .executableTarget(name: "integration-host", dependencies: ["HostApp"]),
+    .executableTarget(name: "integration-host", dependencies: ["HostApp", "Plugins"]),
 ]
 
 // The example plugins (see example/README.md).

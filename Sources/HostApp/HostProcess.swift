@@ -75,10 +75,12 @@ public final class HostProcess: Sendable {
         }
     }
 
-    /// Rescans the integrations directory now (SIGHUP).
+    /// Rescans the integrations directory now and gives every integration a fresh start, plugins marked unavailable
+    /// after crashing included (SIGHUP).
     public func reload() {
         dependencies.logger.log(.notice, "rescanning \(dependencies.configuration.integrationsPath.path)")
         dependencies.catalog.rescan()
+        for integration in dependencies.catalog.integrations { integration.restart() }
     }
 
     /// Stops accepting and finishes in-flight requests, then lets runs and deliveries that outlived their requests

@@ -16,10 +16,19 @@ public protocol Integration: Sendable {
     /// An integration whose bound is under the dispatcher's deadline runs in the request's own task, with no
     /// deadline timer: it cannot pass the deadline.
     var runTimeBound: Duration? { get }
+
+    /// Why the integration cannot run now — a plugin that crashed too often — or `nil` when it can. `/healthz`
+    /// lists the integrations that have one.
+    var unavailableReason: String? { get }
+
+    /// Forgets past failures and lets the integration run again (SIGHUP).
+    func restart()
 }
 
 extension Integration {
     public var commands: [String] { [name] }
     public var routes: [IntegrationRoute] { [] }
     public var runTimeBound: Duration? { nil }
+    public var unavailableReason: String? { nil }
+    public func restart() {}
 }

@@ -8,7 +8,7 @@ import Synchronization
 /// tokens), collects the reply or error, and owns every buffer handed to the plugin until the call returns.
 final class PluginCall: Sendable {
     let storage: any IntegrationStorage
-    let log: IntegrationLogger
+    let log: Log
     let tokens: Tokens
     let ownToken: String?
     private let state = Mutex(State())
@@ -31,11 +31,25 @@ final class PluginCall: Sendable {
         case failure(status: Int, message: String)
     }
 
-    init(invocation: Invocation) {
-        storage = invocation.storage
-        log = invocation.log
-        tokens = invocation.allTokens
-        ownToken = invocation.token
+    /// Where the plugin's log lines go: the run's logger in process, frames to the host in a worker.
+    struct Log: Sendable {
+        let isEnabled: @Sendable (LogLevel) -> Bool
+        let write: @Sendable (LogLevel, String) -> Void
+    }
+
+    init(storage: any IntegrationStorage, log: Log, tokens: Tokens, ownToken: String?) {
+        self.storage = storage
+        self.log = log
+        self.tokens = tokens
+        self.ownToken = ownToken
+    }
+
+    convenience init(invocation: Invocation) {
+        let logger = invocation.log
+        self.init(
+            storage: invocation.storage,
+            log: Log(isEnabled: { logger.isEnabled($0) }, write: { logger.log($0, $1) }),
+            tokens: invocation.allTokens, ownToken: invocation.token)
     }
 
     /// Calls `handle` with `request` (JSON, NUL-terminated after `count` bytes) and frees the host buffers after.

@@ -92,7 +92,7 @@ struct PluginDescriptor: Sendable {
         return routes
     }
 
-    private static func methods(_ list: String, route: String, plugin: String) throws(Invalid) -> Set<HTTPMethod> {
+    static func methods(_ list: String, route: String, plugin: String) throws(Invalid) -> Set<HTTPMethod> {
         var methods: Set<HTTPMethod> = []
         for part in list.split(separator: ",") {
             let method = HTTPMethod(rawValue: part.trimmingCharacters(in: .whitespaces).uppercased())

@@ -30,7 +30,7 @@ enum PluginHostAPI {
         guard let call = PluginCall.from(context), let bytes = bytes(message, length) else { return }
         let logLevel = LogLevel(rawValue: Int(level)) ?? .error
         guard call.log.isEnabled(logLevel) else { return }
-        call.log.log(logLevel, String(decoding: bytes, as: UTF8.self))
+        call.log.write(logLevel, String(decoding: bytes, as: UTF8.self))
     }
 
     private static let storageGet:
@@ -115,7 +115,7 @@ enum PluginHostAPI {
             if options != nil {
                 guard let json = bytes(options, optionsLength) else { return invalidArgument }
                 guard case .object(let members)? = try? JSONValue(parsing: json) else { return invalidJSON }
-                guard PluginReplyOptions.apply(members, to: &reply) else { return invalidJSON }
+                guard reply.apply(options: members) else { return invalidJSON }
             }
             call.setReply(reply)
             return ok

@@ -36,6 +36,9 @@ enum PluginFixtures {
                 + "(`swift build --build-tests` builds them)")
     }
 
+    /// The built host binary, which isolated plugins' workers run as (`integration-host plugin-worker`).
+    static let workerExecutable = buildDirectory.appendingPathComponent("integration-host")
+
     /// The package's `integration_abi.h` directory.
     static let headerDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Sources/CIntegrationABI/include").standardizedFileURL

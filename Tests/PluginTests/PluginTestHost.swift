@@ -18,16 +18,29 @@ final class PluginTestHost: Sendable {
     let root: URL
     let integrations: URL
 
-    init(plugins: [String: URL] = [:], tokens: [String] = [], deadline: Duration = .seconds(10)) throws {
+    /// - Parameters:
+    ///   - mode: isolated (the default, workers started from the built `integration-host`) or in-process.
+    ///   - isolation: changes to the workers' settings (fewer workers, a lower crash limit).
+    init(
+        plugins: [String: URL] = [:], files: [String: String] = [:], tokens: [String] = [],
+        deadline: Duration = .seconds(10), mode: PluginSettings.Mode = .isolated,
+        isolation: (inout PluginIsolation) -> Void = { _ in }
+    ) throws {
         root = try PluginFixtures.temporaryDirectory()
         integrations = root.appendingPathComponent("integrations")
         try FileManager.default.createDirectory(at: integrations, withIntermediateDirectories: true)
         for (name, source) in plugins {
             try FileManager.default.copyItem(at: source, to: integrations.appendingPathComponent(name))
         }
+        for (name, contents) in files {
+            try contents.write(to: integrations.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        var settings = PluginSettings(mode: mode)
+        settings.isolation.workerExecutable = PluginFixtures.workerExecutable.path
+        isolation(&settings.isolation)
         let configuration = HostConfiguration(
             port: 0, bindAddress: "127.0.0.1", integrationsPath: integrations, tokens: try Tokens(parsing: tokens),
-            stateDirectory: root, deadline: deadline, logLevel: .debug)
+            stateDirectory: root, deadline: deadline, plugins: settings, logLevel: .debug)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
@@ -37,9 +50,9 @@ final class PluginTestHost: Sendable {
 
     /// Runs `body` against a fresh host and stops it (removing its directory) afterwards, also when `body` throws.
     static func with(
-        plugins: [String: URL] = [:], _ body: (PluginTestHost) async throws -> Void
+        plugins: [String: URL] = [:], mode: PluginSettings.Mode = .isolated, _ body: (PluginTestHost) async throws -> Void
     ) async throws {
-        let host = try PluginTestHost(plugins: plugins)
+        let host = try PluginTestHost(plugins: plugins, mode: mode)
         do {
             try await body(host)
         } catch {

@@ -23,7 +23,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -47,6 +47,12 @@ public struct CommandLineOptions: Sendable {
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
                                     with 503 (default 128)
+          --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
+                                    own, so a crash, hang or memory bomb costs one answer; in-process: the
+                                    trusted, faster mode, where a plugin's crash takes the host with it
+          --plugin-workers N        worker processes per plugin, each one call at a time (default: cores, at
+                                    least 2); 64 more calls may wait, then 503
+          --plugin-memory MIB       a worker's data limit in MiB (default 512; 0: none)
           -h, --help                this help
           --version                 the version
 
@@ -55,9 +61,9 @@ public struct CommandLineOptions: Sendable {
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
-          PLUGIN_THREADS            threads for plugin calls (default: the core count, at least 4)
+          PLUGIN_THREADS            threads for in-process plugin calls (default: the core count, at least 4)
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
-          Platform secrets such as SLACK_SIGNING_SECRET: see Sources/IntegrationHost/Platforms/README.md
+          Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
         """
 
     /// Parses `arguments` (without the program name) and `environment`.
@@ -78,6 +84,9 @@ public struct CommandLineOptions: Sendable {
         var hipchatAPI: String?
         var deadline: String?
         var maxExec: String?
+        var pluginMode: String?
+        var pluginWorkers: String?
+        var pluginMemory: String?
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -105,6 +114,9 @@ public struct CommandLineOptions: Sendable {
             case "--hipchat-api": try once(&hipchatAPI, "--hipchat-api")
             case "--deadline": try once(&deadline, "--deadline")
             case "--max-exec": try once(&maxExec, "--max-exec")
+            case "--plugins": try once(&pluginMode, "--plugins")
+            case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
+            case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -173,6 +185,25 @@ public struct CommandLineOptions: Sendable {
             }
             execLimit = number
         }
+        var plugins = PluginSettings()
+        if let pluginMode {
+            guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
+                throw UsageError("--plugins must be isolated or in-process, got '\(pluginMode)'")
+            }
+            plugins.mode = mode
+        }
+        if let pluginWorkers {
+            guard let number = Int(pluginWorkers), (1...256).contains(number) else {
+                throw UsageError("--plugin-workers must be a whole number in 1-256, got '\(pluginWorkers)'")
+            }
+            plugins.isolation.workers = number
+        }
+        if let pluginMemory {
+            guard let mebibytes = Int(pluginMemory), (0...1_048_576).contains(mebibytes) else {
+                throw UsageError("--plugin-memory must be a number of MiB in 0-1048576, got '\(pluginMemory)'")
+            }
+            plugins.isolation.memoryLimit = mebibytes == 0 ? nil : mebibytes << 20
+        }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
         var logLevel = LogLevel.info
         if let name = environment["LOG_LEVEL"], !name.isEmpty {
@@ -185,7 +216,7 @@ public struct CommandLineOptions: Sendable {
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, logLevel: logLevel))
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins, logLevel: logLevel))
     }
 
     private static func directory(_ path: String, what: String) throws(UsageError) -> URL {

@@ -22,6 +22,8 @@ public struct HostConfiguration: Sendable {
     public var deadline: Duration
     /// How many programs manifest `exec` actions may run at once (`--max-exec`).
     public var maxExec: Int
+    /// How compiled plugins run: isolated in worker processes (the default) or in process.
+    public var plugins: PluginSettings
     public var logLevel: LogLevel
 
     public init(
@@ -29,7 +31,7 @@ public struct HostConfiguration: Sendable {
         logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
-        maxExec: Int = ExecSlots.defaultLimit, logLevel: LogLevel = .info
+        maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(), logLevel: LogLevel = .info
     ) {
         self.port = port
         self.bindAddress = bindAddress
@@ -42,6 +44,7 @@ public struct HostConfiguration: Sendable {
         self.hipchatAPI = hipchatAPI
         self.deadline = deadline
         self.maxExec = maxExec
+        self.plugins = plugins
         self.logLevel = logLevel
     }
 

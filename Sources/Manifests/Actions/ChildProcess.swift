@@ -1,3 +1,4 @@
+import ProcessSpawning
 import Foundation
 import Glibc
 
@@ -66,8 +67,8 @@ final class ChildProcess {
 
         var pid: pid_t = 0
         var rc: Int32 = 0
-        rc = ChildProcess.withCStrings(argv) { argvPointer in
-            ChildProcess.withCStrings(environment) { envPointer in
+        rc = SpawnFunctions.withCStrings(argv) { argvPointer in
+            SpawnFunctions.withCStrings(environment) { envPointer in
                 posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
             }
         }
@@ -117,11 +118,5 @@ final class ChildProcess {
         stdoutFD = -1
         stderrFD = -1
         exitFD = -1
-    }
-
-    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        let pointers = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

@@ -1,3 +1,4 @@
+import ProcessSpawning
 import Foundation
 import Glibc
 import Scheduling

@@ -1,7 +1,7 @@
 import Glibc
 
 /// glibc functions the Swift Glibc module does not export (they need _GNU_SOURCE or are new), looked up once.
-enum SpawnFunctions {
+public enum SpawnFunctions {
     private typealias FileActionInt = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
     private typealias FileActionPath = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     private typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
@@ -18,7 +18,7 @@ enum SpawnFunctions {
     private static let pipe2 = symbol("pipe2", as: Pipe2.self)
 
     /// A pipe whose two ends are close-on-exec from the start (`pipe2`), so no concurrent spawn inherits them.
-    static func closeOnExecPipe(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {
+    public static func closeOnExecPipe(_ fds: UnsafeMutablePointer<Int32>) -> Int32 {
         if let pipe2 { return pipe2(fds, O_CLOEXEC) }
         guard pipe(fds) == 0 else { return -1 }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -27,17 +27,26 @@ enum SpawnFunctions {
     }
 
     /// Closes every descriptor from `lowest` up in the child (glibc 2.34+); returns nonzero when unavailable.
-    static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32 {
+    public static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32 {
         closeFrom?(actions, lowest) ?? ENOSYS
     }
 
     /// Changes the child's working directory before exec (glibc 2.29+).
-    static func addChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32 {
+    public static func addChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32 {
         chdir?(actions, path) ?? ENOSYS
     }
 
     /// A descriptor that becomes readable when `pid` exits (Linux 5.3+), or -1.
-    static func pidfdOpen(_ pid: pid_t) -> Int32 {
+    public static func pidfdOpen(_ pid: pid_t) -> Int32 {
         pidfd?(pid, 0) ?? -1
+    }
+
+    /// `strings` as a NULL-terminated array of C strings (an `argv` or `envp`), valid during `body`.
+    public static func withCStrings<R>(
+        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
+    ) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }

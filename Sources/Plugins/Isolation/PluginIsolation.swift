@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+
+/// How isolated plugins run: the worker binary, how many workers each plugin gets and how many calls may wait for
+/// one, the limits a worker runs under, and when a plugin that keeps crashing is given up on.
+public struct PluginIsolation: Sendable {
+    /// The host's own binary, started as `EXECUTABLE plugin-worker …`; tests name the built `integration-host`.
+    public var workerExecutable: String
+    /// Workers per plugin, each running one call at a time.
+    public var workers: Int
+    /// Calls that may wait for a worker; more get 503 with `Retry-After`.
+    public var queueLimit: Int
+    /// A worker's data limit (`RLIMIT_DATA`, bytes): heap and anonymous mappings.
+    public var memoryLimit: Int?
+    /// How long loading a plugin (its constructors and descriptor) may take.
+    public var loadTimeout: Duration
+    /// The lowest level of the plugin's log lines worth sending to the host.
+    public var logLevel: LogLevel
+    /// Crashes within `crashWindow` after which the plugin is marked failing until its file changes or SIGHUP.
+    public var crashLimit: Int
+    public var crashWindow: Duration
+    /// The wait before restarting after a crash: `firstBackoff`, doubling while it keeps crashing, at most `maxBackoff`.
+    public var firstBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(
+        workerExecutable: String = "/proc/self/exe",
+        workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), queueLimit: Int = 64,
+        memoryLimit: Int? = 512 << 20, loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
+        crashLimit: Int = 5, crashWindow: Duration = .seconds(60), firstBackoff: Duration = .milliseconds(100),
+        maxBackoff: Duration = .seconds(30)
+    ) {
+        self.workerExecutable = workerExecutable
+        self.workers = workers
+        self.queueLimit = queueLimit
+        self.memoryLimit = memoryLimit
+        self.loadTimeout = loadTimeout
+        self.logLevel = logLevel
+        self.crashLimit = crashLimit
+        self.crashWindow = crashWindow
+        self.firstBackoff = firstBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// The worker's options after `FD PLUGIN`.
+    var workerOptions: [String] {
+        var options = ["--log-level", String(logLevel.rawValue)]
+        if let memoryLimit { options += ["--memory", String(memoryLimit)] }
+        return options
+    }
+}

@@ -1,0 +1,149 @@
+import Glibc
+import IntegrationContract
+import Logging
+import Scheduling
+import Synchronization
+
+/// One plugin's workers: at most `workers` calls at once and `queueLimit` waiting (503 past it), idle workers kept
+/// warm, a worker killed when its call is cancelled (its deadline passed), a crashed one restarted on demand after a
+/// backoff, and the plugin marked unavailable after `crashLimit` crashes in `crashWindow`.
+final class PluginSupervisor: Sendable {
+    let name: String
+    let isolation: PluginIsolation
+    private let copy: PluginCopy
+    private let admission: Admission
+    private let state: Mutex<State>
+
+    private struct State {
+        var idle: [WorkerProcess] = []
+        var crashes: [ContinuousClock.Instant] = []
+        var backoff: Duration
+        var restartAt = ContinuousClock.now
+        var unavailable: String?
+    }
+
+    /// - Parameters:
+    ///   - copy: the plugin's private copy, which every worker loads; removed when the supervisor goes away.
+    ///   - first: the worker that loaded the plugin, kept as the first idle one.
+    init(name: String, isolation: PluginIsolation, copy: PluginCopy, first: WorkerProcess) {
+        self.name = name
+        self.isolation = isolation
+        self.copy = copy
+        self.admission = Admission(capacity: max(1, isolation.workers), queueLimit: isolation.queueLimit)
+        self.state = Mutex(State(idle: [first], backoff: isolation.firstBackoff))
+    }
+
+    deinit {
+        for worker in state.withLock({ $0.idle }) { worker.retire() }
+        copy.remove()
+    }
+
+    var unavailableReason: String? { state.withLock { $0.unavailable } }
+
+    func restart() {
+        state.withLock { state in
+            state.unavailable = nil
+            state.crashes = []
+            state.backoff = isolation.firstBackoff
+            state.restartAt = .now
+        }
+    }
+
+    /// Runs one call on a worker: waits for a turn, takes an idle worker or starts one, and answers with the
+    /// plugin's reply or error, 502 when the worker crashed, 503 when the plugin is unavailable or too many calls
+    /// wait. A cancelled call (its deadline passed) kills its worker.
+    func run(_ invocation: Invocation) async throws -> Reply? {
+        if let reason = unavailableReason {
+            throw IntegrationError.unavailable("plugin unavailable: \(reason)", retryAfter: 30)
+        }
+        do {
+            try await admission.enter()
+        } catch Admission.Refusal.queueFull {
+            throw IntegrationError.unavailable(
+                "plugin busy: \(isolation.queueLimit) calls are already waiting", retryAfter: 1)
+        }
+        defer { admission.leave() }
+        try Task.checkCancellation()
+        let worker = try await checkOut(invocation.log)
+        let request = PluginRequest.encode(invocation, integration: name)
+        let cancelled = Atomic<Bool>(false)
+        let outcome = await withTaskCancellationHandler {
+            await worker.call(
+                request: Array(request.bytes[0..<request.count]), storage: invocation.storage, log: invocation.log)
+        } onCancel: {
+            cancelled.store(true, ordering: .relaxed)
+            worker.kill()
+        }
+        switch outcome {
+        case .reply(let reply):
+            checkIn(worker)
+            return reply
+        case .failure(let error):
+            checkIn(worker)
+            throw error
+        case .died(let exit, let protocolError):
+            if cancelled.load(ordering: .relaxed) {
+                invocation.log.warning("plugin worker \(worker.pid) killed: the run was cancelled (its deadline passed)")
+                throw CancellationError()
+            }
+            let problem = protocolError.map { "broke the worker protocol (\($0))" } ?? "crashed (\(exit))"
+            crashed(problem: problem, exit: exit, worker: worker.pid, log: invocation.log)
+            throw IntegrationError.badGateway("plugin \(problem)")
+        }
+    }
+
+    /// An idle worker, or a new one once the restart backoff allows.
+    private func checkOut(_ log: IntegrationLogger) async throws -> WorkerProcess {
+        let (idle, restartAt) = state.withLock { state in (state.idle.popLast(), state.restartAt) }
+        if let idle { return idle }
+        let wait = restartAt - .now
+        if wait > .zero { try await DeadlineScheduler.shared.sleep(for: wait) }
+        let launch = WorkerProcess.Launch(
+            executable: isolation.workerExecutable, plugin: copy.path, name: name, options: isolation.workerOptions,
+            timeout: isolation.loadTimeout)
+        switch await WorkerProcess.start(launch) {
+        case .success(let (worker, _)):
+            log.debug("plugin worker \(worker.pid) started")
+            return worker
+        case .failure(let error):
+            crashed(problem: "could not be restarted (\(error.message))", exit: nil, worker: nil, log: log)
+            throw IntegrationError.badGateway("plugin could not be restarted: \(error.message)")
+        }
+    }
+
+    private func checkIn(_ worker: WorkerProcess) {
+        state.withLock { state in
+            state.idle.append(worker)
+            state.backoff = isolation.firstBackoff
+        }
+    }
+
+    /// Counts a crash: the next start waits out the backoff (doubling each time), and past `crashLimit` crashes
+    /// in the window the plugin is unavailable until its file changes or SIGHUP.
+    private func crashed(problem: String, exit: WorkerProcess.Exit?, worker: pid_t?, log: IntegrationLogger) {
+        let now = ContinuousClock.now
+        let (backoff, unavailable) = state.withLock { state in
+            state.crashes = state.crashes.filter { now - $0 < isolation.crashWindow } + [now]
+            let backoff = state.backoff
+            state.restartAt = now + backoff
+            state.backoff = min(backoff * 2, isolation.maxBackoff)
+            if state.crashes.count >= isolation.crashLimit {
+                state.unavailable = "it crashed \(state.crashes.count) times in \(isolation.crashWindow) (last: \(problem))"
+            }
+            return (backoff, state.unavailable)
+        }
+        let process = worker.map { " (worker \($0))" } ?? ""
+        log.error("plugin \(name) \(problem)\(process)\(cause(of: exit)); next start in \(backoff)")
+        if let unavailable { log.error("plugin \(name) is unavailable: \(unavailable); a changed file or SIGHUP revives it") }
+    }
+
+    /// What a worker's end says about why: a CPU limit, or a peak near the memory limit.
+    private func cause(of exit: WorkerProcess.Exit?) -> String {
+        guard let exit else { return "" }
+        if exit.signal == SIGXCPU { return ", at its CPU limit" }
+        if let limit = isolation.memoryLimit, exit.peakMemory >= limit / 10 * 9 {
+            return ", at its memory limit of \(limit >> 20) MiB (peak \(exit.peakMemory >> 20) MiB)"
+        }
+        return ""
+    }
+}

@@ -1,0 +1,131 @@
+import CIntegrationABI
+import Glibc
+import IntegrationContract
+import JSON
+import Logging
+
+/// The worker process that runs one plugin for the host: `integration-host plugin-worker FD PLUGIN [--log-level N]
+/// [--memory BYTES]`. It confines itself, loads the plugin, reports its descriptor, then runs one call at a time
+/// as the host sends them over the socket `FD`, turning the plugin's host-API calls into frames (storage, log) or
+/// answering them itself (reply, error, token: all in the call's request). A crash, a hang or a memory bomb ends
+/// this process, never the host.
+public enum PluginWorker {
+    /// The hidden subcommand of the host's binary that runs a worker.
+    public static let subcommand = "plugin-worker"
+
+    /// Runs the worker with `arguments` (after the subcommand) and returns its exit status.
+    public static func main(_ arguments: [String]) -> Int32 {
+        guard let options = Options(arguments) else {
+            writeToStderr("usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES]")
+            return 2
+        }
+        let channel = PluginChannel(fd: options.fd)
+        if let memory = options.memory {
+            var limit = rlimit(rlim_cur: rlim_t(memory), rlim_max: rlim_t(memory))
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit)
+        }
+        let descriptor: PluginDescriptor
+        switch load(options.plugin) {
+        case .success(let loaded):
+            descriptor = loaded
+        case .failure(let failure):
+            try? channel.send(.loadFailed, Array(failure.reason.utf8))
+            return 1
+        }
+        do {
+            try channel.send(.loaded, PluginInfo(descriptor).jsonValue.serializedBytes())
+            while true {
+                let frame = try channel.receive()
+                guard frame.kind == .call else { exit("the host sent a \(frame.kind) frame where a call belongs") }
+                let result = call(descriptor, request: frame.payload, channel: channel, logLevel: options.logLevel)
+                try channel.send(.result, result.serializedBytes())
+            }
+        } catch {
+            // The host closed the socket (it retired this worker, or it is gone): nothing is left to do.
+            return 0
+        }
+    }
+
+    /// Ends the worker at once with a last line on stderr (the host logs the exit).
+    static func exit(_ reason: String) -> Never {
+        writeToStderr("plugin worker: \(reason)")
+        Glibc.exit(3)
+    }
+
+    private static func writeToStderr(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Why the plugin could not be loaded, for the host's log.
+    private struct LoadFailure: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    private static func load(_ path: String) -> Result<PluginDescriptor, LoadFailure> {
+        let library: DynamicLibrary
+        do {
+            library = try DynamicLibrary(path: path)
+        } catch {
+            let reason = error.description.replacingOccurrences(of: path + ": ", with: "")
+            return .failure(LoadFailure("not a loadable shared library (dlopen: \(reason))"))
+        }
+        guard let symbol = library.symbol(INTEGRATION_PLUGIN_SYMBOL) else {
+            return .failure(LoadFailure("not a plugin: it does not export \(INTEGRATION_PLUGIN_SYMBOL)"))
+        }
+        let entry = unsafeBitCast(symbol, to: integration_plugin_v1_fn.self)
+        guard let pointer = entry() else { return .failure(LoadFailure("\(INTEGRATION_PLUGIN_SYMBOL)() returned NULL")) }
+        do {
+            return .success(try PluginDescriptor(at: UnsafeRawPointer(pointer)))
+        } catch {
+            return .failure(LoadFailure(error.description))
+        }
+    }
+
+    /// One call: the request's tokens answer `token`, storage and log go to the host, the outcome becomes the
+    /// `result` frame: `{"status": 0, "reply": {"text", "options"} | null}` or `{"status": 400…599, "error"}`.
+    private static func call(
+        _ descriptor: PluginDescriptor, request: [UInt8], channel: PluginChannel, logLevel: LogLevel
+    ) -> JSONValue {
+        let picked = try? JSONValue.pick(tokenPaths, from: request)
+        let log = PluginCall.Log(
+            isEnabled: { $0 >= logLevel },
+            write: { level, message in
+                try? channel.send(.log, [UInt8(level.rawValue)] + Array(message.utf8))
+            })
+        let call = PluginCall(
+            storage: RemoteStorage(channel: channel), log: log,
+            tokens: Tokens(json: picked?["all_tokens"] ?? .null), ownToken: picked?["token"]?.stringValue)
+        switch call.perform(descriptor.handle, request: request + [0], count: request.count, plugin: descriptor.name) {
+        case .reply(let reply):
+            return ["status": 0, "reply": reply.map { ["text": .string($0.text), "options": $0.options ?? .null] } ?? .null]
+        case .failure(let status, let message):
+            return ["status": .number(Double(status)), "error": .string(message)]
+        }
+    }
+
+    private static let tokenPaths = JSONPaths(["token", "all_tokens"])
+
+    private struct Options {
+        let fd: Int32
+        let plugin: String
+        var logLevel = LogLevel.info
+        var memory: Int?
+
+        init?(_ arguments: [String]) {
+            guard arguments.count >= 2, let fd = Int32(arguments[0]), fd > 2 else { return nil }
+            self.fd = fd
+            plugin = arguments[1]
+            var rest = arguments.dropFirst(2)
+            while let flag = rest.popFirst() {
+                guard let value = rest.popFirst(), let number = Int(value) else { return nil }
+                switch flag {
+                case "--log-level": logLevel = LogLevel(rawValue: number) ?? .info
+                case "--memory": memory = number
+                default: return nil
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Dispatch
+import Foundation
+import Glibc
+import HTTPTypes
+import IntegrationContract
+import JSON
+import Logging
+import ProcessSpawning
+import Scheduling
+import Synchronization
+
+/// One plugin worker process, seen from the host: its pid, its end of the socketpair, and a thread of its own that
+/// does the blocking reads and writes, so a stuck worker holds that thread alone — never a handler thread or
+/// another plugin's.
+final class WorkerProcess: Sendable {
+    /// How a worker process ended, for the caller's answer and the log.
+    struct Exit: Sendable, CustomStringConvertible {
+        /// The signal that ended it, if one did.
+        let signal: Int32?
+        /// Its exit status otherwise.
+        let status: Int32
+        /// The most memory it held (ru_maxrss, bytes).
+        let peakMemory: Int
+
+        var description: String {
+            if let signal { return "signal \(signal)" }
+            return "exit \(status)"
+        }
+    }
+
+    /// How one call ended.
+    enum CallOutcome: Sendable {
+        case reply(Reply?)
+        case failure(IntegrationError)
+        /// The worker died during the call (crashed, killed at its deadline, or broke the protocol).
+        case died(Exit, protocolError: String?)
+    }
+
+    let pid: pid_t
+    private let channel: PluginChannel
+    private let thread: JobThread
+    private let exited = Mutex<Exit?>(nil)
+
+    private init(pid: pid_t, channel: PluginChannel, thread: JobThread) {
+        self.pid = pid
+        self.channel = channel
+        self.thread = thread
+    }
+
+    /// Starts a worker for the plugin file at `plugin` and waits, on the worker's own thread, for it to report what
+    /// it loaded. `timeout` bounds the load (a plugin may hang in its constructors): the worker is killed then.
+    static func start(_ launch: Launch) async -> Result<(WorkerProcess, PluginInfo), IntegrationError> {
+        let thread = JobThread(name: "plugin-\(launch.name)")
+        return await thread.perform { start(launch, on: thread) }
+    }
+
+    /// `start`, waiting on the calling thread: for the catalog's synchronous load.
+    static func startBlocking(_ launch: Launch) -> Result<(WorkerProcess, PluginInfo), IntegrationError> {
+        let thread = JobThread(name: "plugin-\(launch.name)")
+        return thread.performBlocking { start(launch, on: thread) }
+    }
+
+    /// What starting a worker takes.
+    struct Launch: Sendable {
+        /// The host's own binary.
+        let executable: String
+        /// The plugin's private copy.
+        let plugin: String
+        /// For thread names and messages.
+        let name: String
+        /// The worker's options after `FD PLUGIN`.
+        let options: [String]
+        /// How long loading may take before the worker is killed.
+        let timeout: Duration
+    }
+
+    private static func start(
+        _ launch: Launch, on thread: JobThread
+    ) -> Result<(WorkerProcess, PluginInfo), IntegrationError> {
+        var sockets: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
+            thread.stop()
+            return .failure(.internalError("socketpair: \(String(cString: strerror(errno)))"))
+        }
+        let spawned = WorkerProcess.spawn(
+            launch.executable, arguments: [PluginWorker.subcommand, "3", launch.plugin] + launch.options,
+            socket: sockets[1])
+        close(sockets[1])
+        guard case .success(let pid) = spawned else {
+            close(sockets[0])
+            thread.stop()
+            if case .failure(let error) = spawned { return .failure(error) }
+            return .failure(.internalError("cannot start a plugin worker"))
+        }
+        let process = WorkerProcess(pid: pid, channel: PluginChannel(fd: sockets[0]), thread: thread)
+        let watchdog = DeadlineScheduler.shared.schedule(after: launch.timeout) { _ = Glibc.kill(pid, SIGKILL) }
+        defer { DeadlineScheduler.shared.cancel(watchdog) }
+        do {
+            let frame = try process.channel.receive()
+            switch frame.kind {
+            case .loaded:
+                guard let json = try? JSONValue(parsing: frame.payload) else {
+                    process.retire()
+                    return .failure(.internalError("the worker's descriptor is not JSON"))
+                }
+                do {
+                    return .success((process, try PluginInfo(json: json)))
+                } catch {
+                    process.retire()
+                    return .failure(.internalError(error.description))
+                }
+            case .loadFailed:
+                let reason = String(decoding: frame.payload.prefix(2000), as: UTF8.self)
+                process.retire()
+                return .failure(.internalError(reason))
+            default:
+                process.retire()
+                return .failure(.internalError("the worker broke the protocol (a \(frame.kind) frame first)"))
+            }
+        } catch {
+            let exit = process.retire()
+            return .failure(.internalError("the worker died while loading the plugin (\(exit))"))
+        }
+    }
+
+    /// Runs one call on the worker's thread: sends the request, serves the worker's storage and log frames
+    /// against `storage` and `log` until its result comes back or it dies.
+    func call(request: [UInt8], storage: any IntegrationStorage, log: IntegrationLogger) async -> CallOutcome {
+        await thread.perform { [self] in
+            do {
+                try channel.send(.call, request)
+                while true {
+                    let frame = try channel.receive()
+                    switch frame.kind {
+                    case .storage:
+                        let request = (try? JSONValue(parsing: frame.payload)) ?? .null
+                        try channel.send(.storageResult, StorageRequest.answer(request, storage: storage).serializedBytes())
+                    case .log:
+                        guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
+                        log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
+                    case .result:
+                        return WorkerProcess.outcome(frame.payload)
+                    default:
+                        return .died(retire(), protocolError: "a \(frame.kind) frame during a call")
+                    }
+                }
+            } catch PluginChannel.Failure.malformed(let reason) {
+                return .died(retire(), protocolError: reason)
+            } catch {
+                return .died(retire(), protocolError: nil)
+            }
+        }
+    }
+
+    /// Kills the worker now (a call passed its deadline, or the plugin is being replaced); the call in flight, if
+    /// any, ends as `.died`.
+    func kill() { _ = Glibc.kill(pid, SIGKILL) }
+
+    /// Ends the worker for good: kills it, reaps it, closes the socket and stops its thread. Returns how it ended;
+    /// later calls return the same.
+    @discardableResult
+    func retire() -> Exit {
+        if let known = exited.withLock({ $0 }) { return known }
+        _ = Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let signal = status & 0x7F
+        let exit = Exit(
+            signal: signal != 0 && signal != 0x7F ? signal : nil, status: (status >> 8) & 0xFF,
+            peakMemory: Int(usage.ru_maxrss) * 1024)
+        let first = exited.withLock { stored -> Bool in
+            guard stored == nil else { return false }
+            stored = exit
+            return true
+        }
+        if first {
+            channel.close()
+            thread.stop()
+        }
+        return exited.withLock { $0 } ?? exit
+    }
+
+    private static func outcome(_ payload: [UInt8]) -> CallOutcome {
+        guard let result = try? JSONValue(parsing: payload), let status = result["status"]?.intValue else {
+            return .failure(.badGateway("the plugin worker sent a malformed result"))
+        }
+        guard status == 0 else {
+            let code = (400...599).contains(status) ? status : 500
+            return .failure(IntegrationError(status: HTTPStatus(code), result["error"]?.stringValue ?? "failed"))
+        }
+        guard let body = result["reply"], case .object = body else { return .reply(nil) }
+        var reply = Reply(body["text"]?.stringValue ?? "")
+        if case .object(let options)? = body["options"], !reply.apply(options: options) {
+            return .failure(.badGateway("the plugin worker sent invalid reply options"))
+        }
+        return .reply(reply)
+    }
+
+    /// Starts `executable` with the socket as descriptor 3 and nothing else open but stdin, stdout (both
+    /// `/dev/null`) and stderr (the host's, for the Swift runtime's last words).
+    private static func spawn(_ executable: String, arguments: [String], socket: Int32) -> Result<pid_t, IntegrationError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, socket, 3)
+        _ = SpawnFunctions.addCloseFrom(&actions, 4)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = [executable] + arguments
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_BACKTRACE" }
+            .map { "\($0.key)=\($0.value)" } + ["SWIFT_BACKTRACE=enable=no"]
+        var pid: pid_t = 0
+        let rc = SpawnFunctions.withCStrings(argv) { argvPointer in
+            SpawnFunctions.withCStrings(environment) { envPointer in
+                posix_spawn(&pid, executable, &actions, &attributes, argvPointer, envPointer)
+            }
+        }
+        guard rc == 0 else {
+            return .failure(.internalError("cannot start the plugin worker \(executable): \(String(cString: strerror(rc)))"))
+        }
+        return .success(pid)
+    }
+}
