@@ -27,7 +27,8 @@ final class RawConnection: @unchecked Sendable {
             close()
             throw Failure(description: "connect to \(host):\(port) failed: errno \(error)")
         }
-        setTimeout(5)
+        // Generous: a read waits this long only when the server fails to answer, never because the machine is busy.
+        setTimeout(30)
     }
 
     deinit { close() }
