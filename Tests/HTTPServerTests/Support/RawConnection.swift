@@ -106,6 +106,14 @@ final class RawConnection: @unchecked Sendable {
 
     func discardBuffer() { buffer = [] }
 
+    /// Whether the server has closed or reset the connection, seen in the kernel's TCP state without reading.
+    var isClosedByPeer: Bool {
+        var info = tcp_info()
+        var size = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_INFO), &info, &size) == 0 else { return true }
+        return Int(info.tcpi_state) != TCP_ESTABLISHED
+    }
+
     /// The unparsed bytes received so far.
     var received: [UInt8] { buffer }
 }
