@@ -167,12 +167,8 @@ import Testing
         let (logger, file) = Fixtures.recordingLogger()
         let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["bad-later.sh"], "wait": false}}, {"reply": "started"}]}"#)
         #expect(try await manifest.run(Fixtures.invocation(logger: logger))?.text == "started")
-        var log = ""
-        for _ in 0..<50 where !log.contains("exited") && !log.contains("ended") {
-            try await Task.sleep(for: .milliseconds(50))
-            log = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-        }
-        #expect(log.contains("exec: bad-later.sh (not waited for) ended with status 7"))
+        let line = "exec: bad-later.sh (not waited for) ended with status 7"
+        #expect(await eventually { ((try? String(contentsOf: file, encoding: .utf8)) ?? "").contains(line) })
     }
 
     @Test func hostDescriptorsAreNotInherited() async throws {

@@ -37,20 +37,12 @@ import Testing
 
         // Once the two sleepers are gone and reaped, their slots come back.
         var pids: [pid_t] = []
-        for _ in 0..<100 where pids.count < 2 {
+        #expect(await eventually {
             pids = ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
-            if pids.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(pids.count == 2)
+            return pids.count == 2
+        })
         for pid in pids { kill(pid, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        var status = 0
-        while ContinuousClock.now < deadline {
-            status = try await host.request("POST", "/hooks/nap").status
-            if status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(status == 200)
+        #expect(try await eventually { try await host.request("POST", "/hooks/nap").status == 200 })
     }
 
     @Test func concurrentRunsNeverLeakSlots() async throws {
