@@ -119,16 +119,21 @@ import Testing
     }
 
     @Test func manyProgramsRunAtOnce() async throws {
+        let arrivals = directory.appendingPathComponent("arrivals")
+        let release = PipeGate(at: directory.appendingPathComponent("release"))
+        // Each program signs in, then waits until the test lets them all go.
+        Fixtures.script("meet.sh", "#!/bin/sh\necho $$ >> \"$1\"\n: < \"$2\"\n", in: directory)
         let manifest = try manifest(#"""
-            {"actions": [{"exec": {"argv": ["/bin/sleep", "0.5"]}}, {"reply": "done"}]}
+            {"actions": [{"exec": {"argv": ["meet.sh", "\#(arrivals.path)", "\#(release.path)"]}}, {"reply": "done"}]}
             """#)
-        let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<60 { group.addTask { try await manifest.run(Fixtures.invocation())?.text } }
+            #expect(
+                await eventually { Self.lines(of: arrivals) == 60 },
+                "only \(Self.lines(of: arrivals)) of 60 programs were running at once")
+            release.open()
             for try await text in group { #expect(text == "done") }
         }
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(4), "60 parallel half-second programs took \(elapsed)")
     }
 
     @Test func outputIsCappedButTheProcessFinishes() async throws {
@@ -145,21 +150,17 @@ import Testing
 
     @Test func notWaitingRepliesAtOnce() async throws {
         let marker = directory.appendingPathComponent("ran")
-        Fixtures.script("later.sh", "#!/bin/sh\nsleep 2\ntouch \"$1\"\n", in: directory)
+        let release = PipeGate(at: directory.appendingPathComponent("release"))
+        Fixtures.script("later.sh", "#!/bin/sh\n: < \"$2\"\ntouch \"$1\"\n", in: directory)
         let manifest = try manifest(#"""
-            {"actions": [{"exec": {"argv": ["later.sh", "{{query}}"], "wait": false}}, {"reply": "started"}]}
+            {"actions": [{"exec": {"argv": ["later.sh", "{{query}}", "\#(release.path)"], "wait": false}}, {"reply": "started"}]}
             """#)
-        let start = ContinuousClock.now
+        // The program cannot end before the test lets it go, which it does only once it has the reply.
         #expect(try await manifest.run(Fixtures.invocation(query: marker.path))?.text == "started")
-        // Before the program's 2 s: the reply did not wait for it.
-        #expect(ContinuousClock.now - start < .milliseconds(1500))
         #expect(!FileManager.default.fileExists(atPath: marker.path))
+        release.open()
         // The program still runs to its end.
-        let deadline = ContinuousClock.now + .seconds(8)
-        while !FileManager.default.fileExists(atPath: marker.path), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(FileManager.default.fileExists(atPath: marker.path))
+        #expect(await eventually { FileManager.default.fileExists(atPath: marker.path) })
     }
 
     @Test func aProgramNotWaitedForIsReapedAndItsFailureLogged() async throws {
@@ -179,5 +180,10 @@ import Testing
             """#)
         let fds = try #require(try await manifest.run(Fixtures.invocation())?.text).split(separator: "\n").compactMap { Int($0) }
         #expect(fds.allSatisfy { $0 <= 3 }, "child saw descriptors \(fds)")
+    }
+
+    /// How many lines `file` has (0 while it does not exist).
+    static func lines(of file: URL) -> Int {
+        ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 }
