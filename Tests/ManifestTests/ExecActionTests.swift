@@ -86,36 +86,39 @@ import Testing
     }
 
     @Test func timeoutKillsTheProcessGroup() async throws {
-        let marker = directory.appendingPathComponent("survived")
-        Fixtures.script("slow.sh", "#!/bin/sh\n(sleep 2; touch '\(marker.path)') &\nsleep 30\n", in: directory)
-        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 0.3}, "into": "r"}]}"#)
-        let start = ContinuousClock.now
+        let groupFile = directory.appendingPathComponent("group")
+        // Its process group is its pid; it starts a child in the group that would outlive it, then waits half a minute.
+        Fixtures.script("slow.sh", "#!/bin/sh\necho $$ > '\(groupFile.path)'\nsleep 300 &\nsleep 30\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 1}, "into": "r"}]}"#)
         do {
             _ = try await manifest.run(Fixtures.invocation())
             Issue.record("expected a timeout")
         } catch let error as IntegrationError {
             #expect(error.status == 504)
         }
-        // Well before the script's 30 s: the timeout ended it.
-        #expect(ContinuousClock.now - start < .seconds(10))
-        try await Task.sleep(for: .milliseconds(2500))
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "a child of the timed-out script kept running")
+        // No file: the timeout came before the script ran a line, so it started nothing.
+        if let group = Self.pid(in: groupFile) {
+            #expect(
+                await eventually { Self.livingProcesses(inGroup: group).isEmpty },
+                "processes of the timed-out script kept running: \(Self.livingProcesses(inGroup: group))")
+        }
     }
 
     @Test func cancellingTheRunKillsTheProcess() async throws {
-        let marker = directory.appendingPathComponent("finished")
-        Fixtures.script("long.sh", "#!/bin/sh\nsleep 1\ntouch '\(marker.path)'\n", in: directory)
-        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 30}}]}"#)
+        let pidFile = directory.appendingPathComponent("pid")
+        Fixtures.script("long.sh", "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 300\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 600}}]}"#)
         let run = Task { try await manifest.run(Fixtures.invocation()) }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled once the script runs, so that there is a process to kill.
+        _ = await eventually { Self.pid(in: pidFile) != nil }
         run.cancel()
         guard case .failure(let error as IntegrationError) = await run.result else {
             Issue.record("expected the cancelled run to fail")
             return
         }
         #expect(error.status == 504)
-        try await Task.sleep(for: .milliseconds(1300))
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "the cancelled script ran to its end")
+        let pid = try #require(Self.pid(in: pidFile), "the script never started")
+        #expect(await eventually { Self.livingProcesses(inGroup: pid).isEmpty }, "the cancelled script kept running")
     }
 
     @Test func manyProgramsRunAtOnce() async throws {
@@ -182,8 +185,26 @@ import Testing
         #expect(fds.allSatisfy { $0 <= 3 }, "child saw descriptors \(fds)")
     }
 
+    /// The pid a script wrote to `file`, once it has.
+    static func pid(in file: URL) -> pid_t? {
+        (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// How many lines `file` has (0 while it does not exist).
     static func lines(of file: URL) -> Int {
         ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    /// The processes of process group `group` still alive (a zombie has ended), from /proc.
+    static func livingProcesses(inGroup group: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // After the command name: state, parent pid, process group.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && fields[0] != "X" && pid_t(fields[2]) == group
+        }
     }
 }
