@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Whether `condition` holds within `timeout`, checked every 10 ms: for what programs and the host do in the
 /// background. The timeout is generous on purpose (a busy machine is slow, not broken); only a failing test waits it
 /// out.
@@ -10,3 +12,9 @@ func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -
     return try await condition()
 }
 
+/// Something that happened, or not yet, as seen from any thread.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
