@@ -10,20 +10,33 @@ import Testing
         let before = Set(LoopThreads.ids())
         let server = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0), handler: EchoHandler())
         try server.start()
-        var loops: [String] = []
-        // Threads name themselves once running.
-        for _ in 0..<100 where loops.isEmpty {
-            try await Task.sleep(for: .milliseconds(10))
-            loops = LoopThreads.ids().filter { !before.contains($0) }
+        // The loop thread names itself before it serves anything: once a request is answered, it is among the new
+        // ones (with those of servers other tests start meanwhile, which are checked the same way).
+        let answer = try await offPool { () -> Int in
+            let c = try RawConnection(port: server.localPort)
+            try c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            return try c.readResponse().status
         }
-        #expect(!loops.isEmpty)
+        #expect(answer == 200)
+        let loops = LoopThreads.ids().filter { !before.contains($0) }
+        try #require(!loops.isEmpty)
         let listener = try #require(LoopThreads.listeningSocket(port: server.localPort))
         // Held open by the server; shutting it down makes every accept fail with EINVAL.
         Glibc.shutdown(listener, Int32(SHUT_RDWR))
-        let start = loops.map(LoopThreads.cpuMilliseconds)
-        try await Task.sleep(for: .milliseconds(500))
-        let used = zip(loops.map(LoopThreads.cpuMilliseconds), start).map { $0 - $1 }
-        #expect(used.allSatisfy { $0 < 200 }, "loop threads used \(used) ms of CPU in 500 ms")
+        // A loop spinning on the listener never blocks again; a sound one goes back to sleep in epoll_wait, at the
+        // latest at every sweep, each time counting one voluntary context switch.
+        let start = loops.map(LoopThreads.voluntarySwitches)
+        /// How often each loop thread went to sleep since `start`; nil for a thread that is gone (another test's
+        /// server, stopped).
+        func sleepsSinceStart() -> [Int?] {
+            zip(loops, start).map { id, then in
+                guard let now = LoopThreads.voluntarySwitches(id), let then else { return nil }
+                return now - then
+            }
+        }
+        #expect(
+            await eventually { sleepsSinceStart().allSatisfy { ($0 ?? 3) >= 3 } },
+            "loop threads stopped sleeping: \(sleepsSinceStart())")
         await server.shutdown(gracePeriod: .seconds(1))
     }
 }
@@ -37,14 +50,11 @@ enum LoopThreads {
         }
     }
 
-    /// User + system CPU time of a thread.
-    static func cpuMilliseconds(_ id: String) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(id)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
-        return ticks * 1000 / Int(sysconf(Int32(_SC_CLK_TCK)))
+    /// How many times a thread has blocked (gone to sleep) since it started; nil once the thread is gone.
+    static func voluntarySwitches(_ id: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/task/\(id)/status", encoding: .utf8) else { return nil }
+        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+        return line.flatMap { Int($0.split(separator: "\t").last ?? "") }
     }
 
     /// The descriptor of this process's listening TCP socket bound to `port`.

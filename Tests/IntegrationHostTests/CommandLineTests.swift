@@ -123,6 +123,8 @@ import Testing
             await eventually { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text) }
         }
         #expect(await logged("listening on 127.0.0.1:"))
+        // The host installs its handlers just after it starts listening; a signal sent before would kill it or be lost.
+        #expect(await eventually { Self.catches(process.processIdentifier, [SIGHUP, SIGTERM]) })
         kill(process.processIdentifier, SIGHUP)
         #expect(await logged("rescanning \(root.path)"))
         kill(process.processIdentifier, SIGTERM)
@@ -157,6 +159,15 @@ import Testing
         #expect(soft == expected, "\(line)")
         let logged = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(logged.contains("descriptor limit raised from 256 to \(expected)"))
+    }
+
+    /// Whether process `pid` has handlers installed for all of `signals` (its caught-signal mask in /proc).
+    static func catches(_ pid: pid_t, _ signals: [Int32]) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+            let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16)
+        else { return false }
+        return signals.allSatisfy { mask & (1 << UInt64($0 - 1)) != 0 }
     }
 
     /// A new empty directory for one run of the binary; the caller removes it.

@@ -92,49 +92,57 @@ import Testing
     }
 
     @Test func timeoutKillsTheProcessGroup() async throws {
-        let marker = directory.appendingPathComponent("survived")
-        Fixtures.script("slow.sh", "#!/bin/sh\n(sleep 2; touch '\(marker.path)') &\nsleep 30\n", in: directory)
-        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 0.3}, "into": "r"}]}"#)
-        let start = ContinuousClock.now
+        let groupFile = directory.appendingPathComponent("group")
+        // Its process group is its pid; it starts a child in the group that would outlive it, then waits half a minute.
+        Fixtures.script("slow.sh", "#!/bin/sh\necho $$ > '\(groupFile.path)'\nsleep 300 &\nsleep 30\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 1}, "into": "r"}]}"#)
         do {
             _ = try await manifest.run(Fixtures.invocation())
             Issue.record("expected a timeout")
         } catch let error as IntegrationError {
             #expect(error.status == 504)
         }
-        // Well before the script's 30 s: the timeout ended it.
-        #expect(ContinuousClock.now - start < .seconds(10))
-        try await Task.sleep(for: .milliseconds(2500))
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "a child of the timed-out script kept running")
+        // No file: the timeout came before the script ran a line, so it started nothing.
+        if let group = Self.pid(in: groupFile) {
+            #expect(
+                await eventually { Self.livingProcesses(inGroup: group).isEmpty },
+                "processes of the timed-out script kept running: \(Self.livingProcesses(inGroup: group))")
+        }
     }
 
     @Test func cancellingTheRunKillsTheProcess() async throws {
-        let marker = directory.appendingPathComponent("finished")
-        Fixtures.script("long.sh", "#!/bin/sh\nsleep 1\ntouch '\(marker.path)'\n", in: directory)
-        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 30}}]}"#)
+        let pidFile = directory.appendingPathComponent("pid")
+        Fixtures.script("long.sh", "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 300\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 600}}]}"#)
         let run = Task { try await manifest.run(Fixtures.invocation()) }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled once the script runs, so that there is a process to kill.
+        _ = await eventually { Self.pid(in: pidFile) != nil }
         run.cancel()
         guard case .failure(let error as IntegrationError) = await run.result else {
             Issue.record("expected the cancelled run to fail")
             return
         }
         #expect(error.status == 504)
-        try await Task.sleep(for: .milliseconds(1300))
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "the cancelled script ran to its end")
+        let pid = try #require(Self.pid(in: pidFile), "the script never started")
+        #expect(await eventually { Self.livingProcesses(inGroup: pid).isEmpty }, "the cancelled script kept running")
     }
 
     @Test func manyProgramsRunAtOnce() async throws {
+        let arrivals = directory.appendingPathComponent("arrivals")
+        let release = PipeGate(at: directory.appendingPathComponent("release"))
+        // Each program signs in, then waits until the test lets them all go.
+        Fixtures.script("meet.sh", "#!/bin/sh\necho $$ >> \"$1\"\n: < \"$2\"\n", in: directory)
         let manifest = try manifest(#"""
-            {"actions": [{"exec": {"argv": ["/bin/sleep", "0.5"]}}, {"reply": "done"}]}
+            {"actions": [{"exec": {"argv": ["meet.sh", "\#(arrivals.path)", "\#(release.path)"]}}, {"reply": "done"}]}
             """#)
-        let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<60 { group.addTask { try await manifest.run(Fixtures.invocation())?.text } }
+            #expect(
+                await eventually { Self.lines(of: arrivals) == 60 },
+                "only \(Self.lines(of: arrivals)) of 60 programs were running at once")
+            release.open()
             for try await text in group { #expect(text == "done") }
         }
-        let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(4), "60 parallel half-second programs took \(elapsed)")
     }
 
     @Test func outputIsCappedButTheProcessFinishes() async throws {
@@ -151,21 +159,17 @@ import Testing
 
     @Test func notWaitingRepliesAtOnce() async throws {
         let marker = directory.appendingPathComponent("ran")
-        Fixtures.script("later.sh", "#!/bin/sh\nsleep 2\ntouch \"$1\"\n", in: directory)
+        let release = PipeGate(at: directory.appendingPathComponent("release"))
+        Fixtures.script("later.sh", "#!/bin/sh\n: < \"$2\"\ntouch \"$1\"\n", in: directory)
         let manifest = try manifest(#"""
-            {"actions": [{"exec": {"argv": ["later.sh", "{{query}}"], "wait": false}}, {"reply": "started"}]}
+            {"actions": [{"exec": {"argv": ["later.sh", "{{query}}", "\#(release.path)"], "wait": false}}, {"reply": "started"}]}
             """#)
-        let start = ContinuousClock.now
+        // The program cannot end before the test lets it go, which it does only once it has the reply.
         #expect(try await manifest.run(Fixtures.invocation(query: marker.path))?.text == "started")
-        // Before the program's 2 s: the reply did not wait for it.
-        #expect(ContinuousClock.now - start < .milliseconds(1500))
         #expect(!FileManager.default.fileExists(atPath: marker.path))
+        release.open()
         // The program still runs to its end.
-        let deadline = ContinuousClock.now + .seconds(8)
-        while !FileManager.default.fileExists(atPath: marker.path), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(FileManager.default.fileExists(atPath: marker.path))
+        #expect(await eventually { FileManager.default.fileExists(atPath: marker.path) })
     }
 
     @Test func aProgramNotWaitedForIsReapedAndItsFailureLogged() async throws {
@@ -173,12 +177,8 @@ import Testing
         let (logger, file) = Fixtures.recordingLogger()
         let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["bad-later.sh"], "wait": false}}, {"reply": "started"}]}"#)
         #expect(try await manifest.run(Fixtures.invocation(logger: logger))?.text == "started")
-        var log = ""
-        for _ in 0..<50 where !log.contains("exited") && !log.contains("ended") {
-            try await Task.sleep(for: .milliseconds(50))
-            log = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-        }
-        #expect(log.contains("exec: bad-later.sh (not waited for) ended with status 7"))
+        let line = "exec: bad-later.sh (not waited for) ended with status 7"
+        #expect(await eventually { ((try? String(contentsOf: file, encoding: .utf8)) ?? "").contains(line) })
     }
 
     @Test func hostDescriptorsAreNotInherited() async throws {
@@ -189,5 +189,28 @@ import Testing
             """#)
         let fds = try #require(try await manifest.run(Fixtures.invocation())?.text).split(separator: "\n").compactMap { Int($0) }
         #expect(fds.allSatisfy { $0 <= 3 }, "child saw descriptors \(fds)")
+    }
+
+    /// The pid a script wrote to `file`, once it has.
+    static func pid(in file: URL) -> pid_t? {
+        (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// How many lines `file` has (0 while it does not exist).
+    static func lines(of file: URL) -> Int {
+        ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    /// The processes of process group `group` still alive (a zombie has ended), from /proc.
+    static func livingProcesses(inGroup group: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            // After the command name: state, parent pid, process group.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && fields[0] != "X" && pid_t(fields[2]) == group
+        }
     }
 }

@@ -24,9 +24,15 @@ import Testing
             .write(to: directory.appendingPathComponent("linger.json"), atomically: true, encoding: .utf8)
         try #"{"commands": [], "actions": [{"exec": {"argv": ["nap.sh", "0.2"]}}, {"reply": "done"}]}"#
             .write(to: directory.appendingPathComponent("nap.json"), atomically: true, encoding: .utf8)
+        // Holds its slot until the test opens the gate.
+        Fixtures.script("hold.sh", "#!/bin/sh\n: < \"$1\"\n", in: directory)
+        try #"{"commands": [], "actions": [{"exec": {"argv": ["hold.sh", "GATE"]}}, {"reply": "done"}]}"#
+            .replacingOccurrences(of: "GATE", with: gateFile.path)
+            .write(to: directory.appendingPathComponent("hold.json"), atomically: true, encoding: .utf8)
     }
 
     var pidFile: URL { directory.appendingPathComponent("pids") }
+    var gateFile: URL { directory.appendingPathComponent("gate") }
 
     @Test func pastTheCapExecAnswers503UntilASlotIsFree() async throws {
         let host = try ManifestHost(directory: directory, maxExec: 2)
@@ -43,29 +49,28 @@ import Testing
 
         // Once the two sleepers are gone and reaped, their slots come back.
         var pids: [pid_t] = []
-        for _ in 0..<100 where pids.count < 2 {
+        #expect(await eventually {
             pids = ((try? String(contentsOf: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
-            if pids.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(pids.count == 2)
+            return pids.count == 2
+        })
         for pid in pids { kill(pid, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(10)
-        var status = 0
-        while ContinuousClock.now < deadline {
-            status = try await host.request("POST", "/hooks/nap").status
-            if status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(status == 200)
+        #expect(try await eventually { try await host.request("POST", "/hooks/nap").status == 200 })
     }
 
     @Test func concurrentRunsNeverLeakSlots() async throws {
         let host = try ManifestHost(directory: directory, maxExec: 4)
         defer { Task { await host.stop() } }
-        // 40 runs of a 0.2 s program at once against 4 slots: each one either ran or was refused, nothing else.
+        let gate = PipeGate(at: gateFile)
+        // 40 runs at once against 4 slots: each one either ran or was refused, nothing else. The programs that got a
+        // slot keep it until a run has been refused, so both happen whatever the timing.
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<40 { group.addTask { try await host.request("POST", "/hooks/nap").status } }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
+            for _ in 0..<40 { group.addTask { try await host.request("POST", "/hooks/hold").status } }
+            var statuses: [Int] = []
+            for try await status in group {
+                statuses.append(status)
+                if status == 503 { gate.open() }
+            }
+            return statuses
         }
         #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
         #expect(statuses.contains(200))

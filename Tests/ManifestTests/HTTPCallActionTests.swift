@@ -69,7 +69,8 @@ import Testing
         let closed = try LoopbackHTTPServer()
         let port = closed.port
         closed.stop()
-        let unreachable = try Fixtures.manifest(#"{"actions": [{"http": {"url": "http://127.0.0.1:\#(port)/", "timeout": 2}}]}"#)
+        // Refused at once; the timeout only has to be longer than a busy machine takes to find out.
+        let unreachable = try Fixtures.manifest(#"{"actions": [{"http": {"url": "http://127.0.0.1:\#(port)/", "timeout": 30}}]}"#)
         do {
             _ = try await unreachable.run(Fixtures.invocation())
             Issue.record("expected a failure")
@@ -80,18 +81,16 @@ import Testing
     }
 
     @Test func timeoutIsAFailure() async throws {
-        let server = try LoopbackHTTPServer(delay: 6)
+        // The server never answers: only the timeout can end the call.
+        let server = try LoopbackHTTPServer(answers: false)
         defer { server.stop() }
         let manifest = try Fixtures.manifest(#"{"actions": [{"http": {"url": "http://127.0.0.1:\#(server.port)/", "timeout": 0.3}}]}"#)
-        let start = ContinuousClock.now
         do {
             _ = try await manifest.run(Fixtures.invocation())
             Issue.record("expected a timeout")
         } catch let error as IntegrationError {
             #expect(error.status == 504)
         }
-        // Well before the server's 6 s answer.
-        #expect(ContinuousClock.now - start < .seconds(4))
     }
 
     @Test func aURLFromAnUnsetVariableIsRefused() async throws {

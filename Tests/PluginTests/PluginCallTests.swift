@@ -253,21 +253,30 @@ extension PluginTests {
             let directory = try PluginFixtures.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let (logger, _) = try PluginFixtures.logger(in: directory)
+            let release = directory.appendingPathComponent("release")
             let file = directory.appendingPathComponent("slow.so")
+            // Says it is inside the call, then stays there until the test creates the release file.
             try PluginFixtures.compileC(
                 PluginFixtures.cPlugin(
                     name: "slow",
-                    body: #"usleep(3000000); api->storage_set(host_ctx, "finished", 8, "true", 4); return 0;"#),
+                    body: #"""
+                        api->storage_set(host_ctx, "started", 7, "true", 4);
+                        while (access("\#(release.path)", F_OK) != 0) usleep(1000);
+                        api->storage_set(host_ctx, "finished", 8, "true", 4);
+                        return 0;
+                        """#),
                 to: file)
             let slow = try load(file)
             let storage = Storage()
             let invocation = try PluginFixtures.invocation("slow", storage: storage, logger: logger)
             let task = Task { try await slow.run(invocation) }
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(await eventually { storage.namespace("slow").get("started") != nil })
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
             // The caller got its answer while the plugin's thread is still inside the call.
             #expect(storage.namespace("slow").get("finished") == nil)
+            try Data().write(to: release)
+            #expect(await eventually { storage.namespace("slow").get("finished") != nil })
         }
     }
 }

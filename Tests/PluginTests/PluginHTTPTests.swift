@@ -130,15 +130,9 @@ extension PluginTests {
 
                 try PluginFixtures.compileC(
                     PluginFixtures.cPlugin(name: "greeter", body: PluginFixtures.replying("hello v2")), to: file)
-                var answer = ""
-                let end = ContinuousClock.now + .seconds(10)
-                while ContinuousClock.now < end {
-                    answer =
-                        try JSONValue(parsing: try await host.hipchat("/greeter").json)["message"]?.stringValue ?? ""
-                    if answer == "hello v2" { break }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                #expect(answer == "hello v2")
+                #expect(try await eventually {
+                    try JSONValue(parsing: try await host.hipchat("/greeter").json)["message"] == "hello v2"
+                })
                 #expect(host.log.contains("reloaded plugin greeter.so: greeter"))
             }
         }

@@ -11,7 +11,9 @@ enum Curl {
     static func run(_ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--max-time", "10"] + arguments
+        // Without 100 Continue within a second (its default), curl sends the body anyway: let it wait as long as the
+        // whole request may take, so a busy server still gets to answer first.
+        process.arguments = ["--max-time", "10", "--expect100-timeout", "10"] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -27,7 +27,8 @@ final class RawConnection: @unchecked Sendable {
             close()
             throw Failure(description: "connect to \(host):\(port) failed: errno \(error)")
         }
-        setTimeout(5)
+        // Generous: a read waits this long only when the server fails to answer, never because the machine is busy.
+        setTimeout(30)
     }
 
     deinit { close() }
@@ -104,6 +105,14 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func discardBuffer() { buffer = [] }
+
+    /// Whether the server has closed or reset the connection, seen in the kernel's TCP state without reading.
+    var isClosedByPeer: Bool {
+        var info = tcp_info()
+        var size = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), Int32(TCP_INFO), &info, &size) == 0 else { return true }
+        return Int(info.tcpi_state) != TCP_ESTABLISHED
+    }
 
     /// The unparsed bytes received so far.
     var received: [UInt8] { buffer }

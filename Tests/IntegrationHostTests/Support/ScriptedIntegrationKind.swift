@@ -9,7 +9,8 @@ import Plugins
 import JSON
 
 /// A test-only integration kind, for the catalog and dispatch mechanics: a `.scripted` file is a JSON object
-/// saying what the integration does, e.g. `{"reply": "got {query}", "sleep_ms": 50, "increment": "count"}`.
+/// saying what the integration does, e.g. `{"reply": "got {query}", "sleep_ms": 50, "increment": "count"}`, or
+/// `{"gate": NAME, "reply": "ok"}` to wait at the test's `ScriptGate` named NAME.
 /// The shipped kinds (manifests, plugins) have their own end-to-end tests.
 struct ScriptedIntegrationLoader: IntegrationLoader {
     var kind: String { "scripted" }
@@ -41,6 +42,10 @@ struct ScriptedIntegration: Integration {
         invocation.log.info("scripted \(name) from \(invocation.notification.sender?.name ?? "-")")
         if let milliseconds = script["sleep_ms"]?.intValue {
             try await Task.sleep(for: .milliseconds(milliseconds))
+        }
+        if let gate = script["gate"]?.stringValue {
+            guard let gate = ScriptGate.named(gate) else { throw IntegrationError("no gate \(gate)") }
+            await gate.pass()
         }
         if let message = script["throw"]?.stringValue { throw IntegrationError(message) }
         var count: Double?

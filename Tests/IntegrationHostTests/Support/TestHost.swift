@@ -137,14 +137,9 @@ final class RecordingServer: HTTPHandler, Sendable {
 
     var requests: [HTTPRequest] { received.withLock { $0 } }
 
-    /// Waits until at least `count` requests arrived, up to `timeout`.
-    func waitFor(_ count: Int, timeout: Duration = .seconds(5)) async -> [HTTPRequest] {
-        let end = ContinuousClock.now + timeout
-        while ContinuousClock.now < end {
-            let current = requests
-            if current.count >= count { return current }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+    /// Waits until at least `count` requests arrived (see `eventually`).
+    func waitFor(_ count: Int) async -> [HTTPRequest] {
+        _ = await eventually { requests.count >= count }
         return requests
     }
 
@@ -154,12 +149,13 @@ final class RecordingServer: HTTPHandler, Sendable {
     }
 }
 
-/// Whether `condition` holds within `timeout`, checked every 50 ms: for effects that happen in the background.
-func eventually(timeout: Duration = .seconds(5), _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Whether `condition` holds within `timeout`, checked every 10 ms: for effects that happen in the background. The
+/// timeout is generous on purpose (a busy machine is slow, not broken); only a failing test waits it out.
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let end = ContinuousClock.now + timeout
     while ContinuousClock.now < end {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
+        try? await Task.sleep(for: .milliseconds(10))
     }
     return try await condition()
 }

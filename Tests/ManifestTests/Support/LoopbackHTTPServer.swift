@@ -3,7 +3,8 @@ import Glibc
 import Synchronization
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for outbound-call tests: answers every request with a fixed status and
-/// body, closes the connection, and records what it received.
+/// body, closes the connection, and records what it received. With `answers: false` it records the first request
+/// and holds it unanswered until `stop()`.
 final class LoopbackHTTPServer: Sendable {
     struct Received: Sendable {
         var requestLine: String
@@ -15,8 +16,9 @@ final class LoopbackHTTPServer: Sendable {
     private let socketFD: Int32
     private let received = Mutex<[Received]>([])
     private let stopped = Atomic<Bool>(false)
+    private let released = DispatchSemaphore(value: 0)
 
-    init(status: Int = 200, body: String = #"{"ok":true}"#, delay: Double = 0) throws {
+    init(status: Int = 200, body: String = #"{"ok":true}"#, answers: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -34,7 +36,7 @@ final class LoopbackHTTPServer: Sendable {
         }
         self.port = Int(UInt16(bigEndian: address.sin_port))
         self.socketFD = fd
-        let thread = Thread { [self] in self.serve(status: status, body: body, delay: delay) }
+        let thread = Thread { [self] in self.serve(status: status, body: body, answers: answers) }
         thread.start()
     }
 
@@ -44,10 +46,11 @@ final class LoopbackHTTPServer: Sendable {
     /// by another test's socket while that thread is about to accept on it.
     func stop() {
         stopped.store(true, ordering: .releasing)
+        released.signal()
         shutdown(socketFD, Int32(SHUT_RDWR))
     }
 
-    private func serve(status: Int, body: String, delay: Double) {
+    private func serve(status: Int, body: String, answers: Bool) {
         defer { close(socketFD) }
         while !stopped.load(ordering: .acquiring) {
             let client = accept(socketFD, nil, nil)
@@ -80,7 +83,11 @@ final class LoopbackHTTPServer: Sendable {
                 let record = Received(requestLine: lines[0], headers: headers, body: Array(data[headerEnd...]))
                 received.withLock { $0.append(record) }
             }
-            if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+            guard answers else {
+                released.wait()
+                close(client)
+                return
+            }
             let response = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
             _ = response.withCString { write(client, $0, strlen($0)) }
             close(client)

@@ -54,12 +54,9 @@ final class RecordingHandler: HTTPHandler {
 
     var received: [Received] { state.withLock { $0.received } }
 
-    /// Waits until `count` requests have arrived, or `timeout` passes.
-    func waitFor(_ count: Int, timeout: Duration = .seconds(10)) async -> [Received] {
-        let deadline = ContinuousClock.now + timeout
-        while received.count < count, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+    /// Waits until `count` requests have arrived (see `eventually`).
+    func waitFor(_ count: Int) async -> [Received] {
+        _ = await eventually { received.count >= count }
         return received
     }
 }

@@ -1,0 +1,20 @@
+import Synchronization
+
+/// Whether `condition` holds within `timeout`, checked every 10 ms: for what programs and the host do in the
+/// background. The timeout is generous on purpose (a busy machine is slow, not broken); only a failing test waits it
+/// out.
+func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// Something that happened, or not yet, as seen from any thread.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
