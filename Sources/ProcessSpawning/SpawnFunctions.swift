@@ -49,4 +49,20 @@ public enum SpawnFunctions {
         defer { for pointer in pointers { free(pointer) } }
         return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
+
+    /// Attributes for a child that starts clean: no signal blocked, and `defaults` (plus any flags in `flags`) back
+    /// to their default actions, whatever the host ignores or handles. Destroy them after the spawn.
+    public static func cleanSignalAttributes(
+        _ attributes: UnsafeMutablePointer<posix_spawnattr_t>, defaults signals: [Int32], flags: Int32 = 0
+    ) {
+        posix_spawnattr_init(attributes)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in signals { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(attributes, &defaults)
+        posix_spawnattr_setflags(attributes, Int16(Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | flags))
+    }
 }

@@ -143,16 +143,20 @@ public final class PlatformGateway: Sendable {
             guard started != nil else { return .error(IntegrationError.unavailable("the host is shutting down", retryAfter: 5)) }
             return adapter.ack(for: event)
         }
-        guard adapter.acksLateRuns else {
-            return await respondInline(integration, invocation, adapter: adapter, event: event)
-        }
-        let wait = max(min(adapter.answerDeadline, deadline) - ackMargin, .zero)
+        // Platforms that take an ack get one `ackMargin` before their deadline; the others wait the whole of it.
+        let answerBy = min(adapter.answerDeadline, deadline)
+        let wait = adapter.acksLateRuns ? max(answerBy - ackMargin, .zero) : answerBy
         switch await dispatcher.run(integration, invocation, deadline: wait) {
         case .replied(let reply):
             return adapter.render(reply, for: event)
         case .failed(let error):
             if let id = event.deliveryID { deduplicator.release(id) }
             return .error(error.prefixed(with: integration.name))
+        case .timedOut(let pending) where !adapter.acksLateRuns:
+            pending.cancel()
+            if let id = event.deliveryID { deduplicator.release(id) }
+            return .error(
+                IntegrationError.timedOut("\(integration.name) did not answer within \(Dispatcher.milliseconds(wait)) ms"))
         case .timedOut(let pending):
             log(.info, "\(adapter.name): \(integration.name) still running after \(wait); acked, reply follows", requestID)
             let remaining = max(runLimit - wait, .zero)
@@ -165,25 +169,6 @@ public final class PlatformGateway: Sendable {
                 log(.warning, "\(adapter.name): shutting down; the late reply of \(integration.name) is dropped", requestID)
             }
             return adapter.ack(for: event)
-        }
-    }
-
-    /// Runs for a platform that only reads the inline answer: the reply, or its failure, or 504 at the deadline
-    /// (the run is cancelled).
-    private func respondInline(
-        _ integration: any Integration, _ invocation: Invocation, adapter: any PlatformAdapter, event: PlatformEvent
-    ) async -> HTTPResponse {
-        let wait = min(adapter.answerDeadline, deadline)
-        switch await dispatcher.run(integration, invocation, deadline: wait) {
-        case .replied(let reply):
-            return adapter.render(reply, for: event)
-        case .failed(let error):
-            if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(error.prefixed(with: integration.name))
-        case .timedOut(let pending):
-            pending.cancel()
-            if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(IntegrationError.timedOut("\(integration.name) did not answer within \(Dispatcher.milliseconds(wait)) ms"))
         }
     }
 

@@ -208,16 +208,8 @@ final class WorkerProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, socket, 3)
         _ = SpawnFunctions.addCloseFrom(&actions, 4)
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        SpawnFunctions.cleanSignalAttributes(&attributes, defaults: [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD])
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = [executable] + arguments
         let environment = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_BACKTRACE" }
             .map { "\($0.key)=\($0.value)" } + ["SWIFT_BACKTRACE=enable=no"]

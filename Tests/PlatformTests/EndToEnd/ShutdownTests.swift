@@ -11,9 +11,9 @@ import Testing
     @Test func anAckedRunFinishesAndItsReplyIsDeliveredBeforeShutdownReturns() async throws {
         let responses = RecordingHandler(statuses: [])
         let responseServer = try LoopbackServer(responses)
-        let release = Release()
+        let release = Gate()
         let late = TestIntegration("late") { invocation in
-            await release.wait()
+            await release.pass()
             return Reply("finished: \(invocation.query)")
         }
         let host = try PlatformTestHost(
@@ -60,30 +60,5 @@ import Testing
         #expect(wasCancelled)
         #expect(host.host.dependencies.background.count == 0)
         #expect(log.contains("runs or deliveries still going after"))
-    }
-}
-
-/// A latch the test opens; integrations wait at it.
-final class Release: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let proceed = state.withLock { state in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if proceed { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
     }
 }
