@@ -1,5 +1,5 @@
-import HTTPTypes
 import CIntegrationABI
+import HTTPTypes
 import IntegrationContract
 
 /// A compiled plugin loaded from a shared library: each `run` encodes the request, calls the plugin's `handle`

@@ -1,6 +1,6 @@
-import ProcessSpawning
 import Foundation
 import Glibc
+import ProcessSpawning
 
 /// A program started with `posix_spawn`: argv as given (no shell), stdin from /dev/null, stdout and stderr into
 /// pipes, in its own process group (a timeout kills the group), no descriptor of the host inherited, signal

@@ -1,6 +1,6 @@
-import ProcessSpawning
 import Foundation
 import Glibc
+import ProcessSpawning
 import Scheduling
 import Synchronization
 
