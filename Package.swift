@@ -18,6 +18,7 @@ let foundationTargets: [Target] = [
     .target(name: "Scheduling"),
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
+    .target(name: "CSandbox"),
 ]
 
 // The HTTP/1.1 server: sockets, event loops, parser, handler threads.
