@@ -19,6 +19,7 @@ let foundationTargets: [Target] = [
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
     .target(name: "CSandbox"),
+    .target(name: "Sandbox", dependencies: ["CSandbox"]),
 ]
 
 // The HTTP/1.1 server: sockets, event loops, parser, handler threads.
