@@ -82,6 +82,7 @@ let testTargets: [Target] = [
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto"]),
     .testTarget(name: "PluginTests", dependencies: wholeHost),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto"]),
+    .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),
     .executableTarget(name: "plugin-call-benchmark", dependencies: wholeHost, path: "Tests/PluginCallBenchmark"),
 ]

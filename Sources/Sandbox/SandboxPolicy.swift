@@ -42,6 +42,15 @@ public struct SandboxPolicy: Sendable, Equatable {
         return SandboxPolicy(readable: readable)
     }
 
+    /// This policy widened by an admin's grant.
+    public func granting(_ grant: PluginGrant) -> SandboxPolicy {
+        var policy = self
+        policy.readable += grant.read
+        policy.writable += grant.write
+        policy.network = network || grant.network
+        return policy
+    }
+
     /// The files glibc's resolver reads (getaddrinfo), where present: readable when the network is allowed.
     static var resolverFiles: [String] {
         let files: [String] = [
