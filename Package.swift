@@ -83,6 +83,7 @@ let testTargets: [Target] = [
     .testTarget(name: "PluginTests", dependencies: wholeHost),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto"]),
     .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+    .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),
     .executableTarget(name: "plugin-call-benchmark", dependencies: wholeHost, path: "Tests/PluginCallBenchmark"),
 ]
