@@ -9,7 +9,8 @@ import PackageDescription
 /// threads), so an `await` need not go through the executor switch (/hook in process: 4.6 → 4.3 µs).
 let callerIsolated: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
-// Foundations: value types with no I/O, the one clock (`Scheduling`), and the C shims that fence in the OS.
+// Foundations: value types with no I/O, the one clock (`Scheduling`), the C shims that fence in the OS, and the
+// sandbox a plugin worker confines itself with (`Sandbox` over `CSandbox`).
 let foundationTargets: [Target] = [
     .target(name: "JSON"),
     .target(name: "Crypto"),
@@ -19,6 +20,8 @@ let foundationTargets: [Target] = [
     .target(name: "ProcessSpawning"),
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
+    .target(name: "CSandbox"),
+    .target(name: "Sandbox", dependencies: ["CSandbox"], exclude: ["README.md"]),
 ]
 
 // The HTTP/1.1 server: sockets, event loops, parser, handler threads.
@@ -83,6 +86,8 @@ let testTargets: [Target] = [
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto"]),
     .testTarget(name: "PluginTests", dependencies: wholeHost),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto"]),
+    .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+    .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),
     .executableTarget(name: "plugin-call-benchmark", dependencies: wholeHost, path: "Tests/PluginCallBenchmark"),
 ]
