@@ -40,7 +40,9 @@ let integrationTargets: [Target] = [
         swiftSettings: callerIsolated),
     .target(
         name: "Plugins",
-        dependencies: ["IntegrationContract", "JSON", "Logging", "Scheduling", "ProcessSpawning", "CIntegrationABI"],
+        dependencies: [
+            "IntegrationContract", "JSON", "Logging", "Scheduling", "ProcessSpawning", "Sandbox", "CIntegrationABI",
+        ],
         swiftSettings: callerIsolated),
     .target(name: "IntegrationKit", dependencies: ["IntegrationContract", "CIntegrationABI", "JSON"]),
 ]
@@ -58,7 +60,7 @@ let hostTargets: [Target] = [
     .target(
         name: "HostApp",
         dependencies: ["HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
-            "Crypto", "Logging", "Scheduling"],
+            "Crypto", "Logging", "Scheduling", "Sandbox"],
         swiftSettings: callerIsolated),
     .executableTarget(name: "integration-host", dependencies: ["HostApp", "Plugins"]),
 ]
@@ -84,7 +86,7 @@ let testTargets: [Target] = [
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
     .testTarget(name: "IntegrationHostTests", dependencies: wholeHost),
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto"]),
-    .testTarget(name: "PluginTests", dependencies: wholeHost),
+    .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox"]),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto"]),
     .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),

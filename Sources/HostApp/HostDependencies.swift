@@ -39,7 +39,8 @@ public struct HostDependencies: Sendable {
         storage = Storage()
         catalog = Catalog(
             directory: configuration.integrationsPath,
-            loaders: loaders ?? IntegrationKinds.loaders(maxExec: configuration.maxExec, plugins: configuration.plugins),
+            loaders: loaders
+                ?? IntegrationKinds.loaders(maxExec: configuration.maxExec, plugins: configuration.plugins, logger: logger),
             logger: logger)
         background = BackgroundTasks()
         dispatcher = Dispatcher(

@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 import JSON
+import Sandbox
+import Synchronization
 import Testing
 
 @testable import HostApp
@@ -157,20 +159,21 @@ extension PluginTests {
         }
 
         @Test func callsPastTheQueueGet503WithRetryAfter() async throws {
-            let host = try Self.host(deadline: .seconds(2)) { isolation in
+            let host = try Self.host(deadline: .seconds(600)) { isolation in
                 isolation.workers = 1
                 isolation.queueLimit = 1
             }
-            defer { Task { await host.stop() } }
+            let answers = Answers()
+            // One call holds the only worker; of two more, one waits in the queue and the other is refused at once.
             let hung = Task { try await host.hipchat("/misbehaving loop") }
             #expect(await eventually { host.log.contains("running misbehaving") })
-            let queued = Task { try await host.hipchat("/misbehaving ok") }
-            #expect(await eventually {
-                let refused = try? await host.hipchat("/misbehaving ok")
-                return refused?.status == 503 && refused?.headers["retry-after"] == "1"
-            })
-            #expect(try await hung.value.status == 504)
-            _ = try await queued.value
+            let callers = (0..<2).map { _ in Task { answers.record(try await host.hipchat("/misbehaving ok")) } }
+            #expect(await eventually { answers.count == 1 })
+            #expect(answers.first?.status == 503)
+            #expect(answers.first?.headers["retry-after"] == "1")
+            await host.stop()
+            hung.cancel()
+            for caller in callers { caller.cancel() }
         }
 
         @Test func trustedModeRunsPluginsInTheHostsProcess() async throws {
@@ -183,6 +186,57 @@ extension PluginTests {
             }
         }
 
+        /// A plugin `snoop` that tries, for the path and port its query names (`PATH PORT`), to read /etc/passwd,
+        /// to create PATH, and to connect to 127.0.0.1:PORT, and replies with the three errno values (0: allowed).
+        static let snoop = PluginFixtures.cPlugin(
+            name: "snoop", prelude: "#include <errno.h>\n#include <fcntl.h>\n#include <stdlib.h>\n#include <arpa/inet.h>\n#include <sys/socket.h>",
+            body: """
+                const char *q = strstr(request, "\\"query\\":\\""); char path[200] = {0}; int port = 0;
+                if (q) sscanf(q + 9, "%199s %d", path, &port);
+                int fd = open("/etc/passwd", O_RDONLY); int readError = fd < 0 ? errno : 0; if (fd >= 0) close(fd);
+                fd = open(path, O_WRONLY | O_CREAT, 0600); int writeError = fd < 0 ? errno : 0; if (fd >= 0) close(fd);
+                int connectError = 0; int s = socket(AF_INET, SOCK_STREAM, 0);
+                if (s < 0) { connectError = errno; } else {
+                    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+                    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                    if (connect(s, (struct sockaddr *)&to, sizeof to) != 0) connectError = errno;
+                    close(s);
+                }
+                char out[100]; snprintf(out, sizeof out, "read=%d write=%d connect=%d", readError, writeError, connectError);
+                return api->reply(host_ctx, out, strlen(out), NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                """)
+
+        @Test func theSandboxRefusesFilesAndNetworkUntilGranted() async throws {
+            let listener = try LoopbackListener()
+            defer { listener.close() }
+            let scratch = try PluginFixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let target = scratch.appendingPathComponent("x").path
+            let query = "/snoop \(target) \(listener.port)"
+
+            let confined = try PluginTestHost()
+            try PluginFixtures.compileC(Self.snoop, to: confined.integrations.appendingPathComponent("snoop.so"))
+            confined.host.reload()
+            let refused = try JSONValue(parsing: try await confined.hipchat(query).body)["message"]?.stringValue
+            #expect(refused == "read=\(EACCES) write=\(EACCES) connect=\(EACCES)")
+            #expect(!FileManager.default.fileExists(atPath: target))
+            #expect(confined.log.contains("plugin workers are confined: no_new_privs"))
+            await confined.stop()
+
+            let granted = try PluginTestHost(isolation: { isolation in
+                isolation.grants = [
+                    try! PluginGrant(parsing: "snoop=network,read:/etc/passwd"),
+                    try! PluginGrant(parsing: "snoop=write:\(scratch.path)"),
+                ]
+            })
+            try PluginFixtures.compileC(Self.snoop, to: granted.integrations.appendingPathComponent("snoop.so"))
+            granted.host.reload()
+            let allowed = try JSONValue(parsing: try await granted.hipchat(query).body)["message"]?.stringValue
+            #expect(allowed == "read=0 write=0 connect=0")
+            #expect(FileManager.default.fileExists(atPath: target))
+            await granted.stop()
+        }
+
         /// This process's resident memory in bytes (VmRSS).
         static func residentMemory() -> Int {
             let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
@@ -190,4 +244,38 @@ extension PluginTests {
             return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
         }
     }
+}
+
+/// The responses of calls that have returned, in order.
+final class Answers: Sendable {
+    private let responses = Mutex<[PluginTestHost.Response]>([])
+
+    func record(_ response: PluginTestHost.Response) { responses.withLock { $0.append(response) } }
+    var count: Int { responses.withLock { $0.count } }
+    var first: PluginTestHost.Response? { responses.withLock { $0.first } }
+}
+
+/// A TCP listener on 127.0.0.1 and a free port that accepts nothing: enough for a connect to succeed.
+final class LoopbackListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { throw FixtureError("cannot listen on loopback") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        fd = listener
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

@@ -3,6 +3,7 @@ import HostCore
 import IntegrationContract
 import Logging
 import Manifests
+import Sandbox
 
 /// The command line, parsed and checked. Both forms of hipchat-integration work, and may be mixed:
 /// `integration-host PORT INTEGRATIONS_PATH [TOKEN...]` and `--port/-p`, `--integrations/-i`, `--tokens/-t`.
@@ -23,7 +24,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]...  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -53,6 +54,9 @@ public struct CommandLineOptions: Sendable {
           --plugin-workers N        worker processes per plugin, each one call at a time (default: cores, at
                                     least 2); 64 more calls may wait, then 503
           --plugin-memory MIB       a worker's data limit in MiB (default 512; 0: none)
+          --plugin-grant NAME=G,... what plugin NAME's workers may reach besides system libraries and the
+                                    plugin: network, read:/ABS/PATH, write:/ABS/PATH (repeatable; default:
+                                    nothing: no sockets, no other files)
           -h, --help                this help
           --version                 the version
 
@@ -87,6 +91,7 @@ public struct CommandLineOptions: Sendable {
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
+        var pluginGrants: [String] = []
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -117,6 +122,7 @@ public struct CommandLineOptions: Sendable {
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
+            case "--plugin-grant": pluginGrants.append(try value(argument))
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -203,6 +209,13 @@ public struct CommandLineOptions: Sendable {
                 throw UsageError("--plugin-memory must be a number of MiB in 0-1048576, got '\(pluginMemory)'")
             }
             plugins.isolation.memoryLimit = mebibytes == 0 ? nil : mebibytes << 20
+        }
+        for grant in pluginGrants {
+            do {
+                plugins.isolation.grants.append(try PluginGrant(parsing: grant))
+            } catch {
+                throw UsageError("\(error)")
+            }
         }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
         var logLevel = LogLevel.info

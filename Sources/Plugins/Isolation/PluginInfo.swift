@@ -1,6 +1,7 @@
 import HTTPTypes
 import IntegrationContract
 import JSON
+import Sandbox
 
 /// What a plugin declares about itself — name, summary, commands, routes — as a worker reports it to the host in
 /// its `loaded` frame. The host checks it again: a worker runs untrusted code and may say anything.
@@ -9,6 +10,8 @@ struct PluginInfo: Sendable {
     let summary: String
     let commands: [String]
     let routes: [IntegrationRoute]
+    /// What the worker's sandbox enforced and what this kernel does not offer.
+    var confinement = SandboxReport()
 
     init(_ descriptor: PluginDescriptor) {
         name = descriptor.name
@@ -17,7 +20,8 @@ struct PluginInfo: Sendable {
         routes = descriptor.routes
     }
 
-    /// `{"name", "summary", "commands": [...], "routes": [{"pattern", "methods": [...]}]}`
+    /// `{"name", "summary", "commands": [...], "routes": [{"pattern", "methods": [...]}], "sandbox": {"enforced":
+    /// [...], "unavailable": [...]}}`
     var jsonValue: JSONValue {
         .object([
             "name": .string(name), "summary": .string(summary), "commands": .array(commands.map(JSONValue.string)),
@@ -28,6 +32,10 @@ struct PluginInfo: Sendable {
                         "methods": .array(route.methods.map(\.rawValue).sorted().map(JSONValue.string)),
                     ])
                 }),
+            "sandbox": .object([
+                "enforced": .array(confinement.enforced.map(JSONValue.string)),
+                "unavailable": .array(confinement.unavailable.map(JSONValue.string)),
+            ]),
         ])
     }
 
@@ -58,5 +66,8 @@ struct PluginInfo: Sendable {
         self.summary = String((json["summary"]?.stringValue ?? "").prefix(512))
         self.commands = commands
         self.routes = routes
+        self.confinement = SandboxReport(
+            enforced: json["sandbox"]?["enforced"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            unavailable: json["sandbox"]?["unavailable"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 }

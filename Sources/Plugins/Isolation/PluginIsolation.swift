@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Sandbox
 
 /// How isolated plugins run: the worker binary, how many workers each plugin gets and how many calls may wait for
 /// one, the limits a worker runs under, and when a plugin that keeps crashing is given up on.
@@ -22,13 +23,16 @@ public struct PluginIsolation: Sendable {
     /// The wait before restarting after a crash: `firstBackoff`, doubling while it keeps crashing, at most `maxBackoff`.
     public var firstBackoff: Duration
     public var maxBackoff: Duration
+    /// What the admin opened to some plugins (`--plugin-grant`); every other plugin's workers can read only system
+    /// libraries and their plugin, write nothing, and open no socket.
+    public var grants: [PluginGrant]
 
     public init(
         workerExecutable: String = "/proc/self/exe",
         workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), queueLimit: Int = 64,
         memoryLimit: Int? = 512 << 20, loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
         crashLimit: Int = 5, crashWindow: Duration = .seconds(60), firstBackoff: Duration = .milliseconds(100),
-        maxBackoff: Duration = .seconds(30)
+        maxBackoff: Duration = .seconds(30), grants: [PluginGrant] = []
     ) {
         self.workerExecutable = workerExecutable
         self.workers = workers
@@ -40,12 +44,26 @@ public struct PluginIsolation: Sendable {
         self.crashWindow = crashWindow
         self.firstBackoff = firstBackoff
         self.maxBackoff = maxBackoff
+        self.grants = grants
     }
 
-    /// The worker's options after `FD PLUGIN`.
-    var workerOptions: [String] {
-        var options = ["--log-level", String(logLevel.rawValue)]
+    /// The grants for the plugin called `name`; none for a worker that loads a plugin not yet named.
+    func grant(for name: String?) -> PluginGrant? {
+        guard let name else { return nil }
+        let mine = grants.filter { $0.plugin == name }
+        guard !mine.isEmpty else { return nil }
+        return PluginGrant(
+            plugin: name, network: mine.contains { $0.network }, read: mine.flatMap(\.read), write: mine.flatMap(\.write))
+    }
+
+    /// The worker's options after `FD PLUGIN`, for the plugin called `name` (`nil` while loading).
+    func workerOptions(for name: String?) -> [String] {
+        var options = ["--log-level", String(logLevel.rawValue), "--parent", String(getpid())]
         if let memoryLimit { options += ["--memory", String(memoryLimit)] }
+        if let grant = grant(for: name) {
+            if grant.network { options.append("--network") }
+            options += grant.read.flatMap { ["--read", $0] } + grant.write.flatMap { ["--write", $0] }
+        }
         return options
     }
 }

@@ -24,13 +24,13 @@ final class PluginSupervisor: Sendable {
 
     /// - Parameters:
     ///   - copy: the plugin's private copy, which every worker loads; removed when the supervisor goes away.
-    ///   - first: the worker that loaded the plugin, kept as the first idle one.
-    init(name: String, isolation: PluginIsolation, copy: PluginCopy, first: WorkerProcess) {
+    ///   - first: the worker that loaded the plugin, kept as the first idle one when it may serve calls.
+    init(name: String, isolation: PluginIsolation, copy: PluginCopy, first: WorkerProcess?) {
         self.name = name
         self.isolation = isolation
         self.copy = copy
         self.admission = Admission(capacity: max(1, isolation.workers), queueLimit: isolation.queueLimit)
-        self.state = Mutex(State(idle: [first], backoff: isolation.firstBackoff))
+        self.state = Mutex(State(idle: first.map { [$0] } ?? [], backoff: isolation.firstBackoff))
     }
 
     deinit {
@@ -99,7 +99,7 @@ final class PluginSupervisor: Sendable {
         let wait = restartAt - .now
         if wait > .zero { try await DeadlineScheduler.shared.sleep(for: wait) }
         let launch = WorkerProcess.Launch(
-            executable: isolation.workerExecutable, plugin: copy.path, name: name, options: isolation.workerOptions,
+            executable: isolation.workerExecutable, plugin: copy.path, name: name, options: isolation.workerOptions(for: name),
             timeout: isolation.loadTimeout)
         switch await WorkerProcess.start(launch) {
         case .success(let (worker, _)):

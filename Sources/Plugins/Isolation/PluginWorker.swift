@@ -3,9 +3,13 @@ import Glibc
 import IntegrationContract
 import JSON
 import Logging
+import Sandbox
 
 /// The worker process that runs one plugin for the host: `integration-host plugin-worker FD PLUGIN [--log-level N]
-/// [--memory BYTES]`. It confines itself, loads the plugin, reports its descriptor, then runs one call at a time
+/// [--memory BYTES] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself (`Sandbox`: it
+/// dies with the host; it can read system libraries and its plugin, and what it was granted; it can write only what
+/// it was granted; no sockets unless granted network), loads the plugin, reports its descriptor and what the kernel
+/// enforced, then runs one call at a time
 /// as the host sends them over the socket `FD`, turning the plugin's host-API calls into frames (storage, log) or
 /// answering them itself (reply, error, token: all in the call's request). A crash, a hang or a memory bomb ends
 /// this process, never the host.
@@ -16,13 +20,21 @@ public enum PluginWorker {
     /// Runs the worker with `arguments` (after the subcommand) and returns its exit status.
     public static func main(_ arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {
-            writeToStderr("usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES]")
+            writeToStderr(
+                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--parent PID] "
+                    + "[--network] [--read PATH]... [--write PATH]...")
             return 2
         }
         let channel = PluginChannel(fd: options.fd)
-        if let memory = options.memory {
-            var limit = rlimit(rlim_cur: rlim_t(memory), rlim_max: rlim_t(memory))
-            _ = setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &limit)
+        Sandbox.dieWithParent(expectedParent: options.parent)
+        var policy = SandboxPolicy.pluginWorker(pluginPath: options.plugin).granting(options.grant)
+        policy.memoryLimit = options.memory
+        let confinement: SandboxReport
+        do {
+            confinement = try Sandbox.apply(policy)
+        } catch {
+            try? channel.send(.loadFailed, Array("the worker could not confine itself: \(error)".utf8))
+            return 1
         }
         let descriptor: PluginDescriptor
         switch load(options.plugin) {
@@ -33,7 +45,9 @@ public enum PluginWorker {
             return 1
         }
         do {
-            try channel.send(.loaded, PluginInfo(descriptor).jsonValue.serializedBytes())
+            var loaded = PluginInfo(descriptor)
+            loaded.confinement = confinement
+            try channel.send(.loaded, loaded.jsonValue.serializedBytes())
             while true {
                 let frame = try channel.receive()
                 guard frame.kind == .call else { exit("the host sent a \(frame.kind) frame where a call belongs") }
@@ -112,6 +126,8 @@ public enum PluginWorker {
         let plugin: String
         var logLevel = LogLevel.info
         var memory: Int?
+        var parent: Int32?
+        var grant = PluginGrant(plugin: "")
 
         init?(_ arguments: [String]) {
             guard arguments.count >= 2, let fd = Int32(arguments[0]), fd > 2 else { return nil }
@@ -119,10 +135,21 @@ public enum PluginWorker {
             plugin = arguments[1]
             var rest = arguments.dropFirst(2)
             while let flag = rest.popFirst() {
-                guard let value = rest.popFirst(), let number = Int(value) else { return nil }
+                if flag == "--network" {
+                    grant.network = true
+                    continue
+                }
+                guard let value = rest.popFirst() else { return nil }
                 switch flag {
-                case "--log-level": logLevel = LogLevel(rawValue: number) ?? .info
-                case "--memory": memory = number
+                case "--read": grant.read.append(value)
+                case "--write": grant.write.append(value)
+                case "--log-level": logLevel = Int(value).flatMap(LogLevel.init(rawValue:)) ?? .info
+                case "--memory":
+                    guard let bytes = Int(value) else { return nil }
+                    memory = bytes
+                case "--parent":
+                    guard let pid = Int32(value) else { return nil }
+                    parent = pid
                 default: return nil
                 }
             }
