@@ -2,6 +2,8 @@
 # Runs the release host with only the Swift example plugin (libParrotPlugin.so, which also answers /echo) in a fresh
 # integrations directory: the candidate for the shared peer benchmark, which posts a HipChat "/echo testing me".
 #
+# PLUGINS=in-process runs the plugin in the host's own process (the trusted mode) instead of a worker process.
+#
 #   swift build -c release
 #   CANDIDATE_NAME=plugin ONLY=nginx-w1,aiohttp,plugin \
 #     /work/shared/bench/run-peers.sh "$PWD/example/bench/plugin-host.sh 18090" http://127.0.0.1:18090/hipchat
@@ -12,4 +14,5 @@ directory="${TMPDIR:-/tmp}/integration-host-plugin-bench"
 rm -rf "$directory"
 mkdir -p "$directory/integrations"
 cp "$root/.build/release/libParrotPlugin.so" "$directory/integrations/"
-exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1
+exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1 \
+    --plugins "${PLUGINS:-isolated}"
