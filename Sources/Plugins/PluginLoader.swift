@@ -9,12 +9,8 @@ import IntegrationContract
 /// unloaded, see `DynamicLibrary`). The copy is deleted right after loading; the mapping outlives it.
 public struct PluginLoader: IntegrationLoader {
     public let kind = "plugin"
-    private let pool: PluginWorkerPool
 
-    /// - Parameter pool: the threads plugin calls run on.
-    public init(pool: PluginWorkerPool = .shared) {
-        self.pool = pool
-    }
+    public init() {}
 
     public func accepts(fileName: String) -> Bool {
         fileName.hasSuffix(".so") || fileName.hasSuffix(".dylib")
@@ -48,7 +44,7 @@ public struct PluginLoader: IntegrationLoader {
         }
         do {
             let checked = try PluginDescriptor(at: UnsafeRawPointer(descriptor))
-            return [PluginIntegration(descriptor: checked, pool: pool)]
+            return [PluginIntegration(descriptor: checked)]
         } catch {
             throw failure(error.description)
         }

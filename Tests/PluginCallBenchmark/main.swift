@@ -126,6 +126,6 @@ for file in files {
     let start = now(CLOCK_MONOTONIC)
     for _ in 0..<iterations { _ = try await plugin.run(call) }
     report(
-        "\(plugin.name): run() through the worker pool, one at a time",
+        "\(plugin.name): run(), one at a time",
         wall: (now(CLOCK_MONOTONIC) - start) / Double(iterations), cpu: nil)
 }

@@ -249,12 +249,11 @@ extension PluginTests {
             #expect(oddError.message == "plugin odd failed with status 7")
         }
 
-        @Test func cancellationReturnsWithoutWaitingForTheCall() async throws {
-            let directory = try PluginFixtures.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let (logger, _) = try PluginFixtures.logger(in: directory)
-            let release = directory.appendingPathComponent("release")
-            let file = directory.appendingPathComponent("slow.so")
+        @Test func aStuckCallInProcessIsAnsweredAtTheDeadlineWhileTheHostKeepsServing() async throws {
+            let host = try PluginTestHost(files: ["echo.json": #"{"actions": [{"reply": "{{query}}"}]}"#],
+                deadline: .seconds(1), mode: .inProcess)
+            defer { Task { await host.stop() } }
+            let release = host.root.appendingPathComponent("release")
             // Says it is inside the call, then stays there until the test creates the release file.
             try PluginFixtures.compileC(
                 PluginFixtures.cPlugin(
@@ -265,18 +264,17 @@ extension PluginTests {
                         api->storage_set(host_ctx, "finished", 8, "true", 4);
                         return 0;
                         """#),
-                to: file)
-            let slow = try load(file)
-            let storage = Storage()
-            let invocation = try PluginFixtures.invocation("slow", storage: storage, logger: logger)
-            let task = Task { try await slow.run(invocation) }
-            #expect(await eventually { storage.namespace("slow").get("started") != nil })
-            task.cancel()
-            await #expect(throws: CancellationError.self) { try await task.value }
-            // The caller got its answer while the plugin's thread is still inside the call.
-            #expect(storage.namespace("slow").get("finished") == nil)
+                to: host.integrations.appendingPathComponent("slow.so"))
+            host.host.reload()
+            let storage = host.host.dependencies.storage.namespace("slow")
+            let stuck = try await host.hipchat("/slow")
+            #expect(stuck.status == 504)
+            #expect(storage.get("started") != nil)
+            // The caller got its answer and the host keeps serving while the plugin's thread is still inside the call.
+            #expect(storage.get("finished") == nil)
+            #expect(try JSONValue(parsing: try await host.hipchat("/echo still here").body)["message"] == "still here")
             try Data().write(to: release)
-            #expect(await eventually { storage.namespace("slow").get("finished") != nil })
+            #expect(await eventually { storage.get("finished") != nil })
         }
     }
 }

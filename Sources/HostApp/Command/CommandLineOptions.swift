@@ -65,7 +65,6 @@ public struct CommandLineOptions: Sendable {
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
-          PLUGIN_THREADS            threads for in-process plugin calls (default: the core count, at least 4)
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
           Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
         """
