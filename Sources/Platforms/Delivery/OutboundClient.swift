@@ -32,9 +32,20 @@ public struct OutboundClient: Sendable {
         return try await send(request)
     }
 
-    /// Sends any request.
+    /// Sends any request. It runs to its answer or its timeout even if the calling task is cancelled:
+    /// swift-corelibs-foundation can crash when a URLSession task is cancelled while its connection fails
+    /// (`TaskRegistry`: "Trying to access a behaviour for a task that in not in the registry",
+    /// swiftlang/swift-corelibs-foundation#3292, #3296), so callers check for cancellation between requests instead.
     public func send(_ request: URLRequest) async throws -> Response {
-        let (data, response) = try await session.data(for: request)
-        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else {
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    continuation.resume(returning: Response(status: status, body: data ?? Data()))
+                }
+            }.resume()
+        }
     }
 }

@@ -64,6 +64,10 @@ public final class ReplyDeliverer: Sendable {
         for header in message.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
         var lastReason = ""
         for attempt in 1...policy.maxAttempts {
+            guard !Task.isCancelled else {
+                lastReason = lastReason.isEmpty ? "not sent: the host is shutting down" : lastReason
+                break
+            }
             do {
                 let status = try await client.send(request).status
                 if (200..<300).contains(status) {
