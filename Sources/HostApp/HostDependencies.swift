@@ -36,6 +36,12 @@ public struct HostDependencies: Sendable {
                 secrets: configuration.secrets + secrets.redactions)
         self.configuration = configuration
         self.logger = logger
+        for name in configuration.shortSecrets {
+            logger.log(
+                .warning,
+                "token \(name) is shorter than \(HostLogger.minimumSecretLength) characters: too short to be hidden in "
+                    + "the log, so it is not; give it a longer value if it is a secret")
+        }
         storage = Storage()
         catalog = Catalog(
             directory: configuration.integrationsPath,
@@ -44,7 +50,7 @@ public struct HostDependencies: Sendable {
             logger: logger)
         background = BackgroundTasks()
         dispatcher = Dispatcher(
-            tokens: configuration.tokens, storage: storage, logger: logger, background: background,
+            tokens: configuration.integrationTokens, storage: storage, logger: logger, background: background,
             preferredExecutor: { HandlerExecutor.current })
         gateway = PlatformGateway(
             settings: platforms ?? PlatformGateway.Settings(

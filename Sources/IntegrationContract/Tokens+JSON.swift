@@ -4,6 +4,13 @@ extension Tokens {
     /// The global token called `name`.
     public subscript(name: String) -> String? { global[name] }
 
+    /// These tokens without the global ones `isExcluded` names (the host's own settings and admin token).
+    public func removingGlobals(where isExcluded: (String) -> Bool) -> Tokens {
+        var copy = self
+        copy.global = global.filter { !isExcluded($0.key) }
+        return copy
+    }
+
     /// The tokens as a plugin's request carries them:
     /// `{"global": {"NAME": "VALUE"}, "rooms": [{"room": "1234", "integration": "deploy", "value": "…"}]}`.
     public var jsonValue: JSONValue {

@@ -5,12 +5,17 @@ import Darwin
 #endif
 
 /// The host's log: one line per event to stderr and, with `--logfile`, appended to a file. Every configured
-/// secret is replaced by `[redacted]` before a line is written, whoever wrote it.
+/// secret of at least `minimumSecretLength` bytes is replaced by `[redacted]` where it stands as a whole value (not
+/// inside a longer run of letters and digits) before a line is written, whoever wrote it; shorter values are not
+/// secrets the log can keep (the host warns about them at start). Control characters are escaped (`\n`, `\r`,
+/// `\t`, `\xHH`), so nothing a request carries can forge a line or reach a terminal as an escape sequence.
 ///
 /// Lines are built as bytes and written with one `write(2)` each (to a file opened `O_APPEND`), so concurrent
 /// writers never interleave within a line and no lock is taken.
 public final class HostLogger: Sendable {
     public let minimumLevel: LogLevel
+    /// Secrets shorter than this are not redacted: a value like `1` would mangle every timestamp and address.
+    public static let minimumSecretLength = 8
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
@@ -27,7 +32,8 @@ public final class HostLogger: Sendable {
         throws
     {
         self.minimumLevel = minimumLevel
-        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
+        self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
+            .sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
         self.echoToStderr = echoToStderr
         if let logFile {
             let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
@@ -58,17 +64,10 @@ public final class HostLogger: Sendable {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: value.utf8)
+            HostLogger.appendEscaped(value, to: &line)
         }
         line.append(UInt8(ascii: " "))
-        for byte in message().utf8 {
-            if byte == UInt8(ascii: "\n") {
-                line.append(UInt8(ascii: "\\"))
-                line.append(UInt8(ascii: "n"))
-            } else {
-                line.append(byte)
-            }
-        }
+        HostLogger.appendEscaped(message(), to: &line)
         if !secrets.isEmpty { line = redact(line) }
         line.append(UInt8(ascii: "\n"))
         line.withUnsafeBytes { buffer in
@@ -77,17 +76,48 @@ public final class HostLogger: Sendable {
         }
     }
 
-    /// `line` with every occurrence of every secret replaced by `[redacted]`.
+    /// `text` with control characters written as `\n`, `\r`, `\t` or `\xHH`.
+    private static func appendEscaped(_ text: String, to line: inout [UInt8]) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20, 0x7F:
+                let digits = Array("0123456789abcdef".utf8)
+                line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+            default: line.append(byte)
+            }
+        }
+    }
+
+    /// `line` with every whole-value occurrence of every secret replaced by `[redacted]`.
     private func redact(_ line: [UInt8]) -> [UInt8] {
         var line = line
         for secret in secrets {
             var searchFrom = 0
             while let found = HostLogger.find(secret, in: line, from: searchFrom) {
-                line.replaceSubrange(found..<(found + secret.count), with: "[redacted]".utf8)
-                searchFrom = found + "[redacted]".utf8.count
+                let end = found + secret.count
+                let whole = (found == 0 || !HostLogger.isAlphanumeric(line[found - 1]))
+                    && (end == line.count || !HostLogger.isAlphanumeric(line[end]))
+                if whole {
+                    line.replaceSubrange(found..<end, with: "[redacted]".utf8)
+                    searchFrom = found + "[redacted]".utf8.count
+                } else {
+                    searchFrom = found + 1
+                }
             }
         }
         return line
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return false
+        }
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {

@@ -48,14 +48,41 @@ public struct PlatformSecrets: Sendable {
         value(name, integration: integration) ?? value(name)
     }
 
-    /// Every value that must never reach a log: all tokens, and environment values of the settings above
-    /// (names ending in `SECRET`, `TOKEN`, `CREDENTIALS` or `WEBHOOK_URL`). Give these to `HostLogger(secrets:)`.
+    /// Every value that must never reach a log: the tokens that are secrets (`isSecret`), and environment values
+    /// of secret settings (names ending in `SECRET`, `TOKEN`, `CREDENTIALS` or `WEBHOOK_URL`). Give these to
+    /// `HostLogger(secrets:)`.
     public var redactions: [String] {
-        let suffixes = ["SECRET", "TOKEN", "CREDENTIALS", "WEBHOOK_URL"]
         let fromEnvironment = environment.filter { name, value in
-            !value.isEmpty && suffixes.contains { name.uppercased().hasSuffix($0) }
+            !value.isEmpty && PlatformSecrets.secretSuffixes.contains { name.uppercased().hasSuffix($0.uppercased()) }
         }.map(\.value)
-        return tokens.allValues + fromEnvironment
+        return PlatformSecrets.secretTokenValues(tokens) + fromEnvironment
+    }
+
+    /// The platform settings the adapters read, with or without an `INTEGRATION.` prefix: host configuration, not
+    /// tokens for integrations, so they are not among the tokens an integration receives.
+    public static let settingNames: Set<String> = [
+        "slack_signing_secret", "slack_bot_token", "slack_api_url", "slack_ack_text", "mattermost_token",
+        "mattermost_bot_token", "mattermost_url", "mattermost_username", "mattermost_icon_url", "mattermost_ack_text",
+        "teams_secret", "teams_webhook_url", "teams_ack_text", "github_secret", "gitlab_secret", "webhooks_credentials",
+    ]
+
+    /// Setting names whose values are secrets; the others (`*_ack_text`, `*_username`, `*_icon_url`,
+    /// `mattermost_url`, `slack_api_url`) are plain settings and appear in logs as they are.
+    static let secretSuffixes = ["_secret", "_token", "_credentials", "_webhook_url"]
+
+    /// Whether the token called `name` (global, possibly `INTEGRATION.setting`) is a platform setting.
+    public static func isSetting(_ name: String) -> Bool {
+        settingNames.contains(String(name.split(separator: ".").last ?? ""))
+    }
+
+    /// Whether the token called `name` holds a secret: every token does, but the plain platform settings.
+    public static func isSecret(_ name: String) -> Bool {
+        !isSetting(name) || secretSuffixes.contains { name.hasSuffix($0) }
+    }
+
+    /// The values of `tokens` that are secrets: room tokens, and global tokens but the plain settings.
+    public static func secretTokenValues(_ tokens: Tokens) -> [String] {
+        tokens.global.filter { isSecret($0.key) }.map(\.value) + tokens.rooms.map(\.value)
     }
 
     /// `deploy-bot.github_secret` → `DEPLOY_BOT_GITHUB_SECRET`.

@@ -14,8 +14,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "earlier line\n".write(toFile: path, atomically: true, encoding: .utf8)
         let logger = try HostLogger(
-            minimumLevel: .info, logFile: path, secrets: ["s3cret", "s3cret-longer", ""], echoToStderr: false)
-        logger.log(.info, "token s3cret-longer and s3cret twice s3cret\nsecond", tags: [("request", "r1")])
+            minimumLevel: .info, logFile: path, secrets: ["s3cretXY", "s3cretXY-longer", ""], echoToStderr: false)
+        logger.log(.info, "token s3cretXY-longer and s3cretXY twice s3cretXY\nsecond", tags: [("request", "r1")])
         logger.log(.debug, "not written")
         logger.log(.error, "s3")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
@@ -24,6 +24,34 @@ import Testing
         #expect(lines[1].hasSuffix(" info request=r1 token [redacted] and [redacted] twice [redacted]\\nsecond"))
         #expect(lines[1].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z .*/) != nil)
         #expect(lines[2].hasSuffix(" error s3"))
+    }
+
+    @Test func controlCharactersAreEscapedSoNoLineCanBeForged() throws {
+        let (logger, read) = try Self.logger(secrets: [])
+        logger.log(.info, "user said: hi\r2026-01-01T00:00:00.000Z error forged\u{1B}[31mred\u{7F}\ttab", tags: [("request", "a\rb")])
+        let line = try #require(read().split(separator: "\n").first)
+        #expect(line.hasSuffix(#" info request=a\rb user said: hi\r2026-01-01T00:00:00.000Z error forged\x1b[31mred\x7f\ttab"#))
+        #expect(!line.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+    }
+
+    @Test func shortValuesAreNotSecretsAndOnlyWholeValuesAreRedacted() throws {
+        // A token `a:1` (value "1") must not turn the log into `2026-[redacted]2-…`; a real secret stays hidden where
+        // it stands as a value, and a longer word that merely contains it is left alone.
+        let (logger, read) = try Self.logger(secrets: ["1", "0123456789abcdef"])
+        logger.log(.info, "listening on 127.0.0.1:18000; Bearer 0123456789abcdef; url?t=0123456789abcdef&x; x0123456789abcdefx")
+        let line = try #require(read().split(separator: "\n").first)
+        #expect(line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z .*/) != nil)
+        #expect(line.hasSuffix(
+            " info listening on 127.0.0.1:18000; Bearer [redacted]; url?t=[redacted]&x; x0123456789abcdefx"))
+    }
+
+    private static func logger(secrets: [String]) throws -> (HostLogger, () throws -> String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-log-\(UUID().uuidString)").path
+        let logger = try HostLogger(minimumLevel: .info, logFile: path, secrets: secrets, echoToStderr: false)
+        return (logger, {
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            return try String(contentsOfFile: path, encoding: .utf8)
+        })
     }
 
     @Test func unwritableLogFileIsAClearError() {

@@ -51,8 +51,25 @@ public struct HostConfiguration: Sendable {
     /// The admin token: `--admin-token`, else a global token named `admin`.
     public var effectiveAdminToken: String? { adminToken ?? tokens.global["admin"] }
 
-    /// Every secret value the logs must never show.
-    public var secrets: [String] { tokens.allValues + (adminToken.map { [$0] } ?? []) }
+    /// Every secret value the logs must never show: the admin token, and the tokens that are secrets (all but
+    /// plain platform settings such as `slack_ack_text`). See `HostLogger.minimumSecretLength` for short ones.
+    public var secrets: [String] { PlatformSecrets.secretTokenValues(tokens) + (adminToken.map { [$0] } ?? []) }
+
+    /// What is too short to be a secret the log can hide (`HostLogger.minimumSecretLength`): names of secret tokens
+    /// with short values, and the admin token if it is short. The host warns about each at start.
+    public var shortSecrets: [String] {
+        let short = { (value: String) in value.utf8.count < HostLogger.minimumSecretLength }
+        var names = tokens.global.filter { PlatformSecrets.isSecret($0.key) && short($0.value) }.keys.sorted()
+        names += tokens.rooms.filter { short($0.value) }.map { "\($0.room):\($0.integration)" }
+        if let adminToken, short(adminToken) { names.append("the admin token") }
+        return names
+    }
+
+    /// The tokens integrations receive as "all tokens": the integration tokens the admin configured, without the
+    /// admin token and the platform settings, which are the host's.
+    public var integrationTokens: Tokens {
+        tokens.removingGlobals { $0 == "admin" || PlatformSecrets.isSetting($0) }
+    }
 }
 
 extension PlatformSecrets {
