@@ -59,7 +59,7 @@ public struct HostDependencies: Sendable {
             catalog: catalog, dispatcher: dispatcher, deadline: configuration.deadline, logger: logger)
         admin = AdminCommands(
             storage: storage, stateDirectory: StateDirectory(root: configuration.stateDirectory),
-            defaultFile: configuration.stateFile, logger: logger)
+            defaultFile: configuration.stateFile, maxLoadBytes: configuration.maxLoadBytes, logger: logger)
         startedAt = .now
     }
 

@@ -119,7 +119,8 @@ public final class HostProcess: Sendable {
             dependencies.logger.log(.info, "state file \(name) does not exist yet; starting empty")
             return
         }
-        dependencies.storage.replaceAll(with: try AdminCommands.read(name, in: directory))
+        dependencies.storage.replaceAll(
+            with: try AdminCommands.read(name, in: directory, maxBytes: dependencies.configuration.maxLoadBytes))
         savedChangeCount.withLock { $0 = dependencies.storage.changeCount }
         dependencies.logger.log(.notice, "storage loaded from \(name)")
     }

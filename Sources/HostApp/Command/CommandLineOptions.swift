@@ -24,7 +24,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]...  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -44,6 +44,8 @@ public struct CommandLineOptions: Sendable {
           --state FILE              storage file in the state directory: loaded at start, saved on change and exit
           --admin-token T           token admin commands need (default: a global token named admin;
                                     or the INTEGRATION_HOST_ADMIN_TOKEN environment variable)
+          --max-load MIB            the largest storage file admin load (and --state at start) reads
+                                    (default 256); a larger one gets 400 before it is read
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
@@ -91,6 +93,7 @@ public struct CommandLineOptions: Sendable {
         var pluginWorkers: String?
         var pluginMemory: String?
         var pluginGrants: [String] = []
+        var maxLoad: String?
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -122,6 +125,7 @@ public struct CommandLineOptions: Sendable {
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
             case "--plugin-grant": pluginGrants.append(try value(argument))
+            case "--max-load": try once(&maxLoad, "--max-load")
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -216,6 +220,13 @@ public struct CommandLineOptions: Sendable {
                 throw UsageError("\(error)")
             }
         }
+        var maxLoadBytes = AdminCommands.defaultMaxLoadBytes
+        if let maxLoad {
+            guard let mebibytes = Int(maxLoad), (1...65_536).contains(mebibytes) else {
+                throw UsageError("--max-load must be a number of MiB in 1-65536, got '\(maxLoad)'")
+            }
+            maxLoadBytes = mebibytes << 20
+        }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
         var logLevel = LogLevel.info
         if let name = environment["LOG_LEVEL"], !name.isEmpty {
@@ -228,7 +239,8 @@ public struct CommandLineOptions: Sendable {
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins, logLevel: logLevel))
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins,
+                maxLoadBytes: maxLoadBytes, logLevel: logLevel))
     }
 
     private static func directory(_ path: String, what: String) throws(UsageError) -> URL {

@@ -1,4 +1,5 @@
 import Foundation
+import HostCore
 import IntegrationContract
 import Logging
 import Manifests
@@ -24,6 +25,8 @@ public struct HostConfiguration: Sendable {
     public var maxExec: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
+    /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
+    public var maxLoadBytes: Int
     public var logLevel: LogLevel
 
     public init(
@@ -31,7 +34,8 @@ public struct HostConfiguration: Sendable {
         logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
-        maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(), logLevel: LogLevel = .info
+        maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(),
+        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, logLevel: LogLevel = .info
     ) {
         self.port = port
         self.bindAddress = bindAddress
@@ -45,6 +49,7 @@ public struct HostConfiguration: Sendable {
         self.deadline = deadline
         self.maxExec = maxExec
         self.plugins = plugins
+        self.maxLoadBytes = maxLoadBytes
         self.logLevel = logLevel
     }
 

@@ -32,12 +32,24 @@ public struct AdminEndpoint: Sendable {
         }
     }
 
+    /// Headers that say a request came from a browser page or through a proxy: then a loopback peer proves nothing
+    /// (a web page can POST cross-site; behind a reverse proxy every client is loopback).
+    static let forwardedOrCrossSite = ["Origin", "Referer", "X-Forwarded-For", "Forwarded"]
+
     /// `nil` when the caller may run admin commands, else why not. With an admin token configured it must come as
-    /// `Authorization: Bearer <token>` (compared in constant time); without one only loopback peers are allowed.
+    /// `Authorization: Bearer <token>` (compared in constant time); without one only direct loopback requests are
+    /// allowed: from a loopback peer, and with none of `forwardedOrCrossSite`.
     private func authorizationRefusal(_ request: HTTPRequest) -> String? {
         guard let expected = adminToken else {
-            return request.peer.isLoopback
-                ? nil : "admin commands are only accepted from loopback when no admin token is configured"
+            guard request.peer.isLoopback else {
+                return "admin commands are only accepted from loopback when no admin token is configured"
+            }
+            if let header = AdminEndpoint.forwardedOrCrossSite.first(where: { request.headers[$0] != nil }) {
+                return "admin commands with \(header) come from a browser or through a proxy, where loopback proves "
+                    + "nothing: configure an admin token (--admin-token, INTEGRATION_HOST_ADMIN_TOKEN or a global "
+                    + "token named admin) and send it as Authorization: Bearer <token>"
+            }
+            return nil
         }
         guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else {
             return "admin commands need Authorization: Bearer <admin token>"

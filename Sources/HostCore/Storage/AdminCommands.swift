@@ -11,12 +11,18 @@ public struct AdminCommands: Sendable {
     public let stateDirectory: StateDirectory
     /// The `--state` file, used when a command names none.
     public let defaultFile: String?
+    /// The largest file `load` reads.
+    public let maxLoadBytes: Int
     public let logger: HostLogger
 
-    public init(storage: Storage, stateDirectory: StateDirectory, defaultFile: String?, logger: HostLogger) {
+    public init(
+        storage: Storage, stateDirectory: StateDirectory, defaultFile: String?,
+        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, logger: HostLogger
+    ) {
         self.storage = storage
         self.stateDirectory = stateDirectory
         self.defaultFile = defaultFile
+        self.maxLoadBytes = maxLoadBytes
         self.logger = logger
     }
 
@@ -49,7 +55,7 @@ public struct AdminCommands: Sendable {
                 throw IntegrationError.badRequest("load needs a FILE (no --state file is configured)")
             }
             do {
-                let contents = try AdminCommands.read(name, in: stateDirectory)
+                let contents = try AdminCommands.read(name, in: stateDirectory, maxBytes: maxLoadBytes)
                 storage.replaceAll(with: contents)
                 logger.log(.notice, "storage loaded from \(name)")
                 return ["loaded": .string(name), "integrations": AdminCommands.summary(contents)]
@@ -59,17 +65,37 @@ public struct AdminCommands: Sendable {
         }
     }
 
-    /// Reads and checks a storage file inside the state directory.
-    public static func read(_ name: String, in directory: StateDirectory) throws -> [String: [String: JSONValue]] {
+    /// The largest storage file `load` reads (`--max-load`); a larger one is refused before it is read.
+    public static let defaultMaxLoadBytes = 256 << 20
+
+    /// Reads and checks a storage file inside the state directory: opened without following a symlink (so nothing
+    /// can swap one in between the check and the open), a regular file, at most `maxBytes` long.
+    public static func read(
+        _ name: String, in directory: StateDirectory, maxBytes: Int = defaultMaxLoadBytes
+    ) throws -> [String: [String: JSONValue]] {
         let url = try directory.resolve(name)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw StorageFile.LoadError(description: "no such file in the state directory")
+        let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == ENOENT ? "no such file in the state directory" : errno == ELOOP ? "it is a symlink" : "unreadable"
+            throw StorageFile.LoadError(description: reason)
+        }
+        let file = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageFile.LoadError(description: "not a regular file")
+        }
+        guard Int(info.st_size) <= maxBytes else {
+            throw StorageFile.LoadError(
+                description: "\(info.st_size) bytes is more than the \(maxBytes >> 20) MiB a load may read (--max-load)")
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try file.readToEnd() ?? Data()
         } catch {
             throw StorageFile.LoadError(description: "unreadable")
+        }
+        guard data.count <= maxBytes else {
+            throw StorageFile.LoadError(description: "the file grew past \(maxBytes >> 20) MiB while it was read")
         }
         return try StorageFile.decode(Array(data))
     }
