@@ -11,7 +11,7 @@ import Testing
 /// Bounded memories: delivery ids and response_url budgets; retry backoff.
 @Suite struct DedupeAndBudgetTests {
     @Test func dedupeClaimsOnceAndForgetsTheOldest() {
-        let dedupe = DeliveryDeduplicator(capacity: 3)
+        let dedupe = DeliveryDeduplicator(capacity: 3, minimumAge: .zero)
         #expect(dedupe.claim("a"))
         #expect(!dedupe.claim("a"))
         #expect(dedupe.claim("b") && dedupe.claim("c") && dedupe.claim("d"))
@@ -22,6 +22,27 @@ import Testing
         #expect(dedupe.claim("d"))
         for i in 0..<1000 { _ = dedupe.claim("x\(i)") }
         #expect(dedupe.count <= 3)
+    }
+
+    @Test func idsYoungerThanTheMinimumAgeAreKeptPastCapacityUpToTheHardLimit() {
+        let dedupe = DeliveryDeduplicator(capacity: 3, minimumAge: .seconds(3600), hardLimit: 50)
+        #expect(dedupe.claim("slack:signed:1:a"))
+        for i in 0..<40 { #expect(dedupe.claim("slack:signed:\(i + 2):b")) }
+        // Far past capacity, but younger than the minimum age: still refused on replay.
+        #expect(!dedupe.claim("slack:signed:1:a"))
+        for i in 0..<100 { _ = dedupe.claim("slack:x\(i)") }
+        #expect(dedupe.count <= 50)
+    }
+
+    @Test func aFloodFromOneSourceNeverEvictsAnothersIds() {
+        // After 10,001 ids through an open webhook, a replayed signed Slack request is still refused.
+        let dedupe = DeliveryDeduplicator(minimumAge: .zero)
+        #expect(dedupe.claim("slack:signed:1700000000:v0=abc"))
+        for i in 0...10_000 { _ = dedupe.claim("github:open-hook:delivery-\(i)") }
+        #expect(!dedupe.claim("slack:signed:1700000000:v0=abc"))
+        // And one integration's GitHub ids are not another's.
+        #expect(dedupe.claim("github:deploy:delivery-1"))
+        #expect(!dedupe.claim("github:deploy:delivery-1"))
     }
 
     @Test func dedupeUnderConcurrency() async {
