@@ -17,6 +17,10 @@ public protocol Integration: Sendable {
     /// deadline timer: it cannot pass the deadline.
     var runTimeBound: Duration? { get }
 
+    /// Its own bounds on concurrent and waiting runs; `nil` (the default) for `RunLimits.standard`. Runs that cannot
+    /// pass their deadline (`runTimeBound`) are not counted: they never pile up.
+    var runLimits: RunLimits? { get }
+
     /// Why the integration cannot run now — a plugin that crashed too often — or `nil` when it can. `/healthz`
     /// lists the integrations that have one.
     var unavailableReason: String? { get }
@@ -29,6 +33,7 @@ extension Integration {
     public var commands: [String] { [name] }
     public var routes: [IntegrationRoute] { [] }
     public var runTimeBound: Duration? { nil }
+    public var runLimits: RunLimits? { nil }
     public var unavailableReason: String? { nil }
     public func restart() {}
 }

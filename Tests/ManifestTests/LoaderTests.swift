@@ -62,4 +62,12 @@ import Testing
         let rules = try #require(schema.value(atPath: "$defs.rule.properties")?.objectValue)
         #expect(Set(ManifestRule.kinds).isSubset(of: Set(rules.keys)))
     }
+
+    @Test func limitsAreReadWithTheStandardForWhatIsLeftOut() throws {
+        #expect(try Fixtures.manifest(#"{"actions": []}"#).runLimits == nil)
+        #expect(try Fixtures.manifest(#"{"actions": [], "limits": {"concurrent": 2, "queued": 0}}"#).runLimits
+            == RunLimits(concurrent: 2, queued: 0))
+        #expect(try Fixtures.manifest(#"{"actions": [], "limits": {"concurrent": 3}}"#).runLimits
+            == RunLimits(concurrent: 3, queued: RunLimits.standard.queued))
+    }
 }

@@ -16,7 +16,12 @@ import Testing
         ("[]", "test.json", ["test.json: a manifest must be a JSON object"]),
         ("{}", "test.json", ["test.json: actions: is required (an array of actions; [] for none)"]),
         (#"{"actions": [], "nmae": "x"}"#, "test.json", [
-            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, methods, name, on_mismatch, regex_timeout_ms, routes, rules)",
+            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, limits, methods, name, on_mismatch, regex_timeout_ms, routes, rules)",
+        ]),
+        (#"{"actions": [], "limits": {"concurrent": 0, "queued": -1, "max": 3}}"#, "test.json", [
+            "test.json: limits.max: unknown key (expected one of: concurrent, queued)",
+            "test.json: limits.concurrent: must be a whole number from 1 to 10000",
+            "test.json: limits.queued: must be a whole number from 0 to 10000",
         ]),
         (#"{"name": "bad name", "actions": []}"#, "test.json", [
             "test.json: name: 'bad name' is not a valid integration name ([A-Za-z0-9_-]{1,64})",

@@ -12,6 +12,8 @@ public struct Dispatcher: Sendable {
     public let logger: HostLogger
     /// Owns every run's task and every wait for a late result, so shutdown can wait for them.
     public let background: BackgroundTasks
+    /// One admission per integration name, with the limits it was made for.
+    private let admissions = AdmissionTable()
     /// The executor a run's task should prefer, read when the run starts: the HTTP server's handler threads, so a
     /// fast integration costs no thread switch; `nil` for the global executor.
     public let preferredExecutor: @Sendable () -> (any TaskExecutor)?
@@ -65,7 +67,19 @@ public struct Dispatcher: Sendable {
                 outcome = Dispatcher.failure(error)
             }
         } else {
-            outcome = await run(deadline: deadline) { try await integration.run(invocation) }
+            let admission = admissions.admission(for: integration.name, limits: integration.runLimits ?? .standard)
+            let name = integration.name
+            outcome = await run(deadline: deadline) {
+                do {
+                    try await admission.enter()
+                } catch Admission.Refusal.queueFull {
+                    throw IntegrationError.unavailable(
+                        "\(name) is busy: \(admission.capacity) runs are going and \(admission.queueLimit) waiting",
+                        retryAfter: 1)
+                }
+                defer { admission.leave() }
+                return try await integration.run(invocation)
+            }
         }
         let elapsed = ContinuousClock.now - started
         switch outcome {
@@ -157,5 +171,19 @@ public struct Dispatcher: Sendable {
 
     public static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// The admission of each integration, made on first use and made again when its limits change (a reloaded file).
+private final class AdmissionTable: Sendable {
+    private let table = Mutex<[String: (limits: RunLimits, admission: Admission)]>([:])
+
+    func admission(for name: String, limits: RunLimits) -> Admission {
+        table.withLock { table in
+            if let entry = table[name], entry.limits == limits { return entry.admission }
+            let admission = Admission(capacity: max(1, limits.concurrent), queueLimit: max(0, limits.queued))
+            table[name] = (limits, admission)
+            return admission
+        }
     }
 }

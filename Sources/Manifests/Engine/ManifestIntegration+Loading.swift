@@ -7,7 +7,7 @@ extension ManifestIntegration {
     static let maxFileSize = 1 << 20
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
-        "regex_timeout_ms",
+        "regex_timeout_ms", "limits",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
@@ -89,6 +89,15 @@ extension ManifestIntegration {
         }
 
         let regexTimeout = reader.integer(members, "regex_timeout_ms", at: "", in: 1...10_000) ?? 250
+        var runLimits: RunLimits?
+        if let value = members["limits"],
+            let limits = reader.object(value, at: "limits", allowed: ["concurrent", "queued"])
+        {
+            runLimits = RunLimits(
+                concurrent: reader.integer(limits, "concurrent", at: "limits", in: 1...10_000)
+                    ?? RunLimits.standard.concurrent,
+                queued: reader.integer(limits, "queued", at: "limits", in: 0...10_000) ?? RunLimits.standard.queued)
+        }
 
         var defaultMismatch: FailureResponse?
         if let value = members["on_mismatch"] {
@@ -137,6 +146,7 @@ extension ManifestIntegration {
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
+        self.runLimits = runLimits
         self.runTimeBound = ManifestIntegration.runTimeBound(
             checks: checks, actions: actions, regexTimeout: .milliseconds(regexTimeout))
     }

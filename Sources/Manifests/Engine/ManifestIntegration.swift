@@ -27,6 +27,8 @@ public struct ManifestIntegration: Integration {
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
+    /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
+    public let runLimits: RunLimits?
 
     /// What is left for the steps that neither wait nor match a regex: template rendering, storage, calc and dice
     /// on bounded input take microseconds; this is the margin allowed for them in `runTimeBound`.

@@ -10,7 +10,7 @@ import JSON
 
 /// A test-only integration kind, for the catalog and dispatch mechanics: a `.scripted` file is a JSON object
 /// saying what the integration does, e.g. `{"reply": "got {query}", "sleep_ms": 50, "increment": "count"}`, or
-/// `{"gate": NAME, "reply": "ok"}` to wait at the test's `ScriptGate` named NAME.
+/// `{"gate": NAME, "reply": "ok"}` to wait at the test's `ScriptGate` named NAME, and `"limits": {"concurrent", "queued"}`.
 /// The shipped kinds (manifests, plugins) have their own end-to-end tests.
 struct ScriptedIntegrationLoader: IntegrationLoader {
     var kind: String { "scripted" }
@@ -36,6 +36,12 @@ struct ScriptedIntegration: Integration {
     var routes: [IntegrationRoute] {
         (script["routes"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { try? RoutePattern($0) } }
             .map { IntegrationRoute(pattern: $0, methods: [.post, .get]) }
+    }
+
+    var runLimits: RunLimits? {
+        script["limits"].map { limits in
+            RunLimits(concurrent: limits["concurrent"]?.intValue ?? 64, queued: limits["queued"]?.intValue ?? 64)
+        }
     }
 
     func run(_ invocation: Invocation) async throws -> Reply? {
