@@ -48,6 +48,12 @@ public final class HostProcess: Sendable {
     /// Loads the state file, scans the integrations, starts listening and the background work.
     public func start() throws {
         let configuration = dependencies.configuration
+        if !FileManager.default.fileExists(atPath: configuration.stateDirectory.path) {
+            try FileManager.default.createDirectory(
+                at: configuration.stateDirectory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            dependencies.logger.log(.notice, "created the state directory \(configuration.stateDirectory.path) (mode 0700)")
+        }
         if let stateFile = configuration.stateFile {
             try loadStateFile(stateFile)
         }

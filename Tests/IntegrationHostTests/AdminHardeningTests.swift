@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HostApp
 import JSON
+import Logging
 import Testing
 
 /// Admin commands under attack: a browser page or a reverse proxy on the same machine, and a load of a huge file
@@ -48,5 +49,25 @@ import Testing
         #expect(linked.status == 400)
         #expect(try JSONValue(parsing: linked.body)["error"]?.stringValue?.contains("symlink") == true)
         #expect(host.host.dependencies.storage.snapshot().isEmpty)
+    }
+
+    @Test func theStateDirectoryDefaultsToStateAndIsCreatedPrivate() async throws {
+        let parsed = try CommandLineOptions.parse(["8000", NSTemporaryDirectory()], environment: [:])
+        guard case .run(let configuration) = parsed else { Issue.record("expected a run"); return }
+        #expect(configuration.stateDirectory.lastPathComponent == "state")
+        #expect(configuration.stateDirectory.deletingLastPathComponent().path == FileManager.default.currentDirectoryPath)
+
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let state = root.appendingPathComponent("state")
+        let host = try HostProcess(
+            configuration: HostConfiguration(
+                port: 0, bindAddress: "127.0.0.1", integrationsPath: root, stateDirectory: state, logLevel: .error),
+            logger: HostLogger(minimumLevel: .error, echoToStderr: false))
+        try host.start()
+        await host.shutdown(gracePeriod: .seconds(1))
+        let attributes = try FileManager.default.attributesOfItem(atPath: state.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
     }
 }

@@ -145,7 +145,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path]
-            + Self.runArguments(directory: root, log: log)
+            + Self.runArguments(directory: root, log: log) + ["--state-dir", root.path]
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {

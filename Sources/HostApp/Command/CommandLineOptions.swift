@@ -40,7 +40,7 @@ public struct CommandLineOptions: Sendable {
         Options:
           -l, --logfile PATH        also append the log to PATH
           --bind ADDR               address to bind (default 0.0.0.0; IPv6 such as :: or ::1 works too)
-          --state-dir DIR           directory for admin save/load files (default: the working directory)
+          --state-dir DIR           directory for admin save/load files (default: ./state, created 0700)
           --state FILE              storage file in the state directory: loaded at start, saved on change and exit
           --admin-token T           token admin commands need (default: a global token named admin;
                                     or the INTEGRATION_HOST_ADMIN_TOKEN environment variable)
@@ -165,10 +165,15 @@ public struct CommandLineOptions: Sendable {
         }
         guard isIPAddress(bind) else { throw UsageError("--bind must be an IPv4 or IPv6 address, got '\(bind)'") }
         let stateDirectory = try stateDir.map { (dir: String) throws(UsageError) in try directory(dir, what: "--state-dir") }
-            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            ?? HostConfiguration.defaultStateDirectory
         if let stateFile {
             do {
-                _ = try StateDirectory(root: stateDirectory).resolve(stateFile)
+                // The default directory may not exist yet (the host creates it at start): then only the name is checked.
+                if FileManager.default.fileExists(atPath: stateDirectory.path) {
+                    _ = try StateDirectory(root: stateDirectory).resolve(stateFile)
+                } else {
+                    try StateDirectory.checkName(stateFile)
+                }
             } catch {
                 throw UsageError("--state \(stateFile): \(error)")
             }

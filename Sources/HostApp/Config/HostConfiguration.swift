@@ -31,7 +31,7 @@ public struct HostConfiguration: Sendable {
 
     public init(
         port: Int, bindAddress: String = "0.0.0.0", integrationsPath: URL, tokens: Tokens = Tokens(),
-        logFile: String? = nil, stateDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        logFile: String? = nil, stateDirectory: URL = HostConfiguration.defaultStateDirectory,
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
         maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(),
@@ -51,6 +51,12 @@ public struct HostConfiguration: Sendable {
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.logLevel = logLevel
+    }
+
+    /// `./state`: not the working directory, so `save` can never overwrite an integration or the host's own files.
+    /// Created (mode 0700) at start when missing.
+    public static var defaultStateDirectory: URL {
+        URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("state")
     }
 
     /// The admin token: `--admin-token`, else a global token named `admin`.

@@ -13,8 +13,9 @@ public struct StateDirectory: Sendable {
         public let description: String
     }
 
-    /// The file `name` inside the directory, after checking that it stays inside.
-    public func resolve(_ name: String) throws(Refusal) -> URL {
+    /// Checks that `name` is a relative name of `[A-Za-z0-9._-]` segments, none empty, `.` or `..`: what `resolve`
+    /// checks before it looks at the disk, for a directory that does not exist yet.
+    public static func checkName(_ name: String) throws(Refusal) {
         guard !name.isEmpty, name.utf8.count <= 255 else { throw Refusal(description: "file name must be 1-255 bytes") }
         guard !name.hasPrefix("/") else { throw Refusal(description: "file must be a relative name inside the state directory") }
         let segments = name.split(separator: "/", omittingEmptySubsequences: false)
@@ -26,6 +27,11 @@ public struct StateDirectory: Sendable {
                 throw Refusal(description: "file name may only use letters, digits, '.', '_', '-' and '/'")
             }
         }
+    }
+
+    /// The file `name` inside the directory, after checking that it stays inside.
+    public func resolve(_ name: String) throws(Refusal) -> URL {
+        try StateDirectory.checkName(name)
         guard let realRoot = StateDirectory.realPath(root.path) else {
             throw Refusal(description: "state directory does not exist")
         }
