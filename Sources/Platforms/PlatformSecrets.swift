@@ -70,6 +70,17 @@ public struct PlatformSecrets: Sendable {
     /// `mattermost_url`, `slack_api_url`) are plain settings and appear in logs as they are.
     static let secretSuffixes = ["_secret", "_token", "_credentials", "_webhook_url"]
 
+    /// Environment variables that name a secret platform setting (`SLACK_SIGNING_SECRET`, `DEPLOY_GITHUB_SECRET`)
+    /// and are set but empty. An empty secret is no secret: it would leave its route open, so the host refuses to
+    /// start with one.
+    public static func emptySecrets(in environment: [String: String]) -> [String] {
+        let secretSettings = settingNames.filter { name in secretSuffixes.contains { name.hasSuffix($0) } }
+            .map(environmentName)
+        return environment.filter { name, value in
+            value.isEmpty && secretSettings.contains { name == $0 || name.hasSuffix("_" + $0) }
+        }.keys.sorted()
+    }
+
     /// Whether the token called `name` (global, possibly `INTEGRATION.setting`) is a platform setting.
     public static func isSetting(_ name: String) -> Bool {
         settingNames.contains(String(name.split(separator: ".").last ?? ""))

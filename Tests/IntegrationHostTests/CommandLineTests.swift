@@ -83,6 +83,19 @@ import Testing
         }
     }
 
+    @Test func anEmptyPlatformSecretIsAStartupError() throws {
+        for name in ["SLACK_SIGNING_SECRET", "DEPLOY_GITHUB_SECRET", "TEAMS_WEBHOOK_URL"] {
+            #expect(
+                throws: CommandLineOptions.UsageError(
+                    description: "\(name) is set but empty: an empty secret would leave its route open; unset it or give it a value")
+            ) {
+                try CommandLineOptions.parse(["8000", "."], environment: [name: ""])
+            }
+        }
+        // Plain settings and unrelated variables may be empty.
+        _ = try configuration(["8000", "."], environment: ["SLACK_ACK_TEXT": "", "GITHUB_TOKEN": "", "HOME": ""])
+    }
+
     @Test func badLogLevel() {
         #expect(throws: CommandLineOptions.UsageError.self) {
             try CommandLineOptions.parse(["8000", "."], environment: ["LOG_LEVEL": "loud"])

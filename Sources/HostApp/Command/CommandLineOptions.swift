@@ -3,6 +3,7 @@ import HostCore
 import IntegrationContract
 import Logging
 import Manifests
+import Platforms
 import Sandbox
 
 /// The command line, parsed and checked. Both forms of hipchat-integration work, and may be mixed:
@@ -231,6 +232,9 @@ public struct CommandLineOptions: Sendable {
                 throw UsageError("--max-load must be a number of MiB in 1-65536, got '\(maxLoad)'")
             }
             maxLoadBytes = mebibytes << 20
+        }
+        if let empty = PlatformSecrets.emptySecrets(in: environment).first {
+            throw UsageError("\(empty) is set but empty: an empty secret would leave its route open; unset it or give it a value")
         }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
         var logLevel = LogLevel.info
