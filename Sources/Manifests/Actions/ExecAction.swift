@@ -166,7 +166,7 @@ struct ExecAction: ActionStep {
         while true {
             do {
                 return try ChildProcess(argv: argv, environment: env, directory: directory)
-            } catch let error as ChildProcess.SpawnError where error.textBusy && attempt < 4 {
+            } catch let error where error.textBusy && attempt < 4 {
                 attempt += 1
                 do {
                     try await DeadlineScheduler.shared.sleep(for: .milliseconds(5 * attempt))

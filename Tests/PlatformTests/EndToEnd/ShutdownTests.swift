@@ -29,7 +29,7 @@ import Testing
         // The run is still waiting when shutdown begins; only then may it finish.
         #expect(await eventually(timeout: .seconds(30)) { host.log.contains("shutting down") })
         release.open()
-        await shutdown.value
+        _ = await shutdown.value
 
         // No waiting here: shutdown returned, so the delivery has already happened.
         #expect(responses.received.map(\.json) == [["response_type": "in_channel", "text": "finished: build"]])
