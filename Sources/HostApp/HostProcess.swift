@@ -92,7 +92,10 @@ public final class HostProcess: Sendable {
     /// Stops accepting and finishes in-flight requests, then lets runs and deliveries that outlived their requests
     /// finish (late replies, acked runs), all within `gracePeriod`; what is still running then is cancelled and
     /// awaited. Stops the periodic work, saves the state file. When it returns, nothing the host started runs.
-    public func shutdown(gracePeriod: Duration = .seconds(5)) async {
+    /// Returns whether storage is safe: saved, or nothing to save; `false` when the final save failed (a full or
+    /// read-only disk), so the process can exit non-zero and a supervisor can tell.
+    @discardableResult
+    public func shutdown(gracePeriod: Duration = .seconds(5)) async -> Bool {
         let logger = dependencies.logger
         logger.log(.notice, "shutting down")
         let deadline = ContinuousClock.now + gracePeriod
@@ -112,7 +115,14 @@ public final class HostProcess: Sendable {
         if !(await background.waitForAll(upTo: HostProcess.cancelledWorkLimit)) {
             logger.log(.error, "\(background.count) runs did not stop when cancelled (a plugin call cannot be interrupted)")
         }
-        saveStateFileIfChanged()
+        guard dependencies.configuration.stateFile != nil else {
+            let kept = dependencies.storage.snapshot().count
+            if kept > 0 {
+                logger.log(.notice, "storage of \(kept) integrations is not saved: no --state file is configured")
+            }
+            return true
+        }
+        return saveStateFileIfChanged()
     }
 
     /// How long cancelled runs and deliveries get to end at shutdown.
@@ -131,17 +141,21 @@ public final class HostProcess: Sendable {
         dependencies.logger.log(.notice, "storage loaded from \(name)")
     }
 
-    private func saveStateFileIfChanged() {
-        guard let name = dependencies.configuration.stateFile else { return }
+    /// Saves storage to the state file when it changed since the last save; `false` when that failed.
+    @discardableResult
+    private func saveStateFileIfChanged() -> Bool {
+        guard let name = dependencies.configuration.stateFile else { return true }
         let current = dependencies.storage.changeCount
-        guard savedChangeCount.withLock({ $0 }) != current else { return }
+        guard savedChangeCount.withLock({ $0 }) != current else { return true }
         do {
             let url = try StateDirectory(root: dependencies.configuration.stateDirectory).resolve(name)
             try StorageFile.writeAtomically(StorageFile.encode(dependencies.storage.snapshot()), to: url)
             savedChangeCount.withLock { $0 = current }
-            dependencies.logger.log(.debug, "storage saved to \(name)")
+            dependencies.logger.log(.info, "storage saved to \(name)")
+            return true
         } catch {
             dependencies.logger.log(.error, "saving state file \(name) failed: \(error)")
+            return false
         }
     }
 }

@@ -70,4 +70,22 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: state.path)
         #expect((attributes[.posixPermissions] as? Int) == 0o700)
     }
+
+    @Test func aFinalSaveThatFailsIsReportedSoTheProcessCanExitNonZero() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ih-save-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sub = root.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let host = try HostProcess(
+            configuration: HostConfiguration(
+                port: 0, bindAddress: "127.0.0.1", integrationsPath: root, stateDirectory: root,
+                stateFile: "sub/state.json", logLevel: .error),
+            logger: HostLogger(minimumLevel: .error, echoToStderr: false))
+        try host.start()
+        host.dependencies.storage.namespace("x").set("k", 1)
+        // The file's directory disappears (as a disk gone read-only or full would fail the write): nothing can be saved.
+        try FileManager.default.removeItem(at: sub)
+        let saved = await host.shutdown(gracePeriod: .seconds(1))
+        #expect(!saved)
+    }
 }

@@ -55,7 +55,10 @@ public enum HostCommand {
         }
         hangups.cancel()
         host.dependencies.logger.log(.notice, "signal \(stopSignal) received")
-        await host.shutdown()
+        guard await host.shutdown() else {
+            host.dependencies.logger.log(.error, "exiting with status 1: the final save of the state file failed")
+            return 1
+        }
         return 0
     }
 
