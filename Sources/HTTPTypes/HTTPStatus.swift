@@ -39,6 +39,7 @@ public struct HTTPStatus: Hashable, Sendable, ExpressibleByIntegerLiteral, Custo
         case 503: return "Service Unavailable"
         case 504: return "Gateway Timeout"
         case 505: return "HTTP Version Not Supported"
+        case 507: return "Insufficient Storage"
         default: return "Status"
         }
     }
@@ -56,4 +57,5 @@ public struct HTTPStatus: Hashable, Sendable, ExpressibleByIntegerLiteral, Custo
     public static let badGateway: HTTPStatus = 502
     public static let serviceUnavailable: HTTPStatus = 503
     public static let gatewayTimeout: HTTPStatus = 504
+    public static let insufficientStorage: HTTPStatus = 507
 }

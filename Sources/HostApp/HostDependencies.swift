@@ -42,7 +42,7 @@ public struct HostDependencies: Sendable {
                 "token \(name) is shorter than \(HostLogger.minimumSecretLength) characters: too short to be hidden in "
                     + "the log, so it is not; give it a longer value if it is a secret")
         }
-        storage = Storage()
+        storage = Storage(quota: configuration.storageQuota)
         catalog = Catalog(
             directory: configuration.integrationsPath,
             loaders: loaders

@@ -5,7 +5,8 @@ import JSON
 /// through this.
 public protocol IntegrationStorage: Sendable {
     func get(_ key: String) -> JSONValue?
-    func set(_ key: String, _ value: JSONValue)
+    /// Stores `value` at `key`; throws `.quota` when the namespace would pass its limits (nothing changes then).
+    func set(_ key: String, _ value: JSONValue) throws(StorageError)
     /// Removes `key`; returns whether it was there.
     @discardableResult func delete(_ key: String) -> Bool
     /// The keys, sorted.
@@ -16,14 +17,24 @@ public protocol IntegrationStorage: Sendable {
     @discardableResult func append(_ key: String, _ element: JSONValue) throws(StorageError) -> Int
     /// Sets `key` to `new` only if it currently holds `expected` (`nil` = absent); `new == nil` deletes.
     /// Returns whether it swapped.
-    func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) -> Bool
+    func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool
 }
 
-/// Why a storage operation could not apply (an increment of a string, an append to a number).
+/// Why a storage operation could not apply: the stored value has the wrong type (an increment of a string), or the
+/// namespace would pass its quota of keys or bytes.
 public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: Sendable, Equatable {
+        case typeMismatch
+        case quota
+    }
+
+    public let reason: Reason
     public let description: String
 
-    public init(description: String) { self.description = description }
+    public init(_ reason: Reason = .typeMismatch, description: String) {
+        self.reason = reason
+        self.description = description
+    }
 }
 
 extension IntegrationStorage {

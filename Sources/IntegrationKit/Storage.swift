@@ -131,6 +131,7 @@ public struct Storage {
         case INTEGRATION_NOT_FOUND.rawValue: reason = "not found"
         case INTEGRATION_INVALID_JSON.rawValue: reason = "the value is not valid JSON"
         case INTEGRATION_TYPE_MISMATCH.rawValue: reason = "the stored value is not a number"
+        case INTEGRATION_QUOTA_EXCEEDED.rawValue: reason = "the storage quota (keys or bytes) would be exceeded"
         case INTEGRATION_INVALID_ARGUMENT.rawValue: reason = "invalid argument (an empty key?)"
         default: reason = "host status \(status)"
         }

@@ -24,6 +24,12 @@ enum PluginHostAPI {
     private static let typeMismatch = INTEGRATION_TYPE_MISMATCH.rawValue
     private static let invalidArgument = INTEGRATION_INVALID_ARGUMENT.rawValue
     private static let conflict = INTEGRATION_CONFLICT.rawValue
+    private static let quotaExceeded = INTEGRATION_QUOTA_EXCEEDED.rawValue
+
+    /// The ABI status for a refused storage write.
+    private static func status(_ error: StorageError) -> Int32 {
+        error.reason == .quota ? quotaExceeded : typeMismatch
+    }
 
     private static let log: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, Int) -> Void = {
         context, level, message, length in
@@ -52,8 +58,12 @@ enum PluginHostAPI {
                 let json = bytes(json, jsonLength)
             else { return invalidArgument }
             guard let value = try? JSONValue(parsing: json) else { return invalidJSON }
-            call.storage.set(key, value)
-            return ok
+            do throws(StorageError) {
+                try call.storage.set(key, value)
+                return ok
+            } catch {
+                return status(error)
+            }
         }
 
     private static let storageDelete: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int) -> Int32 = {
@@ -78,9 +88,12 @@ enum PluginHostAPI {
                 guard let call = PluginCall.from(context), let key = text(key, keyLength), !key.isEmpty,
                     delta.isFinite
                 else { return invalidArgument }
-                guard let value = try? call.storage.increment(key, by: delta) else { return typeMismatch }
-                newValue?.pointee = value
-                return ok
+                do throws(StorageError) {
+                    newValue?.pointee = try call.storage.increment(key, by: delta)
+                    return ok
+                } catch {
+                    return status(error)
+                }
             }
 
     private static let storageCompareAndSet:
@@ -102,7 +115,11 @@ enum PluginHostAPI {
                 guard let value = try? JSONValue(parsing: json) else { return invalidJSON }
                 newValue = value
             }
-            return call.storage.compareAndSet(key, expected: expectedValue, new: newValue) ? ok : conflict
+            do throws(StorageError) {
+                return try call.storage.compareAndSet(key, expected: expectedValue, new: newValue) ? ok : conflict
+            } catch {
+                return status(error)
+            }
         }
 
     private static let reply:

@@ -82,7 +82,7 @@ import Testing
                 stateFile: "sub/state.json", logLevel: .error),
             logger: HostLogger(minimumLevel: .error, echoToStderr: false))
         try host.start()
-        host.dependencies.storage.namespace("x").set("k", 1)
+        try host.dependencies.storage.namespace("x").set("k", 1)
         // The file's directory disappears (as a disk gone read-only or full would fail the write): nothing can be saved.
         try FileManager.default.removeItem(at: sub)
         let saved = await host.shutdown(gracePeriod: .seconds(1))

@@ -40,7 +40,7 @@ import Testing
                     while true {
                         let current = space.get("cas")
                         let next = JSONValue.number((current?.doubleValue ?? 0) + 1)
-                        if space.compareAndSet("cas", expected: current, new: next) { break }
+                        if try! space.compareAndSet("cas", expected: current, new: next) { break }
                     }
                 }
             }

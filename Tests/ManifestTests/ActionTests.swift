@@ -65,7 +65,7 @@ import Testing
 
     @Test func storeTypeMismatchIsAFailure() async throws {
         let storage = Storage()
-        storage.namespace("test").set("s", "text")
+        try storage.namespace("test").set("s", "text")
         let manifest = try Fixtures.manifest(#"{"actions": [{"store": {"op": "increment", "key": "s"}}]}"#)
         await #expect(throws: IntegrationError.self) {
             try await manifest.run(Fixtures.invocation(storage: storage))
@@ -160,5 +160,19 @@ import Testing
         } catch let error as IntegrationError {
             #expect(error.status == 405)
         }
+    }
+
+    @Test func aStoreWritePastTheQuotaIs507AndKeepsWhatWasStored() async throws {
+        let storage = Storage(quota: StorageQuota(maxKeys: 1, maxBytes: 1 << 20))
+        let manifest = try Fixtures.manifest(#"{"actions": [{"store": {"op": "set", "key": "{{query}}", "value": "v"}}]}"#)
+        _ = try await manifest.run(Fixtures.invocation(query: "first", storage: storage))
+        do {
+            _ = try await manifest.run(Fixtures.invocation(query: "second", storage: storage))
+            Issue.record("a second key must be refused")
+        } catch let error as IntegrationError {
+            #expect(error.status == 507)
+            #expect(error.message == "store: storage quota: at most 1 keys")
+        }
+        #expect(storage.namespace("test").keys() == ["first"])
     }
 }

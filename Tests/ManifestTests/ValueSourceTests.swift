@@ -65,8 +65,8 @@ import Testing
 
     @Test func storageValues() async throws {
         let storage = Storage()
-        storage.namespace("test").set("greeting", "hi")
-        storage.namespace("test").set("obj", ["a": ["b": 7]])
+        try storage.namespace("test").set("greeting", "hi")
+        try storage.namespace("test").set("obj", ["a": ["b": 7]])
         let invocation = Fixtures.invocation(storage: storage)
         #expect(try await reply("{{storage.greeting}} {{storage.obj.a.b}}", invocation) == "hi 7")
     }

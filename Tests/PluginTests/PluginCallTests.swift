@@ -249,6 +249,28 @@ extension PluginTests {
             #expect(oddError.message == "plugin odd failed with status 7")
         }
 
+        @Test func aStorageWritePastTheQuotaIsQuotaExceededForAPlugin() async throws {
+            let directory = try PluginFixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (logger, _) = try PluginFixtures.logger(in: directory)
+            let file = directory.appendingPathComponent("quota.so")
+            try PluginFixtures.compileC(
+                PluginFixtures.cPlugin(
+                    name: "quota", prelude: "#include <stdlib.h>",
+                    body: #"""
+                        int32_t first = api->storage_set(host_ctx, "a", 1, "1", 1);
+                        int32_t second = api->storage_set(host_ctx, "b", 1, "2", 1);
+                        char text[64]; snprintf(text, sizeof text, "%d %d %d", first, second, INTEGRATION_QUOTA_EXCEEDED);
+                        return api->reply(host_ctx, text, strlen(text), NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                        """#),
+                to: file)
+            let plugin = try load(file)
+            let storage = Storage(quota: StorageQuota(maxKeys: 1, maxBytes: 1 << 20))
+            let reply = try await plugin.run(PluginFixtures.invocation("quota", storage: storage, logger: logger))
+            #expect(reply?.text == "0 -6 -6")
+            #expect(storage.namespace("quota").keys() == ["a"])
+        }
+
         @Test func aStuckCallInProcessIsAnsweredAtTheDeadlineWhileTheHostKeepsServing() async throws {
             let host = try PluginTestHost(files: ["echo.json": #"{"actions": [{"reply": "{{query}}"}]}"#],
                 deadline: .seconds(1), mode: .inProcess)

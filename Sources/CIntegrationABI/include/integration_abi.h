@@ -70,6 +70,9 @@ enum integration_status {
     INTEGRATION_INVALID_ARGUMENT = -4,
     /** storage_compare_and_set: the key did not hold the expected value; nothing changed. */
     INTEGRATION_CONFLICT = -5,
+    /** storage_set, storage_increment, storage_compare_and_set: the write would pass the plugin's storage quota
+     *  (keys or bytes); nothing changed. Added after version 1 without changing it: older plugins see a failure. */
+    INTEGRATION_QUOTA_EXCEEDED = -6,
 };
 
 /** Log levels for host_api.log, from most to least verbose (the host's LOG_LEVEL filters them). */
@@ -108,8 +111,8 @@ struct integration_host_api {
      *  INTEGRATION_OK, INTEGRATION_NOT_FOUND (value_json is then {NULL, 0}) or INTEGRATION_INVALID_ARGUMENT. */
     int32_t (*storage_get)(void *host_ctx, const char *key, size_t key_len, struct integration_string *value_json);
 
-    /** Sets `key` to the JSON value `value_json`. INTEGRATION_OK, INTEGRATION_INVALID_JSON or
-     *  INTEGRATION_INVALID_ARGUMENT. */
+    /** Sets `key` to the JSON value `value_json`. INTEGRATION_OK, INTEGRATION_INVALID_JSON,
+     *  INTEGRATION_QUOTA_EXCEEDED or INTEGRATION_INVALID_ARGUMENT. */
     int32_t (*storage_set)(void *host_ctx, const char *key, size_t key_len, const char *value_json,
                            size_t value_len);
 

@@ -25,7 +25,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -45,6 +45,9 @@ public struct CommandLineOptions: Sendable {
           --state FILE              storage file in the state directory: loaded at start, saved on change and exit
           --admin-token T           token admin commands need (default: a global token named admin;
                                     or the INTEGRATION_HOST_ADMIN_TOKEN environment variable)
+          --storage-keys N          keys each integration may store (default 10000)
+          --storage-mib MIB         MiB of keys and values each integration may store (default 16); a write past
+                                    either fails with 507 (manifests) or INTEGRATION_QUOTA_EXCEEDED (plugins)
           --max-load MIB            the largest storage file admin load (and --state at start) reads
                                     (default 256); a larger one gets 400 before it is read
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
@@ -95,6 +98,8 @@ public struct CommandLineOptions: Sendable {
         var pluginMemory: String?
         var pluginGrants: [String] = []
         var maxLoad: String?
+        var storageKeys: String?
+        var storageMiB: String?
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -127,6 +132,8 @@ public struct CommandLineOptions: Sendable {
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
             case "--plugin-grant": pluginGrants.append(try value(argument))
             case "--max-load": try once(&maxLoad, "--max-load")
+            case "--storage-keys": try once(&storageKeys, "--storage-keys")
+            case "--storage-mib": try once(&storageMiB, "--storage-mib")
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -233,6 +240,19 @@ public struct CommandLineOptions: Sendable {
             }
             maxLoadBytes = mebibytes << 20
         }
+        var storageQuota = StorageQuota.standard
+        if let storageKeys {
+            guard let keys = Int(storageKeys), (1...10_000_000).contains(keys) else {
+                throw UsageError("--storage-keys must be a whole number in 1-10000000, got '\(storageKeys)'")
+            }
+            storageQuota.maxKeys = keys
+        }
+        if let storageMiB {
+            guard let mebibytes = Int(storageMiB), (1...65_536).contains(mebibytes) else {
+                throw UsageError("--storage-mib must be a number of MiB in 1-65536, got '\(storageMiB)'")
+            }
+            storageQuota.maxBytes = mebibytes << 20
+        }
         if let empty = PlatformSecrets.emptySecrets(in: environment).first {
             throw UsageError("\(empty) is set but empty: an empty secret would leave its route open; unset it or give it a value")
         }
@@ -249,7 +269,7 @@ public struct CommandLineOptions: Sendable {
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
                 hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins,
-                maxLoadBytes: maxLoadBytes, logLevel: logLevel))
+                maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 
     private static func directory(_ path: String, what: String) throws(UsageError) -> URL {

@@ -27,6 +27,8 @@ public struct HostConfiguration: Sendable {
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
     public var maxLoadBytes: Int
+    /// How much each integration may store (`--storage-keys`, `--storage-mib`).
+    public var storageQuota: StorageQuota
     public var logLevel: LogLevel
 
     public init(
@@ -35,7 +37,8 @@ public struct HostConfiguration: Sendable {
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
         maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(),
-        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, logLevel: LogLevel = .info
+        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
+        logLevel: LogLevel = .info
     ) {
         self.port = port
         self.bindAddress = bindAddress
@@ -50,6 +53,7 @@ public struct HostConfiguration: Sendable {
         self.maxExec = maxExec
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
+        self.storageQuota = storageQuota
         self.logLevel = logLevel
     }
 

@@ -3,12 +3,16 @@ import JSON
 import Synchronization
 
 /// All integrations' storage: one namespace of JSON values per integration name. Thread-safe; each namespace
-/// has its own lock, so integrations never wait on each other.
+/// has its own lock, so integrations never wait on each other. Each namespace is held to `quota`: a write past it
+/// fails with a clear error and changes nothing.
 public final class Storage: Sendable {
     private let namespaces = Mutex<[String: NamespaceState]>([:])
     private let generation = Atomic<Int>(0)
+    public let quota: StorageQuota
 
-    public init() {}
+    public init(quota: StorageQuota = .standard) {
+        self.quota = quota
+    }
 
     /// The namespace of `integration`, created on first use.
     public func namespace(_ integration: String) -> StorageNamespace {
@@ -34,7 +38,7 @@ public final class Storage: Sendable {
         let states = namespaces.withLock { $0 }
         var result: [String: [String: JSONValue]] = [:]
         for (name, state) in states {
-            let values = state.values.withLock { $0 }
+            let values = state.contents.withLock { $0.values }
             if !values.isEmpty { result[name] = values }
         }
         return result
@@ -44,12 +48,12 @@ public final class Storage: Sendable {
     public func replaceAll(with contents: [String: [String: JSONValue]]) {
         namespaces.withLock { all in
             for (name, state) in all where contents[name] == nil {
-                state.values.withLock { $0.removeAll() }
+                state.contents.withLock { $0 = NamespaceState.Contents() }
             }
             for (name, values) in contents {
                 let state = all[name] ?? NamespaceState()
                 all[name] = state
-                state.values.withLock { $0 = values }
+                state.contents.withLock { $0 = NamespaceState.Contents(values) }
             }
         }
         noteChange()
@@ -59,6 +63,56 @@ public final class Storage: Sendable {
     public func eraseAll() { replaceAll(with: [:]) }
 }
 
+/// How much one integration may store (`--storage-keys`, `--storage-mib`).
+public struct StorageQuota: Sendable, Equatable {
+    public var maxKeys: Int
+    /// Keys and their values as JSON text, summed.
+    public var maxBytes: Int
+
+    public init(maxKeys: Int, maxBytes: Int) {
+        self.maxKeys = maxKeys
+        self.maxBytes = maxBytes
+    }
+
+    public static let standard = StorageQuota(maxKeys: 10_000, maxBytes: 16 << 20)
+}
+
 final class NamespaceState: Sendable {
-    let values = Mutex<[String: JSONValue]>([:])
+    /// The values and what they weigh, kept in step under one lock.
+    struct Contents {
+        var values: [String: JSONValue] = [:]
+        /// Sum of every key's UTF-8 length and its value's JSON length.
+        var bytes = 0
+
+        init() {}
+
+        /// Contents loaded whole (an admin `load`): weighed, not held to the quota.
+        init(_ values: [String: JSONValue]) {
+            self.values = values
+            bytes = values.reduce(0) { $0 + Contents.weight($1.key, $1.value) }
+        }
+
+        static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedBytes().count }
+
+        /// Stores `value` at `key` if the namespace stays within `quota`; else throws and changes nothing.
+        mutating func store(_ key: String, _ value: JSONValue?, quota: StorageQuota) throws(StorageError) {
+            let old = values[key].map { Contents.weight(key, $0) } ?? 0
+            guard let value else {
+                values[key] = nil
+                bytes -= old
+                return
+            }
+            let new = Contents.weight(key, value)
+            if values[key] == nil, values.count >= quota.maxKeys {
+                throw StorageError(.quota, description: "storage quota: at most \(quota.maxKeys) keys")
+            }
+            guard bytes - old + new <= quota.maxBytes else {
+                throw StorageError(.quota, description: "storage quota: at most \(quota.maxBytes >> 10) KiB of keys and values")
+            }
+            values[key] = value
+            bytes += new - old
+        }
+    }
+
+    let contents = Mutex(Contents())
 }

@@ -3,48 +3,54 @@ import JSON
 import Synchronization
 
 /// One integration's storage: a key/value map of JSON values with atomic read-modify-write operations, so
-/// parallel runs of the same integration lose no update.
+/// parallel runs of the same integration lose no update. Writes that would pass the storage's quota fail with
+/// `StorageError.Reason.quota` and change nothing.
 public struct StorageNamespace: IntegrationStorage {
     public let name: String
     let state: NamespaceState
     let storage: Storage
 
     public func get(_ key: String) -> JSONValue? {
-        state.values.withLock { $0[key] }
+        state.contents.withLock { $0.values[key] }
     }
 
-    public func set(_ key: String, _ value: JSONValue) {
-        state.values.withLock { $0[key] = value }
+    public func set(_ key: String, _ value: JSONValue) throws(StorageError) {
+        let quota = storage.quota
+        try state.contents.withLock { (contents) throws(StorageError) in try contents.store(key, value, quota: quota) }
         storage.noteChange()
     }
 
     /// Removes `key`; returns whether it was there.
     @discardableResult
     public func delete(_ key: String) -> Bool {
-        let removed = state.values.withLock { $0.removeValue(forKey: key) != nil }
+        let removed = state.contents.withLock { contents in
+            guard contents.values[key] != nil else { return false }
+            try? contents.store(key, nil, quota: storage.quota)
+            return true
+        }
         if removed { storage.noteChange() }
         return removed
     }
 
     /// The keys, sorted.
     public func keys() -> [String] {
-        state.values.withLock { $0.keys.sorted() }
+        state.contents.withLock { $0.values.keys.sorted() }
     }
 
     /// Adds `delta` to the number at `key` (missing counts as 0) and returns the new value.
     @discardableResult
     public func increment(_ key: String, by delta: Double = 1) throws(StorageError) -> Double {
-        let result: Result<Double, StorageError> = state.values.withLock { values in
+        let quota = storage.quota
+        let value = try state.contents.withLock { (contents) throws(StorageError) -> Double in
             let current: Double
-            switch values[key] {
+            switch contents.values[key] {
             case nil, .null?: current = 0
             case .number(let n)?: current = n
-            default: return .failure(StorageError(description: "storage key '\(key)' does not hold a number"))
+            default: throw StorageError(description: "storage key '\(key)' does not hold a number")
             }
-            values[key] = .number(current + delta)
-            return .success(current + delta)
+            try contents.store(key, .number(current + delta), quota: quota)
+            return current + delta
         }
-        let value = try result.get()
         storage.noteChange()
         return value
     }
@@ -52,29 +58,29 @@ public struct StorageNamespace: IntegrationStorage {
     /// Appends `element` to the array at `key` (missing counts as empty) and returns the new count.
     @discardableResult
     public func append(_ key: String, _ element: JSONValue) throws(StorageError) -> Int {
-        let result: Result<Int, StorageError> = state.values.withLock { values in
+        let quota = storage.quota
+        let count = try state.contents.withLock { (contents) throws(StorageError) -> Int in
             var array: [JSONValue]
-            switch values[key] {
+            switch contents.values[key] {
             case nil, .null?: array = []
             case .array(let existing)?: array = existing
-            default: return .failure(StorageError(description: "storage key '\(key)' does not hold an array"))
+            default: throw StorageError(description: "storage key '\(key)' does not hold an array")
             }
-            values[key] = nil
             array.append(element)
-            values[key] = .array(array)
-            return .success(array.count)
+            try contents.store(key, .array(array), quota: quota)
+            return array.count
         }
-        let count = try result.get()
         storage.noteChange()
         return count
     }
 
     /// Sets `key` to `new` only if it currently holds `expected` (`nil` = absent); `new == nil` deletes.
-    /// Returns whether it swapped.
-    public func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) -> Bool {
-        let swapped = state.values.withLock { values in
-            guard values[key] == expected else { return false }
-            values[key] = new
+    /// Returns whether it swapped; throws when the new value would pass the quota (nothing changes then).
+    public func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool {
+        let quota = storage.quota
+        let swapped = try state.contents.withLock { (contents) throws(StorageError) -> Bool in
+            guard contents.values[key] == expected else { return false }
+            try contents.store(key, new, quota: quota)
             return true
         }
         if swapped { storage.noteChange() }

@@ -60,7 +60,7 @@ struct StoreAction: ActionStep {
                 return storage.get(key) ?? .null
             case .set:
                 let value = value?.render(in: scope) ?? .null
-                storage.set(key, value)
+                try storage.set(key, value)
                 return value
             case .increment:
                 let by = value?.render(in: scope) ?? .number(1)
@@ -73,6 +73,8 @@ struct StoreAction: ActionStep {
             case .delete:
                 return .bool(storage.delete(key))
             }
+        } catch let refused as StorageError where refused.reason == .quota {
+            throw ActionFailure(IntegrationError(status: .insufficientStorage, "store: \(refused.description)"))
         } catch let mismatch as StorageError {
             throw ActionFailure(.conflict("store: \(mismatch.description)"))
         }

@@ -22,8 +22,12 @@ enum StorageRequest {
             return storage.get(key).map { ["value": $0] } ?? [:]
         case "set":
             guard let value = request["value"] else { return ["error": "no value"] }
-            storage.set(key, value)
-            return [:]
+            do {
+                try storage.set(key, value)
+                return [:]
+            } catch {
+                return StorageRequest.failure(error)
+            }
         case "delete":
             return ["deleted": .bool(storage.delete(key))]
         case "increment":
@@ -31,13 +35,22 @@ enum StorageRequest {
             do {
                 return ["value": .number(try storage.increment(key, by: delta))]
             } catch {
-                return ["error": .string(error.description)]
+                return StorageRequest.failure(error)
             }
         case "cas":
-            return ["swapped": .bool(storage.compareAndSet(key, expected: request["expected"], new: request["new"]))]
+            do {
+                return ["swapped": .bool(try storage.compareAndSet(key, expected: request["expected"], new: request["new"]))]
+            } catch {
+                return StorageRequest.failure(error)
+            }
         default:
             return ["error": .string("unknown op \(op.prefix(20))")]
         }
+    }
+
+    /// A refused operation's answer: `{"error": "...", "quota": true}` when the quota refused it.
+    static func failure(_ error: StorageError) -> JSONValue {
+        ["error": .string(error.description), "quota": .bool(error.reason == .quota)]
     }
 }
 
@@ -52,7 +65,9 @@ final class RemoteStorage: IntegrationStorage {
 
     func get(_ key: String) -> JSONValue? { call(["op": "get", "key": .string(key)])["value"] }
 
-    func set(_ key: String, _ value: JSONValue) { _ = call(["op": "set", "key": .string(key), "value": value]) }
+    func set(_ key: String, _ value: JSONValue) throws(StorageError) {
+        try RemoteStorage.check(call(["op": "set", "key": .string(key), "value": value]))
+    }
 
     func delete(_ key: String) -> Bool { call(["op": "delete", "key": .string(key)])["deleted"]?.boolValue ?? false }
 
@@ -60,9 +75,8 @@ final class RemoteStorage: IntegrationStorage {
 
     func increment(_ key: String, by delta: Double) throws(StorageError) -> Double {
         let answer = call(["op": "increment", "key": .string(key), "delta": .number(delta)])
-        guard let value = answer["value"]?.doubleValue else {
-            throw StorageError(description: answer["error"]?.stringValue ?? "increment failed")
-        }
+        try RemoteStorage.check(answer)
+        guard let value = answer["value"]?.doubleValue else { throw StorageError(description: "increment failed") }
         return value
     }
 
@@ -70,11 +84,19 @@ final class RemoteStorage: IntegrationStorage {
         throw StorageError(description: "append is not part of the plugin ABI")
     }
 
-    func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) -> Bool {
+    func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool {
         var request: [String: JSONValue] = ["op": "cas", "key": .string(key)]
         request["expected"] = expected
         request["new"] = new
-        return call(.object(request))["swapped"]?.boolValue ?? false
+        let answer = call(.object(request))
+        try RemoteStorage.check(answer)
+        return answer["swapped"]?.boolValue ?? false
+    }
+
+    /// Throws the error an answer carries (`StorageRequest.failure`).
+    private static func check(_ answer: JSONValue) throws(StorageError) {
+        guard let message = answer["error"]?.stringValue else { return }
+        throw StorageError(answer["quota"]?.boolValue == true ? .quota : .typeMismatch, description: message)
     }
 
     private func call(_ request: JSONValue) -> JSONValue {
