@@ -12,7 +12,7 @@ import Testing
         let host = try TestHost(files: [
             "busy.scripted": #"{"gate": "\#(gate.name)", "reply": "done", "limits": {"concurrent": 1, "queued": 1}}"#,
             "echo.scripted": #"{"reply": "echo {query}"}"#,
-        ])
+        ], deadline: .seconds(600))  // the held runs wait for the gate, however slow the machine
         defer { Task { await host.stop() } }
         let answers = Answers()
         let callers = (0..<3).map { _ in
