@@ -62,7 +62,8 @@ import Testing
         defer { Task { await host.stop() } }
         let gate = PipeGate(at: gateFile)
         // 40 runs at once against 4 slots: each one either ran or was refused, nothing else. The programs that got a
-        // slot keep it until a run has been refused, so both happen whatever the timing.
+        // slot keep it until a run has been refused, so both happen whatever the timing. A run still held when the
+        // webhook's answer deadline comes (a very busy machine) is acked with 202 and goes on: it ran too.
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<40 { group.addTask { try await host.request("POST", "/hooks/hold").status } }
             var statuses: [Int] = []
@@ -72,8 +73,8 @@ import Testing
             }
             return statuses
         }
-        #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
-        #expect(statuses.contains(200))
+        #expect(statuses.allSatisfy { [200, 202, 503].contains($0) }, "\(statuses)")
+        #expect(statuses.contains { $0 == 200 || $0 == 202 })
         #expect(statuses.contains(503))
         // Every slot was given back: four runs at once all go through.
         let after = try await withThrowingTaskGroup(of: Int.self) { group in
