@@ -45,6 +45,16 @@ import Testing
         #expect(!dedupe.claim("github:deploy:delivery-1"))
     }
 
+    @Test func anIdClaimedAgainAfterAReleaseIsNotForgottenWithItsOldEntry() {
+        let dedupe = DeliveryDeduplicator(capacity: 3, minimumAge: .zero)
+        #expect(dedupe.claim("hooks:a"))
+        dedupe.release("hooks:a")  // its run failed: a redelivery may run again
+        #expect(dedupe.claim("hooks:a"))
+        #expect(dedupe.claim("hooks:b"))
+        #expect(dedupe.claim("hooks:c"))  // evicts the entry of the first claim, not the second
+        #expect(!dedupe.claim("hooks:a"))
+    }
+
     @Test func dedupeUnderConcurrency() async {
         let dedupe = DeliveryDeduplicator(capacity: 100)
         let wins = await withTaskGroup(of: Bool.self) { group in

@@ -10,7 +10,8 @@ import Synchronization
 /// younger than `minimumAge` (Slack retries within 5 minutes) unless it reaches `hardLimit`. Memory is bounded.
 public final class DeliveryDeduplicator: Sendable {
     private struct Ring {
-        var seen: Set<String> = []
+        /// Each remembered id and when it was claimed, to tell its own ring entry from one a release left behind.
+        var seen: [String: ContinuousClock.Instant] = [:]
         /// Insertion order, oldest first from `head`.
         var order: [(id: String, at: ContinuousClock.Instant)] = []
         var head = 0
@@ -20,7 +21,8 @@ public final class DeliveryDeduplicator: Sendable {
         mutating func claim(
             _ id: String, at now: ContinuousClock.Instant, capacity: Int, minimumAge: Duration, hardLimit: Int
         ) -> Bool {
-            guard seen.insert(id).inserted else { return false }
+            guard seen[id] == nil else { return false }
+            seen[id] = now
             order.append((id, now))
             while count > capacity, count > hardLimit || now - order[head].at >= minimumAge {
                 dropOldest()
@@ -29,7 +31,8 @@ public final class DeliveryDeduplicator: Sendable {
         }
 
         mutating func dropOldest() {
-            seen.remove(order[head].id)
+            let oldest = order[head]
+            if seen[oldest.id] == oldest.at { seen[oldest.id] = nil }
             head += 1
             if head >= 1024, head * 2 >= order.count {
                 order.removeFirst(head)
@@ -65,7 +68,7 @@ public final class DeliveryDeduplicator: Sendable {
 
     /// Forgets `id`, so a redelivery runs again (after a run that failed). Its place in the ring is reused later.
     public func release(_ id: String) {
-        rings.withLock { _ = $0[DeliveryDeduplicator.source(of: id)]?.seen.remove(id) }
+        rings.withLock { _ = $0[DeliveryDeduplicator.source(of: id)]?.seen.removeValue(forKey: id) }
     }
 
     /// How many ids are remembered, over all sources.
