@@ -38,10 +38,17 @@ public final class Admission: Sendable {
     /// `CancellationError` when the task is cancelled before its turn came. Every successful `enter` needs one
     /// `leave`.
     public func enter() async throws {
-        let id = state.withLock { state -> UInt64 in
+        try Task.checkCancellation()
+        // The common case, a free turn and nobody waiting, takes it without suspending.
+        let id: UInt64? = state.withLock { state in
+            if state.holders < capacity, state.waiters.isEmpty {
+                state.holders += 1
+                return nil
+            }
             state.nextID &+= 1
             return state.nextID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let verdict: Result<Void, any Error>? = state.withLock { state in
