@@ -80,14 +80,15 @@ let wholeHost: [Target.Dependency] = [
 ]
 
 let testTargets: [Target] = [
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "JSONTests", dependencies: ["JSON"]),
     .testTarget(name: "CryptoTests", dependencies: ["Crypto", "JSON"]),
-    .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
-    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON"]),
-    .testTarget(name: "IntegrationHostTests", dependencies: wholeHost),
-    .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto"]),
-    .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox"]),
-    .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto"]),
+    .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "TestSupport"]),
+    .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
+    .testTarget(name: "IntegrationHostTests", dependencies: wholeHost + ["TestSupport"]),
+    .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
+    .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox", "TestSupport"]),
+    .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),

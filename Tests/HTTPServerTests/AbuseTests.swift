@@ -1,6 +1,7 @@
 import Glibc
 import HTTPServer
 import Testing
+import TestSupport
 
 /// Clients that misbehave at the socket level; the server must shrug them off and keep serving.
 @Suite struct AbuseTests {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Testing
+import TestSupport
 
 @Suite struct HandlerPoolTests {
     @Test func aBlockedHandlerThreadDoesNotStallOtherRequests() async throws {

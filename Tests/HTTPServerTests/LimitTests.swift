@@ -1,5 +1,6 @@
 import HTTPServer
 import Testing
+import TestSupport
 
 /// Every limit answers with the right status and a JSON error, then closes.
 @Suite struct LimitTests {

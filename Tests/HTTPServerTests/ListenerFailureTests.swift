@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import Testing
+import TestSupport
 
 /// A listening socket that stops working under the server (shut down or closed by someone else) must not make an
 /// event loop spin: accept(2) then fails on every call while epoll keeps reporting the socket.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPServer
 import Testing
+import TestSupport
 
 /// Timeouts are configured to about a second so these run quickly; the sweep runs every 250 ms. What they check is
 /// that a timeout ends the connection, and that it does not do so early: a lower bound on the time, measured from

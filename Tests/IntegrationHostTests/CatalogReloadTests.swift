@@ -8,6 +8,7 @@ import Platforms
 import Plugins
 import JSON
 import Testing
+import TestSupport
 
 /// Files added, changed, broken and removed while the host runs take effect without a restart.
 @Suite struct CatalogReloadTests {

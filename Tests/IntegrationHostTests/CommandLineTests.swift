@@ -7,6 +7,7 @@ import Manifests
 import Platforms
 import Plugins
 import Testing
+import TestSupport
 
 @Suite struct CommandLineTests {
     static let directory = FileManager.default.temporaryDirectory.path

@@ -9,6 +9,7 @@ import Platforms
 import Plugins
 import JSON
 import Testing
+import TestSupport
 
 /// HipChat room_message notifications, dispatched over real loopback HTTP.
 @Suite struct HipChatDispatchTests {

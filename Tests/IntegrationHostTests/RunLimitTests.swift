@@ -3,6 +3,7 @@ import HostApp
 import JSON
 import Synchronization
 import Testing
+import TestSupport
 
 /// Per-integration admission: one integration held at its limit answers 503 with `Retry-After` past its queue,
 /// while the others answer as usual (issue: containment, item 4).

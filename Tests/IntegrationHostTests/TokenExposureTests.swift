@@ -2,6 +2,7 @@ import Foundation
 import HostApp
 import JSON
 import Testing
+import TestSupport
 
 /// What an integration sees among "all tokens": the integration tokens the admin configured, never the admin token
 /// or the platforms' settings and secrets (issue: containment, item 8).

@@ -4,6 +4,7 @@ import JSON
 import Sandbox
 import Synchronization
 import Testing
+import TestSupport
 
 @testable import HostApp
 @testable import HostCore

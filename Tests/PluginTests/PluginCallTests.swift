@@ -2,6 +2,7 @@ import Foundation
 import HTTPServer
 import JSON
 import Testing
+import TestSupport
 
 @testable import HostApp
 @testable import HostCore

@@ -1,6 +1,7 @@
 import Scheduling
 import Synchronization
 import Testing
+import TestSupport
 
 /// Admission: at most `capacity` holders, at most `queueLimit` waiting, first come first served, and a waiter
 /// cancelled before its turn never gets one.

@@ -1,6 +1,7 @@
 import Scheduling
 import Synchronization
 import Testing
+import TestSupport
 
 /// The clock is read only to check "never early", a lower bound that a busy machine cannot break. That nothing else
 /// fired is seen at a sentinel scheduled after every deadline in question: slots fire in order, so once the sentinel

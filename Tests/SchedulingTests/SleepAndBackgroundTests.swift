@@ -1,6 +1,7 @@
 import Scheduling
 import Synchronization
 import Testing
+import TestSupport
 
 /// The clock's `sleep` and the owner of background work: what shutdown relies on.
 @Suite struct SleepAndBackgroundTests {
@@ -21,7 +22,7 @@ import Testing
         let scheduler = DeadlineScheduler(tick: .milliseconds(10))
         let gate = Gate()
         let sleeper = Task {
-            await gate.wait()
+            await gate.pass()
             try await scheduler.sleep(for: .seconds(3600))
         }
         sleeper.cancel()
@@ -35,7 +36,7 @@ import Testing
         let finished = Atomic<Int>(0)
         for _ in 0..<10 {
             background.run {
-                await gate.wait()
+                await gate.pass()
                 // Work that starts more work, as a finished run starts its reply's delivery.
                 background.run { finished.add(1, ordering: .relaxed) }
                 finished.add(1, ordering: .relaxed)
@@ -72,30 +73,5 @@ import Testing
         #expect(await background.waitForAll(upTo: .seconds(1)))
         let didRun = ran.load(ordering: .relaxed)
         #expect(!didRun)
-    }
-}
-
-/// A one-way gate tasks wait at until the test opens it.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let proceed = state.withLock { state in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if proceed { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
     }
 }

@@ -11,6 +11,7 @@ import JSON
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import TestSupport
 #endif
 
 /// A host on 127.0.0.1 and a free port, over a fresh temporary integrations directory and state directory.
@@ -147,15 +148,4 @@ final class RecordingServer: HTTPHandler, Sendable {
         let server = self.server.withLock { $0 }
         await server?.shutdown(gracePeriod: .seconds(1))
     }
-}
-
-/// Whether `condition` holds within `timeout`, checked every 10 ms: for effects that happen in the background. The
-/// timeout is generous on purpose (a busy machine is slow, not broken); only a failing test waits it out.
-func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let end = ContinuousClock.now + timeout
-    while ContinuousClock.now < end {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
 }

@@ -10,6 +10,7 @@ import Platforms
 import Plugins
 import JSON
 import Testing
+import TestSupport
 
 /// Late replies: the ack within the platform's deadline, the reply at a local response_url server, retries with
 /// backoff, the response_url budget, chat-API fallback, and follow-ups.

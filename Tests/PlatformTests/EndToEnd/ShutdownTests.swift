@@ -4,6 +4,7 @@ import IntegrationContract
 import Platforms
 import Synchronization
 import Testing
+import TestSupport
 
 /// Graceful shutdown owns what requests left behind: a run that was acked finishes and its reply is delivered
 /// before `shutdown` returns; a run that outlives the grace period is cancelled, and nothing is left running.

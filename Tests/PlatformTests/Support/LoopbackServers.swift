@@ -11,6 +11,7 @@ import JSON
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import TestSupport
 #endif
 
 /// The project's HTTP server on 127.0.0.1, on a free port, answering with `handler`.

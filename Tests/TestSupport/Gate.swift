@@ -1,12 +1,14 @@
 import Synchronization
 
-/// Holds integration runs until the test opens it, and counts the runs that reached it, so a test can order "still
-/// running" before "finished" without relying on timing.
-final class Gate: Sendable {
+/// Holds whoever passes it until the test opens it, and counts who reached it, so a test can order "still running"
+/// before "finished", or see what runs at once, without relying on timing.
+public final class Gate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>], arrived: Int)>((false, [], 0))
 
+    public init() {}
+
     /// Returns once the gate is open.
-    func pass() async {
+    public func pass() async {
         await withCheckedContinuation { continuation in
             let passNow = state.withLock { state in
                 state.arrived += 1
@@ -18,11 +20,11 @@ final class Gate: Sendable {
         }
     }
 
-    /// How many runs have reached the gate.
-    var arrived: Int { state.withLock { $0.arrived } }
+    /// How many have reached the gate.
+    public var arrived: Int { state.withLock { $0.arrived } }
 
-    /// Lets every waiting run, and every later one, through.
-    func open() {
+    /// Lets everyone waiting, and everyone later, through.
+    public func open() {
         let waiters = state.withLock { state in
             state.open = true
             defer { state.waiters = [] }
