@@ -69,7 +69,7 @@ public struct HostDependencies: Sendable {
         func hipchat(inline: Bool) -> HipChatAdapter {
             HipChatAdapter(
                 repliesInline: inline, api: configuration.hipchatAPI, tokens: configuration.tokens,
-                answerDeadline: configuration.deadline)
+                secrets: gateway.routes.secrets, answerDeadline: configuration.deadline)
         }
         return [
             RootRoute(admin: adminEndpoint, gateway: gateway, adapter: hipchat(inline: false)),

@@ -20,7 +20,8 @@ extension Notification {
     ///   "raw_body": "…",                      // the body as UTF-8 text (invalid bytes become U+FFFD)
     ///   "payload": <the decoded JSON document, or form fields as an object of strings>,
     ///   "hipchat": {"sender_id": 1, "sender_name": "…", "mention_name": "…", "room_id": 1234,
-    ///               "room_name": "…", "message": "…", "date": "…"} | null }
+    ///               "room_name": "…", "message": "…", "date": "…"} | null,
+    ///   "verified_by": "slack_signature" | "hipchat_jwt" | … | null }   // see `SenderProof`
     /// ```
     /// Absent values are `null`, so templates render them as empty text.
     public var jsonValue: JSONValue {
@@ -35,6 +36,7 @@ extension Notification {
             "headers": Notification.headersObject(headers),
             "raw_body": .string(String(decoding: rawBody, as: UTF8.self)),
             "payload": payload,
+            "verified_by": verifiedBy.map { .string($0.rawValue) } ?? .null,
         ]
         object["channel"] = channel.map { channel in
             .object(["id": .string(channel.id), "name": channel.name.map(JSONValue.string) ?? .null])
@@ -169,6 +171,7 @@ extension Notification {
         if let sender = members["sender"], let id = sender["id"]?.stringValue {
             self.sender = Sender(id: id, name: sender["name"]?.stringValue, handle: sender["handle"]?.stringValue)
         }
+        verifiedBy = members["verified_by"]?.stringValue.flatMap(SenderProof.init(rawValue:))
         if let hipchat = members["hipchat"], case .object = hipchat {
             self.hipchat = HipChatMessage(
                 senderID: hipchat["sender_id"]?.intValue ?? 0, senderName: hipchat["sender_name"]?.stringValue ?? "",

@@ -98,6 +98,8 @@ public struct Notification: Sendable {
 
     /// The typed HipChat view, for notifications that came as HipChat room_message.
     public var hipchat: HipChatMessage?
+    /// What proved the sender, when the host verified one; `nil` for an unverified request.
+    public var verifiedBy: SenderProof?
 
     public init(
         platform: Platform, team: String? = nil, channel: Channel? = nil, sender: Sender? = nil, text: String,

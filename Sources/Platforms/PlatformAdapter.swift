@@ -19,9 +19,11 @@ public protocol PlatformAdapter: Sendable {
     /// An answer given after verification, instead of decoding and dispatch, for verified requests that carry
     /// nothing to run (Slack's `url_verification` challenge, events addressed to no command); `nil` otherwise.
     func handshake(_ request: HTTPRequest) -> HTTPResponse?
-    /// Checks the request's signature or credentials over the raw body. Fails closed: a missing, forged or stale
-    /// signature, and a missing secret on a route that needs one, throw.
-    func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure)
+    /// Checks the request's signature or credentials over the raw body and says what proved the sender (`nil`:
+    /// the platform is configured to send nothing to check). Fails closed: a missing, forged or stale signature,
+    /// and a missing secret on a route that needs one, throw.
+    @discardableResult
+    func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof?
     /// Reads the request into a notification, the lookup target and the query. Throws a 400 on a body the
     /// platform would never send.
     func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent

@@ -6,8 +6,11 @@ public struct PlatformRoutes: Sendable {
     public let mattermost: MattermostAdapter
     public let teams: TeamsAdapter
     public let hooks: WebhookAdapter
+    /// What the adapters were built from; the HipChat routes read theirs from it too.
+    public let secrets: PlatformSecrets
 
     public init(secrets: PlatformSecrets) {
+        self.secrets = secrets
         self.slack = SlackAdapter(secrets: secrets)
         self.mattermost = MattermostAdapter(secrets: secrets)
         self.teams = TeamsAdapter(secrets: secrets)

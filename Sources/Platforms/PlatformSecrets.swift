@@ -61,7 +61,7 @@ public struct PlatformSecrets: Sendable {
     /// The platform settings the adapters read, with or without an `INTEGRATION.` prefix: host configuration, not
     /// tokens for integrations, so they are not among the tokens an integration receives.
     public static let settingNames: Set<String> = [
-        "slack_signing_secret", "slack_bot_token", "slack_api_url", "slack_ack_text", "mattermost_token",
+        "hipchat_secret", "slack_signing_secret", "slack_bot_token", "slack_api_url", "slack_ack_text", "mattermost_token",
         "mattermost_bot_token", "mattermost_url", "mattermost_username", "mattermost_icon_url", "mattermost_ack_text",
         "teams_secret", "teams_webhook_url", "teams_ack_text", "github_secret", "gitlab_secret", "webhooks_credentials",
     ]

@@ -102,6 +102,8 @@ public enum PluginRequest {
         } else {
             out.literal("null")
         }
+        member("verified_by", &out)
+        optional(notification.verifiedBy?.rawValue, &out)
         out.byte(UInt8(ascii: "}"))
     }
 

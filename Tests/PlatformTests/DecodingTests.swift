@@ -167,8 +167,13 @@ import Testing
         #expect(json.value(atPath: "headers.x-thing") == "1, 2")
         #expect(json["sender"] == .null)
         #expect(json["timestamp"] == .null)
+        #expect(json["verified_by"] == .null)
         let reparsed = try JSONValue(parsing: json.serialized())
         #expect(reparsed == json)
+        var verified = notification
+        verified.verifiedBy = .hipchatJWT
+        #expect(verified.jsonValue["verified_by"] == "hipchat_jwt")
+        #expect(try Notification(json: verified.jsonValue).verifiedBy == .hipchatJWT)
     }
 }
 

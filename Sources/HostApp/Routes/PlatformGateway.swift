@@ -66,8 +66,9 @@ public final class PlatformGateway: Sendable {
     /// Answers a request to a fixed platform route (`/`, `/hipchat`, `/slack`, `/mattermost`, `/teams`).
     public func handle(_ request: HTTPRequest, adapter: any PlatformAdapter, requestID: String) async -> HTTPResponse {
         if let probe = adapter.probe(request) { return probe }
+        let proof: SenderProof?
         do throws(VerificationFailure) {
-            try adapter.verify(request, now: clock())
+            proof = try adapter.verify(request, now: clock())
         } catch {
             return refuse(request, adapter: adapter, error, requestID)
         }
@@ -78,6 +79,7 @@ public final class PlatformGateway: Sendable {
         } catch {
             return .error(error)
         }
+        event.notification.verifiedBy = proof
         let found: (any Integration)?
         switch event.target {
         case .command(let name): found = catalog.integration(forCommand: name)
@@ -97,8 +99,9 @@ public final class PlatformGateway: Sendable {
         _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String
     ) async -> HTTPResponse {
         let adapter = routes.hooks
+        let proof: SenderProof?
         do throws(VerificationFailure) {
-            try adapter.verify(request, integration: integration.name)
+            proof = try adapter.verify(request, integration: integration.name)
         } catch {
             return refuse(request, adapter: adapter, error, requestID)
         }
@@ -108,6 +111,7 @@ public final class PlatformGateway: Sendable {
         } catch {
             return .error(error)
         }
+        event.notification.verifiedBy = proof
         event.integration = integration.name
         return await run(
             integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters)

@@ -6,7 +6,11 @@ import JSON
 /// HipChat room_message webhooks, as hipchat-integration took them: `POST /hipchat` answers inline with HipChat
 /// JSON (`{"message", "message_format": "text", "color", "notify"}`, 204 for no reply) and a run past the deadline
 /// gets 504; `POST /` acks with 204 at once and posts the reply to `{api}/v2/room/{id}/notification` with the
-/// room's token (`ROOM:INTEGRATION:TOKEN`), retried like every late reply. HipChat requests carry no signature.
+/// room's token (`ROOM:INTEGRATION:TOKEN`), retried like every late reply.
+///
+/// With the setting `hipchat_secret` (the add-on installation's shared secret), every request must carry a valid
+/// HipChat Connect JWT (`HipChatJWT`) or is refused with 401; without it HipChat requests are unverified, as
+/// hipchat-integration took them, and integrations that require a verified sender refuse them.
 public struct HipChatAdapter: PlatformAdapter {
     public let name = "hipchat"
     public var answerDeadline: Duration
@@ -15,11 +19,15 @@ public struct HipChatAdapter: PlatformAdapter {
     /// The HipChat API base URL room replies go to.
     public let api: URL
     public let tokens: Tokens
+    public let secrets: PlatformSecrets
 
-    public init(repliesInline: Bool, api: URL, tokens: Tokens, answerDeadline: Duration = .seconds(10)) {
+    public init(
+        repliesInline: Bool, api: URL, tokens: Tokens, secrets: PlatformSecrets, answerDeadline: Duration = .seconds(10)
+    ) {
         self.repliesInline = repliesInline
         self.api = api
         self.tokens = tokens
+        self.secrets = secrets
         self.answerDeadline = answerDeadline
     }
 
@@ -27,7 +35,13 @@ public struct HipChatAdapter: PlatformAdapter {
     /// answers 504 there instead of an ack.
     public var acksLateRuns: Bool { !repliesInline }
 
-    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {}
+    @discardableResult
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof? {
+        guard let secret = secrets.value("hipchat_secret") else { return nil }
+        try HipChatJWT.verify(
+            headers: request.headers, signedRequest: request.queryParameter("signed_request"), secret: secret, now: now)
+        return .hipchatJWT
+    }
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         let picked: JSONPick

@@ -19,7 +19,8 @@ public struct MattermostAdapter: PlatformAdapter {
         self.secrets = secrets
     }
 
-    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
+    @discardableResult
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof? {
         let fields = MattermostAdapter.verifiedFields(request)
         var allowed: [String] = []
         if let global = secrets.value("mattermost_token") { allowed.append(global) }
@@ -32,6 +33,7 @@ public struct MattermostAdapter: PlatformAdapter {
             throw VerificationFailure("no Mattermost token configured for this command (token mattermost_token)")
         }
         try MattermostToken.verify(headers: request.headers, bodyToken: fields.token, allowed: allowed)
+        return .mattermostToken
     }
 
     /// The body's `command` and `token`, read as `decode` reads the body: a form, or a JSON object (only these two

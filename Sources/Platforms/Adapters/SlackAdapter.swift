@@ -24,11 +24,13 @@ public struct SlackAdapter: PlatformAdapter {
         request.formFields.contains { $0.name == "ssl_check" && $0.value == "1" } ? HTTPResponse(status: .ok) : nil
     }
 
-    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
+    @discardableResult
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof? {
         guard let secret = secrets.value("slack_signing_secret") else {
             throw VerificationFailure("no Slack signing secret configured (token slack_signing_secret)")
         }
         try SlackSignature.verify(headers: request.headers, body: request.body, secret: secret, now: now)
+        return .slackSignature
     }
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {

@@ -17,7 +17,8 @@ public struct TeamsAdapter: PlatformAdapter {
         self.secrets = secrets
     }
 
-    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
+    @discardableResult
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof? {
         var tokens: [String] = []
         if let global = secrets.value("teams_secret") { tokens.append(global) }
         // The mention picks the integration whose own token signs the request; before the signature is checked,
@@ -29,6 +30,7 @@ public struct TeamsAdapter: PlatformAdapter {
         }
         guard !tokens.isEmpty else { throw VerificationFailure("no Teams security token configured (token teams_secret)") }
         try TeamsSignature.verify(headers: request.headers, body: request.body, securityTokens: tokens)
+        return .teamsHMAC
     }
 
     private static let textPath = JSONPaths(["text"])

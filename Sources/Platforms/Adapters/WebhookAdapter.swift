@@ -55,15 +55,18 @@ public struct WebhookAdapter: PlatformAdapter {
         return String(parts[1])
     }
 
-    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) {
+    @discardableResult
+    public func verify(_ request: HTTPRequest, now: Date) throws(VerificationFailure) -> SenderProof? {
         guard let integration = WebhookAdapter.integrationName(path: request.path) else {
             throw VerificationFailure("not a /hooks/NAME route")
         }
-        try verify(request, integration: integration)
+        return try verify(request, integration: integration)
     }
 
     /// Checks the request against the schemes configured for `integration`; also for an integration's own routes.
-    public func verify(_ request: HTTPRequest, integration: String) throws(VerificationFailure) {
+    /// Passing any one configured scheme is enough; with none configured the hook is open (`nil`).
+    @discardableResult
+    public func verify(_ request: HTTPRequest, integration: String) throws(VerificationFailure) -> SenderProof? {
         let schemes = schemes(for: integration)
         var failures: [VerificationFailure] = []
         var configured = false
@@ -71,24 +74,24 @@ public struct WebhookAdapter: PlatformAdapter {
             configured = true
             do throws(VerificationFailure) {
                 try HubSignature.verify(headers: request.headers, body: request.body, secret: secret)
-                return
+                return .githubSignature
             } catch { failures.append(error) }
         }
         if let token = schemes.gitlabToken {
             configured = true
             do throws(VerificationFailure) {
                 try GitLabToken.verify(headers: request.headers, token: token)
-                return
+                return .gitlabToken
             } catch { failures.append(error) }
         }
         if let list = schemes.credentials {
             configured = true
             do throws(VerificationFailure) {
                 try BasicCredentials.verify(headers: request.headers, allowed: BasicCredentials.list(list))
-                return
+                return .basicAuth
             } catch { failures.append(error) }
         }
-        guard configured else { return }
+        guard configured else { return nil }
         throw VerificationFailure(failures.map(\.reason).joined(separator: "; "))
     }
 
