@@ -41,14 +41,28 @@ import Testing
     }
 
     @Test func karma() async throws {
-        let host = try ManifestHost()
-        #expect(try await host.hipchat("/karma grace++").json?["message"] == "grace has 1 karma")
-        #expect(try await host.hipchat("/karma Grace++").json?["message"] == "Grace has 2 karma")
-        #expect(try await host.hipchat("/karma grace--").json?["message"] == "grace has 1 karma")
-        #expect(try await host.hipchat("/karma grace").json?["message"] == "grace has 1 karma")
-        #expect(try await host.hipchat("/karma nobody").json?["message"] == "nobody has 0 karma")
-        #expect(try await host.hipchat("/karma !!").json?["message"] == "usage: /karma NAME++, /karma NAME-- or /karma NAME")
+        let secret = "hipchat-install-secret"
+        let host = try ManifestHost(tokens: ["hipchat_secret:\(secret)"])
+        #expect(try await host.hipchat("/karma grace++", signedWith: secret).json?["message"] == "grace has 1 karma")
+        #expect(try await host.hipchat("/karma Grace++", signedWith: secret).json?["message"] == "Grace has 2 karma")
+        #expect(try await host.hipchat("/karma grace--", signedWith: secret).json?["message"] == "grace has 1 karma")
+        #expect(try await host.hipchat("/karma grace", signedWith: secret).json?["message"] == "grace has 1 karma")
+        #expect(try await host.hipchat("/karma nobody", signedWith: secret).json?["message"] == "nobody has 0 karma")
+        #expect(try await host.hipchat("/karma !!", signedWith: secret).json?["message"] == "usage: /karma NAME++, /karma NAME-- or /karma NAME")
+        #expect(try await host.hipchat("/karma grace++").status == 401)
+        #expect(try await host.hipchat("/karma grace++", signedWith: "forged").status == 401)
         #expect(host.server.dependencies.storage.namespace("karma").get("grace") == 1)
+        await host.stop()
+    }
+
+    /// Without `hipchat_secret` a HipChat request proves nothing about its sender: karma can be read but not changed.
+    @Test func karmaFromAnUnverifiedSenderIsReadOnly() async throws {
+        let host = try ManifestHost()
+        let change = try await host.hipchat("/karma grace++")
+        #expect(change.status == 403)
+        #expect(change.json?["error"]?.stringValue?.hasPrefix("karma: changing karma needs a verified chat request") == true)
+        #expect(try await host.hipchat("/karma grace").json?["message"] == "grace has 0 karma")
+        #expect(host.server.dependencies.storage.namespace("karma").get("grace") == nil)
         await host.stop()
     }
 
@@ -114,13 +128,15 @@ import Testing
     @Test func deploy() async throws {
         setenv("DEPLOY_TOKEN", "deploy-token-9", 1)
         defer { unsetenv("DEPLOY_TOKEN") }
-        let host = try ManifestHost()
-        let chat = try await host.hipchat("/deploy staging v1.2")
+        let secret = "hipchat-install-secret"
+        let host = try ManifestHost(tokens: ["hipchat_secret:\(secret)"])
+        let chat = try await host.hipchat("/deploy staging v1.2", signedWith: secret)
         let message = try #require(chat.json?["message"]?.stringValue)
         #expect(message.hasPrefix("deploy.sh: deploying v1.2 to staging (request "))
         #expect(message.hasSuffix(", by Ada Lovelace)"))
-        #expect(try await host.hipchat("/deploy qa").json?["message"] == "usage: /deploy staging|production [REF]")
-        #expect(try await host.hipchat("/deploy staging ;rm -rf /").json?["message"] == "usage: /deploy staging|production [REF]")
+        #expect(try await host.hipchat("/deploy qa", signedWith: secret).json?["message"] == "usage: /deploy staging|production [REF]")
+        #expect(try await host.hipchat("/deploy staging ;rm -rf /", signedWith: secret).json?["message"] == "usage: /deploy staging|production [REF]")
+        #expect(try await host.hipchat("/deploy staging v1.2").status == 401)
 
         let route = try await host.request("POST", "/deploy/production?ref=abc123", headers: ["X-Deploy-Token": "deploy-token-9"])
         #expect(route.status == 200)
@@ -134,6 +150,17 @@ import Testing
         #expect(unknown.status == 400)
         #expect(unknown.text == "usage: /deploy staging|production [REF]")
         #expect(try await host.request("GET", "/deploy/staging").status == 405)
+        await host.stop()
+    }
+
+    /// The README's threat model: without `hipchat_secret`, a HipChat request reaches `deploy` but cannot run it.
+    @Test func deployFromAnUnverifiedChatRequestNeverRuns() async throws {
+        setenv("DEPLOY_TOKEN", "deploy-token-9", 1)
+        defer { unsetenv("DEPLOY_TOKEN") }
+        let host = try ManifestHost()
+        let chat = try await host.hipchat("/deploy production v9")
+        #expect(chat.status == 401)
+        #expect(chat.json?["error"]?.stringValue?.contains("deploy needs a verified chat request") == true)
         await host.stop()
     }
 

@@ -165,6 +165,15 @@ import TestSupport
         #expect(try await passes(rules, from(mapped)))
     }
 
+    @Test func verifiedHoldsOnlyForARequestWhoseSenderThePlatformProved() async throws {
+        let rules = #"[{"verified": true}]"#
+        for proof in SenderProof.allCases {
+            #expect(try await passes(rules, Fixtures.invocation(verifiedBy: proof)))
+        }
+        #expect(try await status(rules, Fixtures.invocation()) == 401)
+        #expect(try await passes(#"[{"not": {"verified": true}}]"#, Fixtures.invocation()))
+    }
+
     @Test func allAnyNot() async throws {
         let invocation = Fixtures.invocation(query: "b")
         let yes = #"{"match": {"value": "{{query}}", "equals": "b"}}"#

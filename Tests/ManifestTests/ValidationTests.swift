@@ -85,6 +85,10 @@ import Testing
             "test.json: rules.ip[0]: '10.0.0.0/33' is not an IP address or CIDR block",
             "test.json: rules.ip[1]: 'nope' is not an IP address or CIDR block",
         ]),
+        (#"{"rules": [{"verified": false}, {"verified": "yes"}], "actions": []}"#, "test.json", [
+            #"test.json: rules[0].verified: must be true (for the opposite, use "not")"#,
+            #"test.json: rules[1].verified: must be true (for the opposite, use "not")"#,
+        ]),
         (#"{"rules": [{"signature": {"header": "X", "secret": "s", "encoding": "hexx"}}, {"token": {"header": "Bad Header"}}], "actions": []}"#, "test.json", [
             #"test.json: rules[0].signature.encoding: must be "hex" or "base64""#,
             "test.json: rules[1].token.secret: is required",
@@ -93,8 +97,8 @@ import Testing
         (#"{"rules": [{"match": {"value": "a", "equals": "b"}, "on_mismatch": {"status": 99}}, {"all": []}, {"nope": 1}], "actions": []}"#, "test.json", [
             "test.json: rules[0].on_mismatch.status: must be a whole number from 100 to 599",
             "test.json: rules[1].all: must be a non-empty array of rules",
-            "test.json: rules[2].nope: unknown key (expected one of: all, any, ip, match, not, on_mismatch, regex, signature, token)",
-            "test.json: rules[2]: must have one of the keys: all, any, not, match, regex, signature, token, ip",
+            "test.json: rules[2].nope: unknown key (expected one of: all, any, ip, match, not, on_mismatch, regex, signature, token, verified)",
+            "test.json: rules[2]: must have one of the keys: all, any, not, match, regex, signature, token, ip, verified",
         ]),
         (#"{"actions": [{"http": {"url": "ftp://x"}}, {"http": {"url": "{{env.U}}", "json": {}, "body": "x"}}]}"#, "test.json", [
             "test.json: actions[0].http.url: must start with http:// or https:// (or with a placeholder)",

@@ -42,6 +42,8 @@ extension ManifestRule {
             }
             guard let sent = scope.invocation.request.headers[header], sent.hasPrefix(prefix) else { return false }
             return ConstantTime.equals(Array(sent.utf8.dropFirst(prefix.utf8.count)), Array(secret.utf8))
+        case .verified:
+            return scope.invocation.notification.verifiedBy != nil
         case .ip(let ranges):
             let peer = scope.invocation.request.peer
             return ranges.contains { $0.contains(peer) }

@@ -3,7 +3,9 @@ import JSON
 
 /// A trigger rule, after adnanh/webhook's model: `all`/`any`/`not` over the match types `match` (a value equals
 /// another), `regex` (named groups become variables), `signature` (HMAC-SHA256 of the raw body in a header),
-/// `token` (a header equals a secret) and `ip` (the peer is in an allow list).
+/// `token` (a header equals a secret), `ip` (the peer is in an allow list) and `verified` (the platform's
+/// signature or credential was checked against a configured secret: a Slack signature, a HipChat JWT, … — see
+/// `SenderProof`).
 indirect enum ManifestRule: Sendable {
     case all([ManifestRule])
     case any([ManifestRule])
@@ -13,6 +15,7 @@ indirect enum ManifestRule: Sendable {
     case signature(SignatureCheck)
     case token(header: String, prefix: String, secret: Template)
     case ip([IPRange])
+    case verified
 
     /// How a `signature` header is encoded.
     enum DigestEncoding: String, Sendable {
@@ -28,7 +31,7 @@ indirect enum ManifestRule: Sendable {
         let prefix: String
     }
 
-    static let kinds = ["all", "any", "not", "match", "regex", "signature", "token", "ip"]
+    static let kinds = ["all", "any", "not", "match", "regex", "signature", "token", "ip", "verified"]
 
     /// How many regular expressions evaluating this rule may run.
     var regexCount: Int {
@@ -36,7 +39,7 @@ indirect enum ManifestRule: Sendable {
         case .all(let rules), .any(let rules): return rules.reduce(0) { $0 + $1.regexCount }
         case .not(let inner): return inner.regexCount
         case .regex: return 1
-        case .match, .signature, .token, .ip: return 0
+        case .match, .signature, .token, .ip, .verified: return 0
         }
     }
 
@@ -44,7 +47,7 @@ indirect enum ManifestRule: Sendable {
     /// addresses, 400 otherwise.
     var defaultMismatchStatus: Int {
         switch self {
-        case .signature, .token: return 401
+        case .signature, .token, .verified: return 401
         case .ip: return 403
         case .not(let inner): return inner.defaultMismatchStatus
         case .all(let rules), .any(let rules): return rules.map(\.defaultMismatchStatus).max() ?? 400
@@ -104,6 +107,12 @@ indirect enum ManifestRule: Sendable {
             let headerOK = header.map { checkHeaderName($0, at: here, reader: reader) } ?? false
             guard let header, let secret, headerOK else { return nil }
             return .token(header: header, prefix: prefix, secret: secret)
+        case "verified":
+            guard case .bool(true) = body else {
+                reader.fail(here, "must be true (for the opposite, use \"not\")")
+                return nil
+            }
+            return .verified
         default:
             guard let texts = reader.strings(body, at: here, nonEmpty: true) else { return nil }
             var ranges: [IPRange] = []

@@ -56,11 +56,12 @@ enum Fixtures {
         channel: IntegrationContract.Notification.Channel? = IntegrationContract.Notification.Channel(id: "1234", name: "Ops"),
         payload: JSONValue = .null, request: HTTPRequest = request(), routeParameters: [String: String] = [:],
         tokens: [String] = [], token: String? = nil, storage: Storage = Storage(), logger: HostLogger = quietLogger(),
-        integration: String = "test"
+        integration: String = "test", verifiedBy: SenderProof? = nil
     ) -> Invocation {
-        let notification = IntegrationContract.Notification(
+        var notification = IntegrationContract.Notification(
             platform: platform, channel: channel, sender: sender, text: text ?? "/\(command ?? "test") \(query)",
             command: command, headers: request.headers, rawBody: request.body, payload: payload)
+        notification.verifiedBy = verifiedBy
         return Invocation(
             notification: notification, query: query, allTokens: try! Tokens(parsing: tokens), token: token,
             storage: storage.namespace(integration),

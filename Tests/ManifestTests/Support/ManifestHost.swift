@@ -60,8 +60,9 @@ final class ManifestHost: Sendable {
         return Response(status: http.statusCode, headers: fields, body: Array(data))
     }
 
-    /// POST /hipchat with a room_message carrying `message`, from Ada in room 1234.
-    func hipchat(_ message: String) async throws -> Response {
+    /// POST /hipchat with a room_message carrying `message`, from Ada in room 1234; with a HipChat Connect JWT
+    /// signed with `secret` in `signed_request`, as HipChat sends it, when one is given.
+    func hipchat(_ message: String, signedWith secret: String? = nil) async throws -> Response {
         let body: JSONValue = [
             "event": "room_message",
             "item": [
@@ -72,7 +73,13 @@ final class ManifestHost: Sendable {
                 "room": ["id": 1234, "name": "Ops"],
             ],
         ]
-        return try await request("POST", "/hipchat", body: body.serializedBytes(), headers: ["Content-Type": "application/json"])
+        let query = secret.map { secret in
+            let now = Date().timeIntervalSince1970
+            let claims: JSONValue = ["iss": "test-install", "sub": "7", "iat": .number(now), "exp": .number(now + 180)]
+            return "?signed_request=" + HipChatJWT.token(claims: claims, secret: secret)
+        } ?? ""
+        return try await request(
+            "POST", "/hipchat" + query, body: body.serializedBytes(), headers: ["Content-Type": "application/json"])
     }
 
     static let session: URLSession = {
