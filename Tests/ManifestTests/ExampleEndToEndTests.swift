@@ -125,6 +125,28 @@ import Testing
         await host.stop()
     }
 
+    /// GitHub's default content type: the push in a `payload` form field, signed over the form body.
+    @Test func githubPushNotifierTakesTheFormContentType() async throws {
+        let document = #"{"ref":"refs/heads/main","repository":{"full_name":"octo/hello"},"pusher":{"name":"ada"},"head_commit":{"message":"Form & more"}}"#
+        let body = Array(("payload=" + document.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!).utf8)
+        let chat = try LoopbackHTTPServer(status: 204, body: "")
+        defer { chat.stop() }
+        setenv("GITHUB_WEBHOOK_SECRET", "form-secret-1", 1)
+        setenv("CHAT_API_URL", "http://127.0.0.1:\(chat.port)/v2/room/1234/notification", 1)
+        setenv("CHAT_API_TOKEN", "chat-token-1", 1)
+        defer {
+            for name in ["GITHUB_WEBHOOK_SECRET", "CHAT_API_URL", "CHAT_API_TOKEN"] { unsetenv(name) }
+        }
+        let host = try ManifestHost()
+        let headers = ["Content-Type": "application/x-www-form-urlencoded", "X-GitHub-Event": "push",
+                       "X-GitHub-Delivery": "f-1", "X-Hub-Signature-256": HubSignature.signature(secret: "form-secret-1", body: body)]
+        let ok = try await host.request("POST", "/hooks/github-push", body: body, headers: headers)
+        #expect(ok.status == 200)
+        let posted = try #require(chat.requests.first)
+        #expect(try JSONValue(parsing: posted.body)["message"] == "[octo/hello] ada pushed to refs/heads/main: Form & more")
+        await host.stop()
+    }
+
     @Test func deploy() async throws {
         setenv("DEPLOY_TOKEN", "deploy-token-9", 1)
         defer { unsetenv("DEPLOY_TOKEN") }

@@ -122,6 +122,29 @@ import Testing
         #expect(event.deliveryID == "gitlab:ci:u-1")
     }
 
+    /// GitHub's default webhook content type is `application/x-www-form-urlencoded`, the JSON in a `payload`
+    /// field (https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers).
+    @Test func githubFormEncodedPayloadIsTheJSONDocument() throws {
+        let adapter = WebhookAdapter(secrets: try Fixtures.secrets([]))
+        let document = #"{"ref":"refs/heads/main","repository":{"id":7,"full_name":"octo/hello"},"pusher":{"name":"ada"}}"#
+        let form = "payload=" + document.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let event = try adapter.decode(Fixtures.request(
+            "/hooks/ci", headers: ["Content-Type": "application/x-www-form-urlencoded", "X-GitHub-Event": "push"], body: form))
+        #expect(event.notification.platform == .github)
+        #expect(event.notification.channel?.name == "octo/hello")
+        #expect(event.notification.sender?.name == "ada")
+        #expect(event.notification.payload["ref"] == "refs/heads/main")
+        #expect(event.notification.rawText == form)
+        #expect(throws: IntegrationError.badRequest("the form field payload is not valid JSON")) {
+            try adapter.decode(Fixtures.request(
+                "/hooks/ci", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: "payload=%7Bnope"))
+        }
+        // Other forms keep their fields.
+        let two = try adapter.decode(Fixtures.request(
+            "/hooks/ci", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: "payload=%7B%7D&x=1"))
+        #expect(two.notification.payload == ["payload": "{}", "x": "1"])
+    }
+
     @Test func genericBodies() throws {
         let adapter = WebhookAdapter(secrets: try Fixtures.secrets([]))
         let json = try adapter.decode(Fixtures.request(
@@ -135,9 +158,18 @@ import Testing
         #expect(form.query == "ça va?")
         #expect(form.notification.payload == ["text": "ça va?", "x": ""])
 
+        #expect(form.notification.rawText == "text=%C3%A7a+va%3F&text=second&x=")
+
         let text = try adapter.decode(Fixtures.request("/hooks/note", headers: ["Content-Type": "text/plain"], body: "naïve text"))
         #expect(text.query == "naïve text")
         #expect(text.notification.payload == "naïve text")
+        #expect(text.notification.rawText == "naïve text")
+
+        // `curl -d 'hello'` sends a form type; a body with no `=` has no fields, so it is the text it looks like.
+        let curlDefault = try adapter.decode(Fixtures.request(
+            "/hooks/note", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: "hello"))
+        #expect(curlDefault.query == "hello")
+        #expect(curlDefault.notification.payload == "hello")
 
         // A JSON document sent as text is read as JSON; JSON media types in any case, with parameters or a
         // `+json` suffix, must hold JSON.

@@ -164,7 +164,14 @@ import Testing
         var headers: HTTPHeaders = ["Content-Type": "application/json", "X-GitHub-Event": "push"]
         headers.add("X-Hub-Signature-256", Fixtures.string(push, "x_hub_signature_256"))
         let payload = Fixtures.string(push, "payload")
-        try adapter.verify(Fixtures.request("/hooks/ci", headers: headers, body: payload), now: Date())
+        #expect(try adapter.verify(Fixtures.request("/hooks/ci", headers: headers, body: payload), now: Date()) == .githubSignature)
+        // Hex is hex in either case, as the manifest `signature` rule reads it.
+        var upper: HTTPHeaders = ["X-GitHub-Event": "push"]
+        upper.add("X-Hub-Signature-256", "sha256=" + Fixtures.string(push, "x_hub_signature_256").dropFirst(7).uppercased())
+        try adapter.verify(Fixtures.request("/hooks/ci", headers: upper, body: payload), now: Date())
+        #expect(throws: VerificationFailure("X-Hub-Signature-256 is not sha256=HEX")) {
+            try adapter.verify(Fixtures.request("/hooks/ci", headers: ["X-Hub-Signature-256": "sha1=abcd"], body: payload), now: Date())
+        }
         #expect(throws: VerificationFailure.self) {
             try adapter.verify(Fixtures.request("/hooks/ci", headers: headers, body: payload.replacingOccurrences(of: "main", with: "evil")), now: Date())
         }

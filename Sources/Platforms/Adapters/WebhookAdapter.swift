@@ -104,7 +104,7 @@ public struct WebhookAdapter: PlatformAdapter {
 
     /// Decodes a webhook for `integration`; also for an integration's own routes.
     public func decode(_ request: HTTPRequest, integration: String) throws(IntegrationError) -> PlatformEvent {
-        let payload = try RequestPayload.decode(request, picking: WebhookAdapter.paths)
+        let payload = try RequestPayload.decode(request, picking: WebhookAdapter.paths, unwrappingFormPayload: true)
         let headers = request.headers
         let text = payload.string ?? payload.value(atPath: "text")?.stringValue ?? ""
         var notification = Notification(platform: .generic, text: text, headers: headers)

@@ -6,47 +6,54 @@ import JSON
 /// Decoding of a request body into a notification payload, by Content-Type.
 enum RequestPayload {
     /// A decoded body: a JSON document (checked, with the values at the paths asked for, and parsed whole only on
-    /// use), or the value a form or text body decodes to.
+    /// use), or the value a form or text body decodes to. `raw` is the request body as it came; `form` the form
+    /// body a document came wrapped in (`payload=…`), if it did.
     enum Decoded {
-        case document(JSONPick, body: [UInt8])
-        case value(JSONValue)
+        case document(JSONPick, body: [UInt8], form: [UInt8]?)
+        case value(JSONValue, raw: [UInt8])
 
         /// The value at one of the picked paths.
         func value(atPath path: String) -> JSONValue? {
             switch self {
-            case .document(let pick, _): return pick[path]
-            case .value(let value): return value.value(atPath: path)
+            case .document(let pick, _, _): return pick[path]
+            case .value(let value, _): return value.value(atPath: path)
             }
         }
 
         /// The body's text when it is a string (a text body, or a JSON document that is one string).
         var string: String? {
             switch self {
-            case .document(let pick, _): return pick.scalarRoot?.stringValue
-            case .value(let value): return value.stringValue
+            case .document(let pick, _, _): return pick.scalarRoot?.stringValue
+            case .value(let value, _): return value.stringValue
             }
         }
 
         /// The whole payload as a value (parses a JSON document).
         var whole: JSONValue {
             switch self {
-            case .document(_, let body): return (try? JSONValue(parsing: body)) ?? .null
-            case .value(let value): return value
+            case .document(_, let body, _): return (try? JSONValue(parsing: body)) ?? .null
+            case .value(let value, _): return value
             }
         }
 
-        /// Makes this the notification's payload (and its raw body).
+        /// Makes this the notification's payload, and the request body its raw body.
         func store(in notification: inout Notification) {
             switch self {
-            case .document(_, let body): notification.setCheckedJSONBody(body)
-            case .value(let value): notification.payload = value
+            case .document(_, let body, let form):
+                notification.setCheckedJSONBody(body)
+                if let form { notification.rawBody = form }
+            case .value(let value, let raw):
+                notification.rawBody = raw
+                notification.payload = value
             }
         }
     }
 
     /// The body as a JSON value:
     /// - `application/json` (and `+json` types): the document; invalid JSON is a 400;
-    /// - `application/x-www-form-urlencoded`: an object of strings (the first value of a repeated field wins);
+    /// - `application/x-www-form-urlencoded`: an object of strings (the first value of a repeated field wins); with
+    ///   `unwrappingFormPayload`, a form whose only field is `payload` holding a JSON document is that document
+    ///   (GitHub's form content type); a body with no `=` at all is text, not a field name (`curl -d 'hello'`);
     /// - anything else: a JSON document if the body parses as one, else the text as a JSON string;
     /// - an empty body: `null`.
     static func decode(_ request: HTTPRequest) throws(IntegrationError) -> JSONValue {
@@ -54,19 +61,32 @@ enum RequestPayload {
     }
 
     /// `decode(_:)`, reading only the values at `paths` of a JSON document.
-    static func decode(_ request: HTTPRequest, picking paths: JSONPaths) throws(IntegrationError) -> Decoded {
-        if request.body.isEmpty { return .value(.null) }
+    static func decode(
+        _ request: HTTPRequest, picking paths: JSONPaths, unwrappingFormPayload: Bool = false
+    ) throws(IntegrationError) -> Decoded {
+        let body = request.body
+        if body.isEmpty { return .value(.null, raw: body) }
         let type = MediaType(request.headers["Content-Type"])
         if type.is("application/json") || type.hasSuffix("+json") {
             do {
-                return .document(try JSONValue.pick(paths, from: request.body), body: request.body)
+                return .document(try JSONValue.pick(paths, from: body), body: body, form: nil)
             } catch {
                 throw IntegrationError.badRequest("body is not valid JSON: \(error)")
             }
         }
-        if type.is("application/x-www-form-urlencoded") { return .value(formObject(request.formFields)) }
-        if let pick = try? JSONValue.pick(paths, from: request.body) { return .document(pick, body: request.body) }
-        return .value(.string(String(decoding: request.body, as: UTF8.self)))
+        if type.is("application/x-www-form-urlencoded"), body.contains(UInt8(ascii: "=")) {
+            let fields = request.formFields
+            if unwrappingFormPayload, fields.count == 1, fields[0].name == "payload" {
+                let document = Array(fields[0].value.utf8)
+                guard let pick = try? JSONValue.pick(paths, from: document) else {
+                    throw IntegrationError.badRequest("the form field payload is not valid JSON")
+                }
+                return .document(pick, body: document, form: body)
+            }
+            return .value(formObject(fields), raw: body)
+        }
+        if let pick = try? JSONValue.pick(paths, from: body) { return .document(pick, body: body, form: nil) }
+        return .value(.string(String(decoding: body, as: UTF8.self)), raw: body)
     }
 
     /// Form fields as a JSON object of strings; the first value of a repeated field wins.

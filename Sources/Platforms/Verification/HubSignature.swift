@@ -10,12 +10,14 @@ public enum HubSignature {
         "sha256=" + Encoding.hex(HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8)))
     }
 
-    /// Checks the header against the raw body.
+    /// Checks the header against the raw body. The digest's hex is read in either case, as the manifest
+    /// `signature` rule reads it.
     public static func verify(headers: HTTPHeaders, body: [UInt8], secret: String) throws(VerificationFailure) {
         guard let sent = headers[header] else { throw VerificationFailure("missing \(header)") }
-        let expected = signature(secret: secret, body: body)
-        guard ConstantTime.equals(Array(sent.utf8), Array(expected.utf8)) else {
-            throw VerificationFailure("\(header) does not match")
+        guard sent.hasPrefix("sha256="), let digest = Encoding.bytes(fromHex: String(sent.dropFirst(7))) else {
+            throw VerificationFailure("\(header) is not sha256=HEX")
         }
+        let expected = HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8))
+        guard ConstantTime.equals(digest, expected) else { throw VerificationFailure("\(header) does not match") }
     }
 }
