@@ -38,7 +38,13 @@ public protocol PlatformAdapter: Sendable {
     /// 504 and cancelled, for platforms that only read the inline answer.
     var acksLateRuns: Bool { get }
     /// The answer when no integration answers the event's target: by default a 404 naming it.
-    func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse
+    func unknownTarget(for event: PlatformEvent) -> HTTPResponse
+    /// The answer when the run failed or was refused (busy, shutting down): by default the error as JSON with its
+    /// status. Chat platforms show their own generic failure for anything but a 200, so theirs is a 200 with the
+    /// reason as an only-you message.
+    func failure(_ error: IntegrationError, for event: PlatformEvent) -> HTTPResponse
+    /// How long before `answerDeadline` a run that is not done is acked; `nil` for the gateway's own margin.
+    var ackMargin: Duration? { get }
     /// Why `lateDelivery` has no destination for this event, for the log, when there is more to say than that the
     /// platform has no way back.
     func noWayBack(for event: PlatformEvent) -> String?
@@ -49,7 +55,24 @@ extension PlatformAdapter {
     public func handshake(_ request: HTTPRequest) -> HTTPResponse? { nil }
     public var acksLateRuns: Bool { true }
     public func noWayBack(for event: PlatformEvent) -> String? { nil }
-    public func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse {
-        .error(IntegrationError.notFound("no integration answers /\(target.name)"))
+    public func unknownTarget(for event: PlatformEvent) -> HTTPResponse {
+        .error(IntegrationError.notFound("no integration answers /\(event.target.name)"))
+    }
+    public func failure(_ error: IntegrationError, for event: PlatformEvent) -> HTTPResponse { .error(error) }
+    public var ackMargin: Duration? { nil }
+}
+
+/// What the chat platforms that show a slash command's answer only to its sender (Slack, Mattermost, Teams) answer
+/// when nothing runs: 200 with the reason as an only-you message, since any other status makes the platform show its
+/// own generic failure and the user never learns why. The log keeps the detail.
+protocol ChatPlatformAdapter: PlatformAdapter {}
+
+extension ChatPlatformAdapter {
+    public func unknownTarget(for event: PlatformEvent) -> HTTPResponse {
+        render(Reply("no integration answers /\(event.target.name)", visibility: .ephemeral), for: event)
+    }
+
+    public func failure(_ error: IntegrationError, for event: PlatformEvent) -> HTTPResponse {
+        render(Reply(error.message, visibility: .ephemeral), for: event)
     }
 }

@@ -87,7 +87,7 @@ public final class PlatformGateway: Sendable {
         }
         guard let integration = found else {
             log(.warning, "\(adapter.name): no integration answers /\(event.target.name)", requestID)
-            return adapter.unknownTarget(event.target)
+            return adapter.unknownTarget(for: event)
         }
         event.integration = integration.name
         return await run(integration, event, adapter: adapter, request: request, requestID: requestID)
@@ -147,15 +147,17 @@ public final class PlatformGateway: Sendable {
             guard started != nil else { return .error(IntegrationError.unavailable("the host is shutting down", retryAfter: 5)) }
             return adapter.ack(for: event)
         }
-        // Platforms that take an ack get one `ackMargin` before their deadline; the others wait the whole of it.
+        // Platforms that take an ack get one margin (theirs, else the gateway's) before their deadline, and one
+        // `ackMargin` before the host's; the others wait the whole of it.
         let answerBy = min(adapter.answerDeadline, deadline)
-        let wait = adapter.acksLateRuns ? max(answerBy - ackMargin, .zero) : answerBy
+        let wait = adapter.acksLateRuns
+            ? max(min(adapter.answerDeadline - (adapter.ackMargin ?? ackMargin), deadline - ackMargin), .zero) : answerBy
         switch await dispatcher.run(integration, invocation, deadline: wait) {
         case .replied(let reply):
             return adapter.render(reply, for: event)
         case .failed(let error):
             if let id = event.deliveryID { deduplicator.release(id) }
-            return .error(error.prefixed(with: integration.name))
+            return adapter.failure(error.prefixed(with: integration.name), for: event)
         case .timedOut(let pending) where !adapter.acksLateRuns:
             pending.cancel()
             if let id = event.deliveryID { deduplicator.release(id) }

@@ -81,8 +81,9 @@ public struct HipChatAdapter: PlatformAdapter {
     public func ack(for event: PlatformEvent) -> HTTPResponse { HTTPResponse(status: .noContent) }
 
     /// `/` has nobody to show an error to: an unknown command is acked (and logged by the gateway).
-    public func unknownTarget(_ target: PlatformEvent.Target) -> HTTPResponse {
-        repliesInline ? .error(IntegrationError.notFound("no integration answers /\(target.name)")) : HTTPResponse(status: .noContent)
+    public func unknownTarget(for event: PlatformEvent) -> HTTPResponse {
+        repliesInline
+            ? .error(IntegrationError.notFound("no integration answers /\(event.target.name)")) : HTTPResponse(status: .noContent)
     }
 
     /// The room's API with the room token for this integration; `nil` when none is configured.

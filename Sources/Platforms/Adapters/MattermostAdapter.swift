@@ -10,7 +10,7 @@ import JSON
 /// `mattermost_username` / `mattermost_icon_url` for the reply's poster (the username defaults to the
 /// integration's name), `mattermost_ack_text`, and `mattermost_url` + `NAME.mattermost_bot_token` for posting
 /// through the API when a late reply cannot go to the `response_url`.
-public struct MattermostAdapter: PlatformAdapter {
+public struct MattermostAdapter: ChatPlatformAdapter {
     public let name = "mattermost"
     public var answerDeadline: Duration = .seconds(3)
     public let secrets: PlatformSecrets

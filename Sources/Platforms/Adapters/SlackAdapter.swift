@@ -9,7 +9,7 @@ import JSON
 /// Settings (see `PlatformSecrets`): `slack_signing_secret` (required), `slack_ack_text`, `slack_api_url`
 /// (default `https://slack.com/api`), and `NAME.slack_bot_token` / `slack_bot_token` for `chat.postMessage` when a
 /// late reply cannot go to the `response_url`.
-public struct SlackAdapter: PlatformAdapter {
+public struct SlackAdapter: ChatPlatformAdapter {
     public let name = "slack"
     public var answerDeadline: Duration = .seconds(3)
     public let secrets: PlatformSecrets
@@ -67,6 +67,14 @@ public struct SlackAdapter: PlatformAdapter {
         return ReplyFormat.jsonResponse(ReplyFormat.slack(reply))
     }
 
+    /// An Events API mention or DM whose first word is no command is chatter, not a mistake: 200 and ignored (the
+    /// gateway logs it). Anything else fails the event, and Slack retries it three times and then disables the
+    /// subscription (https://api.slack.com/apis/events-api#failure_conditions).
+    public func unknownTarget(for event: PlatformEvent) -> HTTPResponse {
+        guard event.repliesInline else { return HTTPResponse(status: .ok) }
+        return render(Reply("no integration answers /\(event.target.name)", visibility: .ephemeral), for: event)
+    }
+
     public func ack(for event: PlatformEvent) -> HTTPResponse {
         guard let text = secrets.value("slack_ack_text") else { return HTTPResponse(status: .ok) }
         return ReplyFormat.jsonResponse(["response_type": "ephemeral", "text": .string(text)])
@@ -79,19 +87,27 @@ public struct SlackAdapter: PlatformAdapter {
         return OutboundMessage(url: responseURL, body: body, budgetKey: responseURL.absoluteString, fallback: api)
     }
 
-    /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events).
+    /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events); an
+    /// ephemeral reply to a known user goes through `chat.postEphemeral` instead, since `chat.postMessage` has no
+    /// ephemeral mode and ignores `response_type` (https://api.slack.com/methods/chat.postEphemeral).
     func postMessage(_ reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
         let integration = event.integrationName
         guard let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
             let channel = event.notification.channel?.id
         else { return nil }
         var message = ReplyFormat.slack(reply).objectValue ?? [:]
+        message["response_type"] = nil
         message["channel"] = .string(channel)
+        var method = "chat.postMessage"
+        if reply.json == nil, reply.visibility == .ephemeral, let user = event.notification.sender?.id {
+            message["user"] = .string(user)
+            method = "chat.postEphemeral"
+        }
         if let thread = event.notification.payload.value(atPath: "event.thread_ts")?.stringValue {
             message["thread_ts"] = .string(thread)
         }
         return OutboundMessage(
-            url: apiBaseURL.appendingPathComponent("chat.postMessage"), headers: [("Authorization", "Bearer \(token)")],
+            url: apiBaseURL.appendingPathComponent(method), headers: [("Authorization", "Bearer \(token)")],
             body: JSONValue.object(message).serializedBytes())
     }
 }

@@ -144,7 +144,7 @@ import TestSupport
         #expect(viaAPI.count == 1)
         #expect(viaAPI.first?.path == "/api/chat.postMessage")
         #expect(viaAPI.first?.headers["Authorization"] == "Bearer xoxb-test")
-        #expect(viaAPI.first?.json == ["channel": "C1", "response_type": "in_channel", "text": "step 6"])
+        #expect(viaAPI.first?.json == ["channel": "C1", "text": "step 6"])
         await withAPI.stop()
         await responseServer.stop()
         await chatServer.stop()
@@ -208,11 +208,40 @@ import TestSupport
         let posted = await chat.waitFor(1)
         #expect(posted.first?.path == "/api/chat.postMessage")
         #expect(posted.first?.headers["Authorization"] == "Bearer xoxb-1")
-        #expect(posted.first?.json == ["channel": "C9", "response_type": "in_channel", "text": "deploying prod"])
+        #expect(posted.first?.json == ["channel": "C9", "text": "deploying prod"])
         // The retry was answered without starting a run, so no second one can still be on its way.
         #expect(host.log.contains("slack: delivery already handled (retry 1), acknowledged without running"))
         #expect(deploy.runs == 1)
         #expect(chat.received.count == 1)
+        await host.stop()
+        await chatServer.stop()
+    }
+
+    /// Events chatter (a mention whose first word is no command) is answered 200 and ignored: Slack retries failed
+    /// events and disables subscriptions that keep failing (https://api.slack.com/apis/events-api#failure_conditions).
+    /// A failing command started from an event is shown only to its sender through chat.postEphemeral, since
+    /// chat.postMessage has no ephemeral mode (https://api.slack.com/methods/chat.postEphemeral).
+    @Test func chatterIsIgnoredAndFailuresGoOnlyToTheirSender() async throws {
+        let chat = RecordingHandler()
+        let chatServer = try LoopbackServer(chat)
+        let broken = TestIntegration("deploy") { _ in throw IntegrationError.internalError("no such environment") }
+        let secret = "events-secret"
+        let host = try PlatformTestHost(
+            tokens: ["slack_signing_secret:\(secret)", "slack_bot_token:xoxb-1", "slack_api_url:\(chatServer.url("/api"))"],
+            integrations: [broken])
+        let url = host.url("/slack")
+
+        let chatter = #"{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_mention","user":"U1","text":"<@U0BOT> thanks a lot","ts":"1.1","channel":"C9"}}"#
+        let thanks = try await Client.post(url, headers: Self.signed(chatter, secret: secret), body: chatter)
+        #expect(thanks.status == 200 && thanks.body.isEmpty)
+
+        let failing = #"{"type":"event_callback","team_id":"T1","event_id":"Ev2","event":{"type":"app_mention","user":"U1","text":"<@U0BOT> deploy moon","ts":"1.2","channel":"C9"}}"#
+        let acked = try await Client.post(url, headers: Self.signed(failing, secret: secret), body: failing)
+        #expect(acked.status == 200 && acked.body.isEmpty)
+        let posted = await chat.waitFor(1)
+        #expect(posted.first?.path == "/api/chat.postEphemeral")
+        #expect(posted.first?.json == ["channel": "C9", "user": "U1", "text": "deploy failed: no such environment"])
+        #expect(broken.runs == 1)
         await host.stop()
         await chatServer.stop()
     }

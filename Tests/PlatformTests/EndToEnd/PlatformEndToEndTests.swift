@@ -76,8 +76,10 @@ import Testing
         let body = "command=%2Fnope&text=x&trigger_id=t1"
         let headers = Self.slackHeaders(timestamp: now, signature: SlackSignature.signature(secret: secret, timestamp: now, body: Array(body.utf8)))
         let response = try await Client.post(host.url("/slack"), headers: headers, body: body)
-        #expect(response.status == 404)
-        #expect(response.json?["error"] == "no integration answers /nope")
+        // Anything but 200 makes Slack show "/nope failed with the error …" and the user never learns why
+        // (https://api.slack.com/interactivity/slash-commands#responding_with_errors).
+        #expect(response.status == 200)
+        #expect(response.json == ["response_type": "ephemeral", "text": "no integration answers /nope"])
     }
 
     @Test func mattermost() async throws {
@@ -102,6 +104,40 @@ import Testing
         let noToken = body.replacingOccurrences(of: "&token=\(token)", with: "")
         #expect(try await Client.post(url, headers: form, body: noToken).status == 401)
         #expect(try await Client.post(url, headers: form, body: body).status == 200)  // the form token alone
+    }
+
+    /// Slack, Mattermost and Teams show their own generic error for anything but a 200 (Slack: "failed with the
+    /// error …", https://api.slack.com/interactivity/slash-commands#responding_with_errors; Mattermost: "Command
+    /// with a trigger of … failed"), so an unknown command or a failing run answers 200 with the reason, only to the
+    /// sender where the platform can.
+    @Test func unknownCommandsAndFailuresAreShownToTheSender() async throws {
+        let failing = TestIntegration("echo") { _ in throw IntegrationError.unavailable("busy: 64 runs going", retryAfter: 1) }
+        let mattermost = try Fixtures.load("mattermost/slash_command.json")
+        let teams = try Fixtures.load("teams/outgoing_webhook.json")
+        let host = try PlatformTestHost(
+            tokens: ["mattermost_token:\(Fixtures.string(mattermost, "token"))",
+                     "teams_secret:\(Fixtures.string(teams, "security_token_base64"))"],
+            integrations: [failing])
+        defer { Task { await host.stop() } }
+        let form = ["Content-Type": "application/x-www-form-urlencoded"]
+        let body = Fixtures.string(mattermost, "body")
+
+        let failed = try await Client.post(host.url("/mattermost"), headers: form, body: body)
+        #expect(failed.status == 200)
+        #expect(failed.json == ["response_type": "ephemeral", "text": "echo: busy: 64 runs going", "username": "echo"])
+        let unknown = try await Client.post(
+            host.url("/mattermost"), headers: form, body: body.replacingOccurrences(of: "command=%2Fecho", with: "command=%2Fnope"))
+        #expect(unknown.status == 200)
+        #expect(unknown.json?["text"] == "no integration answers /nope")
+
+        let teamsFailed = try await Client.post(
+            host.url("/teams"),
+            headers: ["Content-Type": "application/json", "Authorization": Fixtures.string(teams, "authorization_header")],
+            body: Fixtures.string(teams, "body"))
+        #expect(teamsFailed.status == 200)
+        #expect(teamsFailed.json == ["type": "message", "text": "echo: busy: 64 runs going"])
+        #expect(failing.runs == 2)
+        #expect(host.log.contains("echo failed"))
     }
 
     @Test func teams() async throws {
