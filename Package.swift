@@ -21,6 +21,7 @@ let foundationTargets: [Target] = [
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
     .target(name: "CSandbox"),
+    .target(name: "CCurl"),
     .target(name: "Sandbox", dependencies: ["CSandbox"], exclude: ["README.md"]),
 ]
 
@@ -31,12 +32,19 @@ let serverTargets: [Target] = [
     .executableTarget(name: "hook-bench", dependencies: ["HTTPServer"]),
 ]
 
+// Outbound HTTP: one client for every request the host makes (libcurl through `CCurl`, on the host's clock).
+let clientTargets: [Target] = [
+    .target(name: "HTTPClient", dependencies: ["Scheduling", "CCurl"], exclude: ["README.md"]),
+]
+
 // What an integration is and gets — shared by the host and the plugin SDK — and the two kinds of integration.
 let integrationTargets: [Target] = [
     .target(name: "IntegrationContract", dependencies: ["JSON", "HTTPTypes", "Logging"], swiftSettings: callerIsolated),
     .target(
         name: "Manifests",
-        dependencies: ["IntegrationContract", "JSON", "Crypto", "Logging", "Scheduling", "ProcessSpawning"],
+        dependencies: [
+            "IntegrationContract", "HTTPClient", "JSON", "Crypto", "Logging", "Scheduling", "ProcessSpawning",
+        ],
         swiftSettings: callerIsolated),
     .target(
         name: "Plugins",
@@ -52,14 +60,14 @@ let integrationTargets: [Target] = [
 let hostTargets: [Target] = [
     .target(
         name: "Platforms",
-        dependencies: ["IntegrationContract", "HTTPServer", "JSON", "Crypto", "Logging", "Scheduling"],
+        dependencies: ["IntegrationContract", "HTTPServer", "HTTPClient", "JSON", "Crypto", "Logging", "Scheduling"],
         exclude: ["README.md"], swiftSettings: callerIsolated),
     .target(
         name: "HostCore", dependencies: ["IntegrationContract", "JSON", "Logging", "Scheduling"],
         swiftSettings: callerIsolated),
     .target(
         name: "HostApp",
-        dependencies: ["HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
+        dependencies: ["HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "HTTPClient", "JSON",
             "Crypto", "Logging", "Scheduling", "Sandbox"],
         swiftSettings: callerIsolated),
     .executableTarget(name: "integration-host", dependencies: ["HostApp", "Plugins"]),
@@ -75,8 +83,8 @@ let exampleTargets: [Target] = [
 
 /// Everything the host is made of, for tests and benchmarks that start one.
 let wholeHost: [Target.Dependency] = [
-    "HostApp", "HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "JSON",
-    "Logging", "Scheduling",
+    "HostApp", "HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "HTTPClient",
+    "JSON", "Logging", "Scheduling",
 ]
 
 let testTargets: [Target] = [
@@ -85,6 +93,7 @@ let testTargets: [Target] = [
     .testTarget(name: "CryptoTests", dependencies: ["Crypto", "JSON"]),
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "TestSupport"]),
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
+    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Scheduling", "TestSupport"]),
     .testTarget(name: "IntegrationHostTests", dependencies: wholeHost + ["TestSupport"]),
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox", "TestSupport"]),
@@ -109,5 +118,5 @@ let package = Package(
     products: [
         .executable(name: "integration-host", targets: ["integration-host"]),
     ] + pluginProducts,
-    targets: foundationTargets + serverTargets + integrationTargets + hostTargets + exampleTargets + testTargets
+    targets: foundationTargets + serverTargets + clientTargets + integrationTargets + hostTargets + exampleTargets + testTargets
 )

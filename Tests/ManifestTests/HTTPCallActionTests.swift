@@ -3,6 +3,7 @@ import JSON
 import Testing
 
 @testable import HostApp
+@testable import HTTPClient
 @testable import HostCore
 @testable import IntegrationContract
 @testable import Logging
@@ -90,6 +91,47 @@ import Testing
             Issue.record("expected a timeout")
         } catch let error as IntegrationError {
             #expect(error.status == 504)
+        }
+    }
+
+    @Test func aRedirectToAnotherHostLosesTheCredentialHeadersAndEveryCallSaysWhoItIs() async throws {
+        let landing = try LoopbackHTTPServer(status: 200, body: #"{"landed": true}"#)
+        defer { landing.stop() }
+        let start = try LoopbackHTTPServer(status: 307, headers: "Location: http://127.0.0.1:\(landing.port)/landed\r\n")
+        defer { start.stop() }
+        setenv("MANIFEST_TEST_REDIRECT_TOKEN", "tok-456", 1)
+        defer { unsetenv("MANIFEST_TEST_REDIRECT_TOKEN") }
+        let manifest = try Fixtures.manifest(#"""
+            {"actions": [{"http": {"url": "http://127.0.0.1:\#(start.port)/start",
+                                   "headers": {"Authorization": "Bearer {{env.MANIFEST_TEST_REDIRECT_TOKEN}}",
+                                               "X-Api-Key": "{{env.MANIFEST_TEST_REDIRECT_TOKEN}}",
+                                               "X-Trace": "{{sender.id}}"},
+                                   "json": {"q": "{{query}}"}}, "into": "r"},
+                         {"reply": "{{r.json.landed}}"}]}
+            """#)
+        let reply = try await manifest.run(Fixtures.invocation(query: "hi"))
+        #expect(reply?.text == "true")
+        let first = try #require(start.requests.first)
+        #expect(first.headers["authorization"] == "Bearer tok-456")
+        #expect(first.headers["user-agent"] == "integration-host/\(HostVersion.current)")
+        let landed = try #require(landing.requests.first)
+        #expect(landed.requestLine == "POST /landed HTTP/1.1")
+        #expect(landed.headers["authorization"] == nil)
+        #expect(landed.headers["x-api-key"] == nil)
+        #expect(landed.headers["x-trace"] == "42")
+        #expect(try JSONValue(parsing: landed.body) == ["q": "hi"])
+    }
+
+    @Test func aResponseOverOneMiBIsAFailure() async throws {
+        let server = try LoopbackHTTPServer(body: String(repeating: "x", count: (1 << 20) + 1))
+        defer { server.stop() }
+        let manifest = try Fixtures.manifest(#"{"actions": [{"http": {"url": "http://127.0.0.1:\#(server.port)/big"}}]}"#)
+        do {
+            _ = try await manifest.run(Fixtures.invocation())
+            Issue.record("expected a failure")
+        } catch let error as IntegrationError {
+            #expect(error.status == 502)
+            #expect(error.message == "http: POST to 127.0.0.1 failed: the response is larger than 1048576 bytes")
         }
     }
 

@@ -1,11 +1,12 @@
 import Foundation
-import FoundationNetworking
+import HTTPClient
 import IntegrationContract
 import JSON
 
 /// `{"http": {"method", "url", "headers", "json" | "body" + "content_type", "timeout"}}`: an outbound request,
-/// for example a post to a chat API with a token from the environment. The result is `{"status", "body",
-/// "json"}`; a status outside 200-299 or a network error is a failure (502 by default).
+/// for example a post to a chat API with a token from the environment, through the host's `OutboundClient`. The
+/// result is `{"status", "body", "json"}`; a status outside 200-299, a network error or a response over 1 MiB is a
+/// failure (502 by default), the timeout (for the whole exchange, redirects included) a 504.
 struct HTTPCallAction: ActionStep {
     enum Body: Sendable {
         case none
@@ -20,6 +21,9 @@ struct HTTPCallAction: ActionStep {
     let timeout: Double
 
     static let maxResponseBytes = 1 << 20
+    /// Placeholder roots whose values are credentials: a header reading one never follows a redirect to another
+    /// origin.
+    static let secretRoots: Set<String> = ["env", "token", "tokens"]
     static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
     static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> HTTPCallAction? {
@@ -74,32 +78,31 @@ struct HTTPCallAction: ActionStep {
         else {
             throw ActionFailure(.internalError("http: the URL is not an http(s) URL (is its environment variable set?)"))
         }
-        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: max(timeout, 1))
-        request.httpMethod = method
+        var request = OutboundRequest(method: method, url: target, secretHeaderNames: secretHeaderNames)
         switch body {
         case .none:
             break
         case .json(let template):
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(template.render(in: scope).serializedBytes())
+            request.headers.append(("Content-Type", "application/json"))
+            request.body = template.render(in: scope).serializedBytes()
         case .text(let template, let contentType, let escape):
-            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(template.render(in: scope, escape: escape).utf8)
+            request.headers.append(("Content-Type", contentType))
+            request.body = Array(template.render(in: scope, escape: escape).utf8)
         }
         for header in headers {
-            request.setValue(header.value.render(in: scope, escape: .header), forHTTPHeaderField: header.name)
+            request.headers.removeAll { $0.name.caseInsensitiveCompare(header.name) == .orderedSame }
+            request.headers.append((header.name, header.value.render(in: scope, escape: .header)))
         }
-        let data: Data
-        let response: URLResponse
+        let response: OutboundResponse
         do {
-            (data, response) = try await BoundedRequest.send(request, using: HTTPCallAction.session, timeout: timeout)
-        } catch is BoundedRequest.TimeoutError {
+            response = try await HTTPCallAction.client.send(request, timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch .timedOut {
             throw ActionFailure(.timedOut("http: \(method) to \(host) did not answer within \(timeout) s"))
         } catch {
-            throw ActionFailure(.badGateway("http: \(method) to \(host) failed: \(error.localizedDescription)"))
+            throw ActionFailure(.badGateway("http: \(method) to \(host) failed: \(error)"))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let bytes = Array(data.prefix(HTTPCallAction.maxResponseBytes))
+        let status = response.status
+        let bytes = response.body
         let result: JSONValue = [
             "status": .number(Double(status)),
             "body": .string(String(decoding: bytes, as: UTF8.self)),
@@ -111,12 +114,12 @@ struct HTTPCallAction: ActionStep {
         return result
     }
 
-    /// One session for every call: no cookies, no cache.
-    static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.httpShouldSetCookies = false
-        return URLSession(configuration: configuration)
-    }()
+    /// Names (lower-cased) of the headers whose templates read a credential (`env`, `token`, `tokens`).
+    var secretHeaderNames: Set<String> {
+        Set(headers.filter { $0.value.placeholders.contains { !HTTPCallAction.secretRoots.isDisjoint(with: $0.roots) } }
+            .map { $0.name.lowercased() })
+    }
+
+    /// No cookies, no cache: every call stands alone.
+    static let client = OutboundClient(maxResponseBytes: maxResponseBytes)
 }

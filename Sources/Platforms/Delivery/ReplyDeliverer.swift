@@ -1,11 +1,9 @@
 import Foundation
+import HTTPClient
 import Logging
 import Scheduling
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// Sends late replies and follow-ups: one POST per message through URLSession, retried with backoff on network
+/// Sends late replies and follow-ups: one POST per message through the `OutboundClient`, retried with backoff on network
 /// errors, 5xx and 429, within the destination's budget, falling back to the message's second destination when
 /// the first is spent or refuses. Every outcome is logged, without URLs' paths or any header value.
 public final class ReplyDeliverer: Sendable {
@@ -57,11 +55,9 @@ public final class ReplyDeliverer: Sendable {
     }
 
     private func post(_ message: OutboundMessage, requestID: String) async -> Outcome {
-        var request = URLRequest(url: message.url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(message.body)
-        request.setValue(message.contentType, forHTTPHeaderField: "Content-Type")
-        for header in message.headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        let request = OutboundRequest(
+            method: "POST", url: message.url, headers: [("Content-Type", message.contentType)] + message.headers,
+            body: message.body)
         var lastReason = ""
         for attempt in 1...policy.maxAttempts {
             guard !Task.isCancelled else {
@@ -80,7 +76,7 @@ public final class ReplyDeliverer: Sendable {
                     return .failed(reason: lastReason)
                 }
             } catch {
-                lastReason = "network error: \((error as NSError).localizedDescription)"
+                lastReason = "network error: \(error)"
             }
             guard attempt < policy.maxAttempts, !Task.isCancelled else { break }
             let delay = policy.delay(after: attempt)

@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 for outbound-call tests: answers every request with a fixed status and
-/// body, closes the connection, and records what it received. With `answers: false` it records the first request
+/// A tiny HTTP/1.1 server on 127.0.0.1 for outbound-call tests: answers every request with a fixed status, extra
+/// header lines and body, closes the connection, and records what it received. With `answers: false` it records the first request
 /// and holds it unanswered until `stop()`.
 final class LoopbackHTTPServer: Sendable {
     struct Received: Sendable {
@@ -18,7 +18,7 @@ final class LoopbackHTTPServer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let released = DispatchSemaphore(value: 0)
 
-    init(status: Int = 200, body: String = #"{"ok":true}"#, answers: Bool = true) throws {
+    init(status: Int = 200, headers: String = "", body: String = #"{"ok":true}"#, answers: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -36,7 +36,7 @@ final class LoopbackHTTPServer: Sendable {
         }
         self.port = Int(UInt16(bigEndian: address.sin_port))
         self.socketFD = fd
-        let thread = Thread { [self] in self.serve(status: status, body: body, answers: answers) }
+        let thread = Thread { [self] in self.serve(status: status, headers: headers, body: body, answers: answers) }
         thread.start()
     }
 
@@ -50,7 +50,7 @@ final class LoopbackHTTPServer: Sendable {
         shutdown(socketFD, Int32(SHUT_RDWR))
     }
 
-    private func serve(status: Int, body: String, answers: Bool) {
+    private func serve(status: Int, headers extraHeaders: String, body: String, answers: Bool) {
         defer { close(socketFD) }
         while !stopped.load(ordering: .acquiring) {
             let client = accept(socketFD, nil, nil)
@@ -88,7 +88,7 @@ final class LoopbackHTTPServer: Sendable {
                 close(client)
                 return
             }
-            let response = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            let response = "HTTP/1.1 \(status) X\r\n\(extraHeaders)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
             _ = response.withCString { write(client, $0, strlen($0)) }
             close(client)
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPClient
 import HTTPServer
 import HostApp
 import HostCore
@@ -57,6 +58,7 @@ import TestSupport
         for post in received {
             #expect(post.path == "/commands/T1/1/x")
             #expect(post.headers["Content-Type"] == "application/json")
+            #expect(post.headers["User-Agent"] == "integration-host/\(HostVersion.current)")
             #expect(post.json == ["response_type": "in_channel", "text": "done: büild"])
         }
         // The host logs the delivery after it has read the response_url's answer: wait for the line.
