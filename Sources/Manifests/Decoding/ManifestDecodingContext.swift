@@ -9,16 +9,16 @@ final class ManifestDecodingContext {
     let directory: URL
     /// What the host gives its manifests: exec slots and containment, the regex pool.
     let runtime: ManifestRuntime
-    /// This manifest's share of the host's exec slots; set once its name and `limits` are read, before its actions.
-    var execSlots: IntegrationExecSlots
+    /// This manifest's share of the host's exec slots (its name's, `limits.exec` of them).
+    let execSlots: IntegrationExecSlots
     /// Variables defined by the manifest so far: regex captures, then `into` and `set` names in action order.
     private(set) var defined: Set<String> = []
 
-    init(reader: ManifestReader, directory: URL, runtime: ManifestRuntime) {
+    init(reader: ManifestReader, directory: URL, runtime: ManifestRuntime, execSlots: IntegrationExecSlots) {
         self.reader = reader
         self.directory = directory
         self.runtime = runtime
-        execSlots = runtime.execSlots.forIntegration("", limit: runtime.execSlots.integrationDefault)
+        self.execSlots = execSlots
     }
 
     /// Parses a template and checks that every variable it names exists.

@@ -50,7 +50,6 @@ extension ManifestIntegration {
         json: JSONValue, fileName: String, directory: URL, runtime: ManifestRuntime = ManifestRuntime()
     ) throws(ManifestError) {
         let reader = ManifestReader()
-        let context = ManifestDecodingContext(reader: reader, directory: directory, runtime: runtime)
         let fail = { () -> ManifestError in ManifestError(file: fileName, problems: reader.problems) }
         guard let members = reader.object(json, at: "", allowed: ManifestIntegration.topLevelKeys) else {
             throw ManifestError(file: fileName, problems: [.init(path: "", reason: "a manifest must be a JSON object")])
@@ -108,7 +107,9 @@ extension ManifestIntegration {
                 queued: reader.integer(limits, "queued", at: "limits", in: 0...10_000) ?? RunLimits.standard.queued)
             execLimit = reader.integer(limits, "exec", at: "limits", in: 1...100_000) ?? execLimit
         }
-        context.execSlots = runtime.execSlots.forIntegration(name, limit: execLimit)
+        let context = ManifestDecodingContext(
+            reader: reader, directory: directory, runtime: runtime,
+            execSlots: runtime.execSlots.forIntegration(name, limit: execLimit))
 
         var defaultMismatch: FailureResponse?
         if let value = members["on_mismatch"] {
