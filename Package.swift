@@ -9,15 +9,17 @@ import PackageDescription
 /// threads), so an `await` need not go through the executor switch (/hook in process: 4.6 → 4.3 µs).
 let callerIsolated: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
-// Foundations: value types with no I/O, the one clock (`Scheduling`), the C shims that fence in the OS, and the
-// sandbox a plugin worker confines itself with (`Sandbox` over `CSandbox`).
+// Foundations: value types with no I/O, the one clock (`Scheduling`), the C shims that fence in the OS
+// (`CProcessSpawning` starts an exec program in user and PID namespaces of its own), and the sandbox a plugin worker
+// confines itself with (`Sandbox` over `CSandbox`).
 let foundationTargets: [Target] = [
     .target(name: "JSON"),
     .target(name: "Crypto"),
     .target(name: "HTTPTypes"),
     .target(name: "Logging"),
     .target(name: "Scheduling"),
-    .target(name: "ProcessSpawning"),
+    .target(name: "CProcessSpawning"),
+    .target(name: "ProcessSpawning", dependencies: ["CProcessSpawning"]),
     .target(name: "CHTTPLinux"),
     .target(name: "CIntegrationABI"),
     .target(name: "CSandbox"),
@@ -84,7 +86,7 @@ let exampleTargets: [Target] = [
 /// Everything the host is made of, for tests and benchmarks that start one.
 let wholeHost: [Target.Dependency] = [
     "HostApp", "HostCore", "Platforms", "Manifests", "Plugins", "IntegrationContract", "HTTPServer", "HTTPClient",
-    "JSON", "Logging", "Scheduling",
+    "JSON", "Logging", "Scheduling", "ProcessSpawning",
 ]
 
 let testTargets: [Target] = [

@@ -4,6 +4,7 @@ import HTTPServer
 import HostCore
 import IntegrationContract
 import Logging
+import Manifests
 import Platforms
 import Scheduling
 
@@ -44,10 +45,12 @@ public struct HostDependencies: Sendable {
                     + "the log, so it is not; give it a longer value if it is a secret")
         }
         storage = Storage(quota: configuration.storageQuota)
+        let manifests = configuration.manifestRuntime
+        logger.log(.notice, manifests.containment.summary)
         catalog = Catalog(
             directory: configuration.integrationsPath,
             loaders: loaders
-                ?? IntegrationKinds.loaders(maxExec: configuration.maxExec, plugins: configuration.plugins, logger: logger),
+                ?? IntegrationKinds.loaders(manifests: manifests, plugins: configuration.plugins, logger: logger),
             logger: logger)
         background = BackgroundTasks()
         dispatcher = Dispatcher(

@@ -6,11 +6,11 @@ import IntegrationContract
 public struct ManifestLoader: IntegrationLoader {
     public let kind = "manifest"
 
-    /// The cap every manifest this loader loads shares for its `exec` actions.
-    public let execSlots: ExecSlots
+    /// What every manifest this loader loads shares: exec slots and containment, the regex pool.
+    public let runtime: ManifestRuntime
 
-    public init(execSlots: ExecSlots = ExecSlots()) {
-        self.execSlots = execSlots
+    public init(runtime: ManifestRuntime = ManifestRuntime()) {
+        self.runtime = runtime
     }
 
     public func accepts(fileName: String) -> Bool {
@@ -19,6 +19,6 @@ public struct ManifestLoader: IntegrationLoader {
 
     /// Loads one manifest; a `ManifestError` lists every problem, each line prefixed with the file name.
     public func load(file: URL) throws -> [any Integration] {
-        [try ManifestIntegration.load(contentsOf: file, execSlots: execSlots)]
+        [try ManifestIntegration.load(contentsOf: file, runtime: runtime)]
     }
 }

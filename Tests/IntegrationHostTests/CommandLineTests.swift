@@ -34,13 +34,15 @@ import TestSupport
         #expect(c.bindAddress == "0.0.0.0")
         #expect(c.deadline == .seconds(10))
         #expect(c.maxExec == ExecSlots.defaultLimit)
+        #expect(c.execContainment == nil)
+        #expect(c.regexThreads == RegexPool.defaultThreads)
     }
 
     @Test func flagForm() throws {
         let c = try configuration([
             "-p", "9000", "-i", Self.directory, "-t", "a:1", "5:x:2", "--bind", "::1", "--admin-token", "adm",
             "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
-            "--max-exec", "16",
+            "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4",
         ], environment: ["LOG_LEVEL": "debug"])
         #expect(c.port == 9000)
         #expect(c.tokens.global["a"] == "1")
@@ -50,6 +52,8 @@ import TestSupport
         #expect(c.hipchatAPI.absoluteString == "http://127.0.0.1:1/")
         #expect(c.deadline == .milliseconds(2500))
         #expect(c.maxExec == 16)
+        #expect(c.execContainment == .processGroup)
+        #expect(c.regexThreads == 4)
         #expect(c.logLevel == .debug)
     }
 
@@ -74,6 +78,8 @@ import TestSupport
         (["8000", ".", "--deadline", "0"], "--deadline must be a number of seconds in (0, 3600], got '0'"),
         (["8000", ".", "--max-exec", "0"], "--max-exec must be a whole number in 1-100000, got '0'"),
         (["8000", ".", "--max-exec", "many"], "--max-exec must be a whole number in 1-100000, got 'many'"),
+        (["8000", ".", "--exec-containment", "jail"], "--exec-containment must be namespace or process-group, got 'jail'"),
+        (["8000", ".", "--regex-threads", "0"], "--regex-threads must be a whole number in 1-64, got '0'"),
         (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
         (["-p", "1", "-p", "2", "."], "--port given twice"),
         (["8000", ".", "--logfile"], "--logfile needs a value"),

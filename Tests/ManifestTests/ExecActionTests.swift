@@ -92,11 +92,19 @@ import TestSupport
         #expect(four?.text == "four" && four?.status == 409)
     }
 
-    @Test func timeoutKillsTheProcessGroup() async throws {
-        let groupFile = directory.appendingPathComponent("group")
-        // Its process group is its pid; it starts a child in the group that would outlive it, then waits half a minute.
-        Fixtures.script("slow.sh", "#!/bin/sh\necho $$ > '\(groupFile.path)'\nsleep 300 &\nsleep 30\n", in: directory)
-        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["slow.sh"], "timeout": 1}, "into": "r"}]}"#)
+    @Test(arguments: ExecContainment.allCases.filter { $0 == .processGroup || ExecContainment.detected == .namespace })
+    func timeoutKillsTheProgramAndItsChildren(containment: ExecContainment) async throws {
+        let pidFile = directory.appendingPathComponent("pids-\(containment.rawValue)")
+        // It starts a child that would outlive it, both record their pids, then it waits half a minute.
+        Fixtures.script("slow.sh", """
+            #!/bin/sh
+            (\(Self.recordHostPID) >> "$1"; exec sleep 300) &
+            \(Self.recordHostPID) >> "$1"
+            sleep 30
+            """, in: directory)
+        let manifest = try ManifestIntegration(
+            json: try JSONValue(parsing: #"{"actions": [{"exec": {"argv": ["slow.sh", "\#(pidFile.path)"], "timeout": 1}, "into": "r"}]}"#),
+            fileName: "test.json", directory: directory, runtime: ManifestRuntime(containment: containment))
         do {
             _ = try await manifest.run(Fixtures.invocation())
             Issue.record("expected a timeout")
@@ -104,16 +112,13 @@ import TestSupport
             #expect(error.status == 504)
         }
         // No file: the timeout came before the script ran a line, so it started nothing.
-        if let group = Self.pid(in: groupFile) {
-            #expect(
-                await eventually { Self.livingProcesses(inGroup: group).isEmpty },
-                "processes of the timed-out script kept running: \(Self.livingProcesses(inGroup: group))")
-        }
+        let pids = Self.pids(in: pidFile)
+        #expect(await eventually { pids.allSatisfy { !Self.isAlive($0) } }, "processes of the timed-out script kept running: \(pids)")
     }
 
     @Test func cancellingTheRunKillsTheProcess() async throws {
         let pidFile = directory.appendingPathComponent("pid")
-        Fixtures.script("long.sh", "#!/bin/sh\necho $$ > '\(pidFile.path)'\nexec sleep 300\n", in: directory)
+        Fixtures.script("long.sh", "#!/bin/sh\n\(Self.recordHostPID) > '\(pidFile.path)'\nexec sleep 300\n", in: directory)
         let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["long.sh"], "timeout": 600}}]}"#)
         let run = Task { try await manifest.run(Fixtures.invocation()) }
         // Cancelled once the script runs, so that there is a process to kill.
@@ -125,7 +130,7 @@ import TestSupport
         }
         #expect(error.status == 504)
         let pid = try #require(Self.pid(in: pidFile), "the script never started")
-        #expect(await eventually { Self.livingProcesses(inGroup: pid).isEmpty }, "the cancelled script kept running")
+        #expect(await eventually { !Self.isAlive(pid) }, "the cancelled script kept running")
     }
 
     @Test func manyProgramsRunAtOnce() async throws {
@@ -192,26 +197,33 @@ import TestSupport
         #expect(fds.allSatisfy { $0 <= 3 }, "child saw descriptors \(fds)")
     }
 
+    /// Shell that prints the shell's own pid as the host numbers it. In a program's own PID namespace `$$` is the
+    /// namespace's number, but /proc is the host's: the shell itself opens /proc/self/stat, whose first field is
+    /// its pid.
+    static let recordHostPID = "read -r pid rest < /proc/self/stat; echo $pid"
+
     /// The pid a script wrote to `file`, once it has.
     static func pid(in file: URL) -> pid_t? {
         (try? String(contentsOf: file, encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
+    /// The pids a script wrote to `file`, one a line.
+    static func pids(in file: URL) -> [pid_t] {
+        ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    /// Whether process `pid` exists and has not ended: `kill(pid, 0)` finds it and it is no zombie (a killed
+    /// process reparented to an init that reaps slowly stays a zombie for a while).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 || errno != ESRCH else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+
     /// How many lines `file` has (0 while it does not exist).
     static func lines(of file: URL) -> Int {
         ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count
-    }
-
-    /// The processes of process group `group` still alive (a zombie has ended), from /proc.
-    static func livingProcesses(inGroup group: pid_t) -> [pid_t] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            // After the command name: state, parent pid, process group.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && fields[0] != "Z" && fields[0] != "X" && pid_t(fields[2]) == group
-        }
     }
 }

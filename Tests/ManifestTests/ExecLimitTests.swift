@@ -11,22 +11,29 @@ import TestSupport
 @testable import Platforms
 @testable import Plugins
 
-/// `--max-exec`: the programs all of a host's manifests run at once are capped; past the cap `exec` answers 503 at
-/// once, and every slot comes back when its program is reaped.
+/// `--max-exec` and `limits.exec`: the programs all of a host's manifests run at once are capped, and so are one
+/// integration's; past either cap `exec` answers 503 at once, and every slot comes back when its program is reaped.
 @Suite struct ExecLimitTests {
     let directory = Fixtures.temporaryDirectory()
 
     init() throws {
         Fixtures.script("nap.sh", "#!/bin/sh\nexec sleep \"$1\"\n", in: directory)
-        // Records its pid and sleeps; started and not waited for, it holds its slot until the test kills it.
-        Fixtures.script("linger.sh", "#!/bin/sh\necho $$ >> \"$1\"\nexec sleep 60\n", in: directory)
-        try #"{"commands": [], "actions": [{"exec": {"argv": ["linger.sh", "PIDS"], "timeout": 60, "wait": false}}, {"reply": "started"}]}"#
+        // Records its pid (the host's number for it: `$$` is its pid inside its namespace) and sleeps; started and not
+        // waited for, it holds its slot until the test kills it.
+        Fixtures.script("linger.sh", "#!/bin/sh\n\(ExecActionTests.recordHostPID) >> \"$1\"\nexec sleep 60\n", in: directory)
+        try #"{"commands": [], "limits": {"exec": 2}, "actions": [{"exec": {"argv": ["linger.sh", "PIDS"], "timeout": 60, "wait": false}}, {"reply": "started"}]}"#
             .replacingOccurrences(of: "PIDS", with: pidFile.path)
             .write(to: directory.appendingPathComponent("linger.json"), atomically: true, encoding: .utf8)
-        try #"{"commands": [], "actions": [{"exec": {"argv": ["nap.sh", "0.2"]}}, {"reply": "done"}]}"#
+        try #"{"commands": [], "limits": {"exec": 4}, "actions": [{"exec": {"argv": ["nap.sh", "0.2"]}}, {"reply": "done"}]}"#
             .write(to: directory.appendingPathComponent("nap.json"), atomically: true, encoding: .utf8)
         // Holds its slot until the test opens the gate.
         Fixtures.script("hold.sh", "#!/bin/sh\n: < \"$1\"\n", in: directory)
+        // Signs in, then holds its slot until the test opens the gate.
+        Fixtures.script("hog.sh", "#!/bin/sh\necho in >> \"$1\"\n: < \"$2\"\n", in: directory)
+        try #"{"commands": [], "limits": {"exec": 2}, "actions": [{"exec": {"argv": ["hog.sh", "ARRIVALS", "GATE"]}}, {"reply": "done"}]}"#
+            .replacingOccurrences(of: "ARRIVALS", with: directory.appendingPathComponent("arrivals").path)
+            .replacingOccurrences(of: "GATE", with: gateFile.path)
+            .write(to: directory.appendingPathComponent("hog.json"), atomically: true, encoding: .utf8)
         try #"{"commands": [], "actions": [{"exec": {"argv": ["hold.sh", "GATE"]}}, {"reply": "done"}]}"#
             .replacingOccurrences(of: "GATE", with: gateFile.path)
             .write(to: directory.appendingPathComponent("hold.json"), atomically: true, encoding: .utf8)
@@ -56,6 +63,27 @@ import TestSupport
         })
         for pid in pids { kill(pid, SIGKILL) }
         #expect(try await eventually { try await host.request("POST", "/hooks/nap").status == 200 })
+    }
+
+    @Test func oneIntegrationAtItsCapLeavesTheOthersTheirs() async throws {
+        let host = try ManifestHost(directory: directory, maxExec: 8)
+        defer { Task { await host.stop() } }
+        let gate = PipeGate(at: gateFile)
+        let arrivals = directory.appendingPathComponent("arrivals")
+        let held = (0..<2).map { _ in Task { try await host.request("POST", "/hooks/hog") } }
+        try #require(await eventually { ExecActionTests.lines(of: arrivals) == 2 }, "the two hogs never ran")
+
+        let refused = try await host.request("POST", "/hooks/hog")
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] == "1")
+        let error = try #require(refused.json?["error"]?.stringValue)
+        #expect(error.contains("integration hog already runs 2 programs (its limits.exec)"), "\(error)")
+        // The host has slots left, and another integration gets them while hog is at its cap.
+        let other = try await host.request("POST", "/hooks/nap")
+        #expect(other.status == 200 && other.text == "done", "\(other.status) \(other.text)")
+
+        gate.open()
+        for run in held { #expect(try await run.value.status == 200) }
     }
 
     @Test func concurrentRunsNeverLeakSlots() async throws {

@@ -19,7 +19,7 @@ import Testing
             "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, limits, methods, name, on_mismatch, regex_timeout_ms, routes, rules)",
         ]),
         (#"{"actions": [], "limits": {"concurrent": 0, "queued": -1, "max": 3}}"#, "test.json", [
-            "test.json: limits.max: unknown key (expected one of: concurrent, queued)",
+            "test.json: limits.max: unknown key (expected one of: concurrent, exec, queued)",
             "test.json: limits.concurrent: must be a whole number from 1 to 10000",
             "test.json: limits.queued: must be a whole number from 0 to 10000",
         ]),

@@ -25,7 +25,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -53,7 +53,14 @@ public struct CommandLineOptions: Sendable {
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
-                                    with 503 (default 128)
+                                    with 503 (default 128); one integration may run half of them unless
+                                    its manifest sets limits.exec
+          --exec-containment MODE   namespace: each exec program runs in user and PID namespaces of its own,
+                                    so a timeout kills all it started, setsid or not; process-group: only its
+                                    process group is killed (for scripts that need sudo or file capabilities).
+                                    Default: namespace where the system allows it
+          --regex-threads N         threads manifest regexes are matched on, off the request threads
+                                    (default 2, 1-64); 32 matches per thread may wait, then 503
           --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
@@ -93,6 +100,8 @@ public struct CommandLineOptions: Sendable {
         var hipchatAPI: String?
         var deadline: String?
         var maxExec: String?
+        var execContainment: String?
+        var regexThreads: String?
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
@@ -127,6 +136,8 @@ public struct CommandLineOptions: Sendable {
             case "--hipchat-api": try once(&hipchatAPI, "--hipchat-api")
             case "--deadline": try once(&deadline, "--deadline")
             case "--max-exec": try once(&maxExec, "--max-exec")
+            case "--exec-containment": try once(&execContainment, "--exec-containment")
+            case "--regex-threads": try once(&regexThreads, "--regex-threads")
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
@@ -207,6 +218,20 @@ public struct CommandLineOptions: Sendable {
             }
             execLimit = number
         }
+        var containment: ExecContainment?
+        if let execContainment {
+            guard let mode = ExecContainment(rawValue: execContainment) else {
+                throw UsageError("--exec-containment must be namespace or process-group, got '\(execContainment)'")
+            }
+            containment = mode
+        }
+        var regexThreadCount = RegexPool.defaultThreads
+        if let regexThreads {
+            guard let number = Int(regexThreads), (1...64).contains(number) else {
+                throw UsageError("--regex-threads must be a whole number in 1-64, got '\(regexThreads)'")
+            }
+            regexThreadCount = number
+        }
         var plugins = PluginSettings()
         if let pluginMode {
             guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
@@ -268,7 +293,8 @@ public struct CommandLineOptions: Sendable {
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins,
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
+                regexThreads: regexThreadCount, plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 

@@ -23,6 +23,11 @@ public struct HostConfiguration: Sendable {
     public var deadline: Duration
     /// How many programs manifest `exec` actions may run at once (`--max-exec`).
     public var maxExec: Int
+    /// How exec programs are kept from outliving their runs (`--exec-containment`); `nil`: namespaces where the
+    /// system allows them, else process groups.
+    public var execContainment: ExecContainment?
+    /// The threads manifest regexes are matched on (`--regex-threads`).
+    public var regexThreads: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -36,7 +41,8 @@ public struct HostConfiguration: Sendable {
         logFile: String? = nil, stateDirectory: URL = HostConfiguration.defaultStateDirectory,
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
-        maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(),
+        maxExec: Int = ExecSlots.defaultLimit, execContainment: ExecContainment? = nil,
+        regexThreads: Int = RegexPool.defaultThreads, plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
     ) {
@@ -51,6 +57,8 @@ public struct HostConfiguration: Sendable {
         self.hipchatAPI = hipchatAPI
         self.deadline = deadline
         self.maxExec = maxExec
+        self.execContainment = execContainment
+        self.regexThreads = regexThreads
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota
@@ -61,6 +69,13 @@ public struct HostConfiguration: Sendable {
     /// Created (mode 0700) at start when missing.
     public static var defaultStateDirectory: URL {
         URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("state")
+    }
+
+    /// What the host's manifests share. A host with the default regex threads uses the process's shared pool.
+    public var manifestRuntime: ManifestRuntime {
+        ManifestRuntime(
+            execSlots: ExecSlots(limit: maxExec), containment: execContainment ?? .detected,
+            regexPool: regexThreads == RegexPool.defaultThreads ? .shared : RegexPool(threads: regexThreads))
     }
 
     /// The admin token: `--admin-token`, else a global token named `admin`.

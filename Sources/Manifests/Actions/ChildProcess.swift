@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 import ProcessSpawning
 
-/// A program started with `posix_spawn`: argv as given (no shell), stdin from /dev/null, stdout and stderr into
-/// pipes, in its own process group (a timeout kills the group), no descriptor of the host inherited, signal
-/// dispositions reset to their defaults.
+/// A program started as its `ExecContainment` says: argv as given (no shell), stdin from /dev/null, stdout and stderr
+/// into pipes, no descriptor of the host inherited, signal dispositions reset to their defaults. Contained in
+/// namespaces, the program is its PID namespace's pid 1; else it leads its own process group (`posix_spawn`).
 final class ChildProcess {
     /// How a run ended.
     struct Output: Sendable {
@@ -23,6 +23,7 @@ final class ChildProcess {
     }
 
     let pid: pid_t
+    let containment: ExecContainment
     /// The read ends of stdout and stderr (non-blocking), and a pidfd readable once the process exits; -1 when
     /// closed.
     var stdoutFD: Int32
@@ -30,7 +31,7 @@ final class ChildProcess {
     var exitFD: Int32
 
     /// Starts `argv[0]` (a path, not looked up in PATH) in `directory` with exactly `environment`.
-    init(argv: [String], environment: [String], directory: String) throws(SpawnError) {
+    init(argv: [String], environment: [String], directory: String, containment: ExecContainment) throws(SpawnError) {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         guard SpawnFunctions.closeOnExecPipe(&outPipe) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
@@ -39,17 +40,67 @@ final class ChildProcess {
             close(outPipe[1])
             throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))")
         }
+        let started: Result<pid_t, SpawnError>
+        switch containment {
+        case .namespace:
+            started = ChildProcess.startContained(argv, environment, directory, stdout: outPipe[1], stderr: errPipe[1])
+        case .processGroup:
+            started = ChildProcess.startInGroup(argv, environment, directory, stdout: outPipe[1], stderr: errPipe[1])
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+        let pid: pid_t
+        switch started {
+        case .success(let started): pid = started
+        case .failure(let error):
+            close(outPipe[0])
+            close(errPipe[0])
+            throw error
+        }
+        self.pid = pid
+        self.containment = containment
+        self.stdoutFD = outPipe[0]
+        self.stderrFD = errPipe[0]
+        self.exitFD = SpawnFunctions.pidfdOpen(pid)
+        _ = fcntl(stdoutFD, F_SETFL, O_NONBLOCK)
+        _ = fcntl(stderrFD, F_SETFL, O_NONBLOCK)
+        guard exitFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            throw SpawnError(description: "pidfd_open: \(reason) (exec needs Linux 5.3 or later)")
+        }
+    }
 
+    private static func startContained(
+        _ argv: [String], _ environment: [String], _ directory: String, stdout: Int32, stderr: Int32
+    ) -> Result<pid_t, SpawnError> {
+        do {
+            return .success(try ContainedSpawn.start(
+                argv: argv, environment: environment, directory: directory, stdout: stdout, stderr: stderr))
+        } catch {
+            let reason = String(cString: strerror(error.errorNumber))
+            let description = error.namespacesRefused
+                ? "cannot make namespaces for \(argv[0]): \(reason) (--exec-containment process-group avoids them)"
+                : "cannot start \(argv[0]): \(reason)"
+            return .failure(SpawnError(description: description, textBusy: error.errorNumber == ETXTBSY))
+        }
+    }
+
+    /// `posix_spawn` into a new process group.
+    private static func startInGroup(
+        _ argv: [String], _ environment: [String], _ directory: String, stdout: Int32, stderr: Int32
+    ) -> Result<pid_t, SpawnError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         _ = SpawnFunctions.addCloseFrom(&actions, 3)
         guard directory.withCString({ SpawnFunctions.addChdir(&actions, $0) }) == 0 else {
-            for fd in outPipe + errPipe { close(fd) }
-            throw SpawnError(description: "cannot set the working directory on this system")
+            return .failure(SpawnError(description: "cannot set the working directory on this system"))
         }
 
         var attributes = posix_spawnattr_t()
@@ -66,36 +117,21 @@ final class ChildProcess {
                 posix_spawn(&pid, argv[0], &actions, &attributes, argvPointer, envPointer)
             }
         }
-        close(outPipe[1])
-        close(errPipe[1])
         guard rc == 0 else {
-            close(outPipe[0])
-            close(errPipe[0])
-            throw SpawnError(
-                description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))", textBusy: rc == ETXTBSY)
+            return .failure(SpawnError(
+                description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))", textBusy: rc == ETXTBSY))
         }
-        self.pid = pid
-        self.stdoutFD = outPipe[0]
-        self.stderrFD = errPipe[0]
-        self.exitFD = SpawnFunctions.pidfdOpen(pid)
-        _ = fcntl(stdoutFD, F_SETFL, O_NONBLOCK)
-        _ = fcntl(stderrFD, F_SETFL, O_NONBLOCK)
-        guard exitFD >= 0 else {
-            let reason = String(cString: strerror(errno))
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            throw SpawnError(description: "pidfd_open: \(reason) (exec needs Linux 5.3 or later)")
-        }
+        return .success(pid)
     }
 
     deinit {
         closeAll()
     }
 
-    /// Kills the process group (the program and whatever it started) and the program itself.
-    func killGroup() {
-        kill(-pid, SIGKILL)
+    /// Kills the program and whatever it started: the namespace's first process (the kernel kills the rest of the
+    /// namespace), or the process group and the program.
+    func killAll() {
+        if containment == .processGroup { kill(-pid, SIGKILL) }
         kill(pid, SIGKILL)
     }
 

@@ -12,8 +12,10 @@ import Scheduling
 /// The child gets `PATH` (the host's), the variables named in `inherit_env`, and `env`. The result is
 /// `{"stdout", "stderr", "status", "timed_out"}` (stdout without its last newline). A nonzero exit is a failure
 /// with status 500 and a timeout one with 504, unless `on_error` says otherwise. With `"wait": false` the run
-/// goes on at once (as adnanh/webhook does); the exit is logged. Every program takes one of the host's `ExecSlots`
-/// until it has been reaped; with none free the action fails at once with 503.
+/// goes on at once (as adnanh/webhook does); the exit is logged. Every program takes one of its integration's
+/// `limits.exec` slots and one of the host's `ExecSlots` until it has been reaped; with either full the action
+/// fails at once with 503. The program runs as `containment` says: by default in namespaces of its own, so that
+/// its timeout or its run's cancellation kills everything it started.
 struct ExecAction: ActionStep {
     let executable: String
     let arguments: [Template]
@@ -24,7 +26,8 @@ struct ExecAction: ActionStep {
     let maxOutput: Int
     /// `wait` (default true): whether the run waits for the process; without it the process is only started.
     let waits: Bool
-    let slots: ExecSlots
+    let slots: IntegrationExecSlots
+    let containment: ExecContainment
 
     static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> ExecAction? {
         let reader = context.reader
@@ -84,7 +87,7 @@ struct ExecAction: ActionStep {
         return ExecAction(
             executable: executable, arguments: arguments, environment: environment, inheritedEnvironment: inherited,
             directory: directory, timeout: .milliseconds(Int64(timeout * 1000)), maxOutput: maxOutput, waits: waits,
-            slots: context.execSlots)
+            slots: context.execSlots, containment: context.runtime.containment)
     }
 
     /// The program's file name, for messages.
@@ -128,7 +131,8 @@ struct ExecAction: ActionStep {
         return result
     }
 
-    /// Spawns from this task and lets the process monitor wait; cancelling the task kills the process group.
+    /// Spawns from this task and lets the process monitor wait; cancelling the task kills the program and all it
+    /// started.
     private func run(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess.Output {
         try Task.checkCancellation()
         let child = try await spawn(argv, env: env, log: log)
@@ -154,18 +158,27 @@ struct ExecAction: ActionStep {
         }
     }
 
-    /// Takes one of the host's slots and starts `argv`. With no slot free the action fails with 503, with a failed
-    /// start with 500; either way no slot is kept. A program file busy for writing (`ETXTBSY`, usually for an
-    /// instant) is tried again up to four times, 5, 10, 15 and 20 ms later on the host's clock.
+    /// Takes one of the integration's slots and one of the host's and starts `argv`. With no slot free the action
+    /// fails with 503, with a failed start with 500; either way no slot is kept. A program file busy for writing
+    /// (`ETXTBSY`, usually for an instant) is tried again up to four times, 5, 10, 15 and 20 ms later on the host's
+    /// clock.
     private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess {
-        guard slots.acquire() else {
-            log.warning("exec: \(programName) not started: \(slots.limit) programs are already running (--max-exec)")
-            throw ActionFailure(.unavailable("exec: \(slots.limit) programs are already running (--max-exec); try again later", retryAfter: 1))
+        do {
+            try slots.acquire()
+        } catch .integrationFull {
+            log.warning("exec: \(programName) not started: \(slots.name) already runs \(slots.limit) programs (limits.exec)")
+            throw ActionFailure(.unavailable(
+                "exec: integration \(slots.name) already runs \(slots.limit) programs (its limits.exec); try again later",
+                retryAfter: 1))
+        } catch .hostFull {
+            let limit = slots.host.limit
+            log.warning("exec: \(programName) not started: \(limit) programs are already running (--max-exec)")
+            throw ActionFailure(.unavailable("exec: \(limit) programs are already running (--max-exec); try again later", retryAfter: 1))
         }
         var attempt = 0
         while true {
             do {
-                return try ChildProcess(argv: argv, environment: env, directory: directory)
+                return try ChildProcess(argv: argv, environment: env, directory: directory, containment: containment)
             } catch let error where error.textBusy && attempt < 4 {
                 attempt += 1
                 do {

@@ -104,7 +104,7 @@ final class ProcessMonitor: Sendable {
             }
             for watch in watches where !watch.timedOut && (watch.expired.isSet || watch.cancelled.isSet) {
                 watch.timedOut = true
-                watch.child.killGroup()
+                watch.child.killAll()
             }
         }
     }

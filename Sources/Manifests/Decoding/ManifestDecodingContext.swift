@@ -7,14 +7,17 @@ final class ManifestDecodingContext {
     let reader: ManifestReader
     /// The directory holding the manifest.
     let directory: URL
-    /// The running-program cap the manifest's `exec` actions share with the host's other manifests.
-    let execSlots: ExecSlots
+    /// What the host gives its manifests: exec slots and containment, the regex pool.
+    let runtime: ManifestRuntime
+    /// This manifest's share of the host's exec slots (its name's, `limits.exec` of them).
+    let execSlots: IntegrationExecSlots
     /// Variables defined by the manifest so far: regex captures, then `into` and `set` names in action order.
     private(set) var defined: Set<String> = []
 
-    init(reader: ManifestReader, directory: URL, execSlots: ExecSlots) {
+    init(reader: ManifestReader, directory: URL, runtime: ManifestRuntime, execSlots: IntegrationExecSlots) {
         self.reader = reader
         self.directory = directory
+        self.runtime = runtime
         self.execSlots = execSlots
     }
 

@@ -5,13 +5,19 @@ import JSON
 
 extension ManifestIntegration {
     static let maxFileSize = 1 << 20
+    /// `regex_timeout_ms` when a manifest gives none, and the most it may give: a match that needs more than a
+    /// second is a pattern to rewrite, and every waiting match holds a place in the host's `RegexPool`.
+    static let defaultRegexTimeoutMilliseconds = 250
+    static let maxRegexTimeoutMilliseconds = 1000
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
         "regex_timeout_ms", "limits",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
-    public static func load(contentsOf file: URL, execSlots: ExecSlots = ExecSlots()) throws(ManifestError) -> ManifestIntegration {
+    public static func load(
+        contentsOf file: URL, runtime: ManifestRuntime = ManifestRuntime()
+    ) throws(ManifestError) -> ManifestIntegration {
         let fileName = file.lastPathComponent
         let data: Data
         do {
@@ -35,16 +41,15 @@ extension ManifestIntegration {
         }
         return try ManifestIntegration(
             json: json, fileName: fileName, directory: file.deletingLastPathComponent().standardizedFileURL,
-            execSlots: execSlots)
+            runtime: runtime)
     }
 
     /// Validates a parsed manifest. `fileName` gives the default name and prefixes messages; `directory` is where
-    /// relative exec paths point; `execSlots` caps the programs its `exec` actions run at once.
+    /// relative exec paths point; `runtime` is what the host shares between its manifests (exec slots, regex pool).
     public init(
-        json: JSONValue, fileName: String, directory: URL, execSlots: ExecSlots = ExecSlots()
+        json: JSONValue, fileName: String, directory: URL, runtime: ManifestRuntime = ManifestRuntime()
     ) throws(ManifestError) {
         let reader = ManifestReader()
-        let context = ManifestDecodingContext(reader: reader, directory: directory, execSlots: execSlots)
         let fail = { () -> ManifestError in ManifestError(file: fileName, problems: reader.problems) }
         guard let members = reader.object(json, at: "", allowed: ManifestIntegration.topLevelKeys) else {
             throw ManifestError(file: fileName, problems: [.init(path: "", reason: "a manifest must be a JSON object")])
@@ -88,16 +93,23 @@ extension ManifestIntegration {
             }
         }
 
-        let regexTimeout = reader.integer(members, "regex_timeout_ms", at: "", in: 1...10_000) ?? 250
+        let regexTimeout =
+            reader.integer(members, "regex_timeout_ms", at: "", in: 1...ManifestIntegration.maxRegexTimeoutMilliseconds)
+            ?? ManifestIntegration.defaultRegexTimeoutMilliseconds
         var runLimits: RunLimits?
+        var execLimit = runtime.execSlots.integrationDefault
         if let value = members["limits"],
-            let limits = reader.object(value, at: "limits", allowed: ["concurrent", "queued"])
+            let limits = reader.object(value, at: "limits", allowed: ["concurrent", "queued", "exec"])
         {
             runLimits = RunLimits(
                 concurrent: reader.integer(limits, "concurrent", at: "limits", in: 1...10_000)
                     ?? RunLimits.standard.concurrent,
                 queued: reader.integer(limits, "queued", at: "limits", in: 0...10_000) ?? RunLimits.standard.queued)
+            execLimit = reader.integer(limits, "exec", at: "limits", in: 1...100_000) ?? execLimit
         }
+        let context = ManifestDecodingContext(
+            reader: reader, directory: directory, runtime: runtime,
+            execSlots: runtime.execSlots.forIntegration(name, limit: execLimit))
 
         var defaultMismatch: FailureResponse?
         if let value = members["on_mismatch"] {
@@ -146,6 +158,7 @@ extension ManifestIntegration {
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
+        self.regexPool = runtime.regexPool
         self.runLimits = runLimits
         self.runTimeBound = ManifestIntegration.runTimeBound(
             checks: checks, actions: actions, regexTimeout: .milliseconds(regexTimeout))

@@ -27,6 +27,8 @@ public struct ManifestIntegration: Integration {
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
+    /// Where its regexes are matched.
+    let regexPool: RegexPool
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
     public let runLimits: RunLimits?
 
@@ -50,13 +52,16 @@ public struct ManifestIntegration: Integration {
             throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
         let scope = ManifestScope(invocation: invocation)
-        for check in checks where try !check.rule.evaluate(in: scope, regexTimeout: regexTimeout) {
+        for check in checks {
+            if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool) { continue }
             invocation.log.debug("\(check.path) did not match")
             return try check.onMismatch.resolve(in: scope, reason: "the request does not satisfy \(check.path)").get()
         }
         var reply: Reply?
         for action in actions {
-            if let condition = action.condition, try !condition.evaluate(in: scope, regexTimeout: regexTimeout) {
+            if let condition = action.condition,
+                try await !condition.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool)
+            {
                 continue
             }
             try Task.checkCancellation()
@@ -66,7 +71,11 @@ public struct ManifestIntegration: Integration {
             } catch let failure as ActionFailure {
                 if let into = action.into, let result = failure.result { scope.variables[into] = result }
                 scope.variables["error"] = .string(failure.reason)
-                let response = action.onError ?? FailureResponse(status: failure.error.status)
+                guard let response = action.onError else {
+                    // The action's own error, with its Retry-After (a 503 for full exec slots says when to retry).
+                    invocation.log.warning("\(action.path) failed: \(failure.reason)")
+                    throw failure.error
+                }
                 if response.continues {
                     invocation.log.info("\(action.path) failed, continuing: \(failure.reason)")
                     continue

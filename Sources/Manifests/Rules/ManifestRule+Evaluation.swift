@@ -5,21 +5,26 @@ import JSON
 
 extension ManifestRule {
     /// Whether the rule holds for this run. Regex captures of matching rules become variables in `scope`.
-    /// A regex that runs past `regexTimeout` ends the run with 503.
-    func evaluate(in scope: ManifestScope, regexTimeout: Duration) throws(IntegrationError) -> Bool {
+    /// Regexes are matched on `pool`'s threads; one that runs past `regexTimeout`, or that the pool has no room
+    /// for, ends the run with 503.
+    func evaluate(in scope: ManifestScope, regexTimeout: Duration, pool: RegexPool) async throws(IntegrationError) -> Bool {
         switch self {
         case .all(let rules):
-            for rule in rules where try !rule.evaluate(in: scope, regexTimeout: regexTimeout) { return false }
+            for rule in rules {
+                if try await !rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool) { return false }
+            }
             return true
         case .any(let rules):
-            for rule in rules where try rule.evaluate(in: scope, regexTimeout: regexTimeout) { return true }
+            for rule in rules {
+                if try await rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool) { return true }
+            }
             return false
         case .not(let rule):
-            return try !rule.evaluate(in: scope, regexTimeout: regexTimeout)
+            return try await !rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool)
         case .match(let value, let equals):
             return value.render(in: scope) == equals.render(in: scope)
         case .regex(let value, let regex):
-            switch regex.firstMatch(in: value.render(in: scope), timeout: regexTimeout) {
+            switch await pool.firstMatch(regex, in: value.render(in: scope), timeout: regexTimeout) {
             case .match(let captures):
                 for (name, text) in captures { scope.variables[name] = .string(text) }
                 return true
@@ -30,7 +35,10 @@ extension ManifestRule {
                 return false
             case .timedOut:
                 scope.log.warning("regex /\(regex.pattern)/ gave up after \(regexTimeout)")
-                throw IntegrationError.unavailable("pattern matching took too long")
+                throw IntegrationError.unavailable("pattern matching took too long", retryAfter: 1)
+            case .busy:
+                scope.log.warning("regex /\(regex.pattern)/ not tried: \(pool.queueLimit) matches are waiting")
+                throw IntegrationError.unavailable("pattern matching is busy; try again later", retryAfter: 1)
             }
         case .signature(let check):
             return check.verify(in: scope)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A regular expression compiled at load time, matched with bounds: input longer than `maxLength` UTF-8 bytes is
-/// refused, and a match that runs past its time limit (or whose task is cancelled) is abandoned, so a
-/// pathological pattern cannot hold a worker beyond the limit.
+/// refused, and a match that runs past its deadline (or is cancelled) is abandoned, so a pathological pattern
+/// cannot hold a thread beyond its limit. Runs call it through a `RegexPool`, never on a handler thread.
 struct SafeRegex: Sendable {
     // NSRegularExpression is immutable after creation and documented as safe to use from several threads.
     private let regex: NSRegularExpression
@@ -17,6 +17,8 @@ struct SafeRegex: Sendable {
         case noMatch
         case tooLong
         case timedOut
+        /// The `RegexPool`'s queue was full: not tried.
+        case busy
     }
 
     struct CompileError: Error {
@@ -34,10 +36,9 @@ struct SafeRegex: Sendable {
         self.maxLength = maxLength
     }
 
-    /// Finds the first match in `text`, giving up after `timeout`.
-    func firstMatch(in text: String, timeout: Duration) -> Outcome {
+    /// Finds the first match in `text`, giving up at `deadline` or once `cancelled` is set; on the calling thread.
+    func firstMatch(in text: String, until deadline: ContinuousClock.Instant, cancelled: CancellationFlag? = nil) -> Outcome {
         guard text.utf8.count <= maxLength else { return .tooLong }
-        let deadline = ContinuousClock.now + timeout
         let nsText = text as NSString
         var found: NSTextCheckingResult?
         var timedOut = false
@@ -46,7 +47,7 @@ struct SafeRegex: Sendable {
             if let result {
                 found = result
                 stop.pointee = true
-            } else if ContinuousClock.now >= deadline || Task.isCancelled {
+            } else if ContinuousClock.now >= deadline || cancelled?.isSet == true {
                 timedOut = true
                 stop.pointee = true
             }

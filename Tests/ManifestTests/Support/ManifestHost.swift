@@ -20,7 +20,11 @@ final class ManifestHost: Sendable {
     let server: HostProcess
     let stateDirectory: URL
 
-    init(directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit) throws {
+    /// `regexPool`: the pool the host's manifests match on (by default the process's shared one).
+    init(
+        directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit,
+        regexPool: RegexPool = .shared
+    ) throws {
         stateDirectory = Fixtures.temporaryDirectory()
         let configuration = HostConfiguration(
             port: 0, bindAddress: "127.0.0.1", integrationsPath: directory, tokens: try Tokens(parsing: tokens),
@@ -28,7 +32,9 @@ final class ManifestHost: Sendable {
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: stateDirectory.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
-        server = try HostProcess(configuration: configuration, logger: logger)
+        let runtime = ManifestRuntime(execSlots: ExecSlots(limit: maxExec), regexPool: regexPool)
+        server = try HostProcess(
+            configuration: configuration, loaders: IntegrationKinds.loaders(manifests: runtime), logger: logger)
         try server.start()
     }
 

@@ -1,0 +1,93 @@
+import Foundation
+import JSON
+import Synchronization
+import Testing
+import TestSupport
+
+@testable import HostApp
+@testable import IntegrationContract
+@testable import Manifests
+
+/// Regex matching runs on a pool of its own, bounded, so a flood of catastrophic patterns neither holds the server's
+/// handler threads nor queues without end.
+@Suite struct RegexPoolTests {
+    /// `^(a+)+$` backtracks for far longer than any limit on a long run of `a` with a `b` at the end.
+    static let attack = String(repeating: "a", count: 40) + "b"
+
+    @Test func healthzIsAnsweredWhileAttacksHoldThePool() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        try #"{"commands": [], "regex_timeout_ms": 1000, "rules": [{"regex": {"pattern": "^(a+)+$"}}], "actions": [{"reply": "matched"}]}"#
+            .write(to: directory.appendingPathComponent("victim.json"), atomically: true, encoding: .utf8)
+        let pool = RegexPool(threads: 2)
+        let host = try ManifestHost(directory: directory, regexPool: pool)
+        defer { Task { await host.stop() } }
+
+        // Each attacker sends three attacks one after another; together they keep both threads and part of the
+        // queue busy for three match limits at least.
+        let attackers = 20
+        let finished = FinishedCount()
+        let body = JSONValue.object(["text": .string(Self.attack)]).serializedBytes()
+        let attacks = (0..<attackers).map { _ in
+            Task {
+                var statuses: [Int] = []
+                for _ in 0..<3 {
+                    let response = try await host.request(
+                        "POST", "/hooks/victim", body: body, headers: ["Content-Type": "application/json"])
+                    statuses.append(response.status)
+                    #expect(response.status != 503 || response.headers["retry-after"] == "1")
+                }
+                finished.count.add(1, ordering: .relaxed)
+                return statuses
+            }
+        }
+        try #require(await eventually { pool.running == pool.threads }, "the attacks never reached the pool")
+        for _ in 0..<3 {
+            #expect(try await host.request("GET", "/healthz").status == 200)
+        }
+        #expect(
+            finished.count.load(ordering: .relaxed) < attackers,
+            "/healthz was answered only after every attack had finished")
+        for attack in attacks {
+            // Each one timed out (503) or, on a slow machine, found the queue full (503); none matched.
+            #expect(try await attack.value.allSatisfy { $0 == 503 })
+        }
+    }
+
+    @Test func aFullQueueRefusesAtOnce() async throws {
+        let pool = RegexPool(threads: 1)
+        let regex = try SafeRegex(pattern: "^(a+)+$")
+        let outcomes = await withTaskGroup(of: SafeRegex.Outcome.self) { group in
+            for _ in 0..<(pool.queueLimit + 10) {
+                group.addTask { await pool.firstMatch(regex, in: Self.attack, timeout: .seconds(1)) }
+            }
+            return await group.reduce(into: [SafeRegex.Outcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.allSatisfy { $0 == .timedOut || $0 == .busy })
+        #expect(outcomes.contains(.busy))
+    }
+
+    @Test func aQueuedMatchEndsAtItsOwnLimit() async throws {
+        let pool = RegexPool(threads: 1)
+        let regex = try SafeRegex(pattern: "^(a+)+$")
+        // The one thread is held by a match that only cancellation stops.
+        let blocker = Task { await pool.firstMatch(regex, in: Self.attack, timeout: .seconds(3600)) }
+        try #require(await eventually { pool.running == 1 })
+        // Waiting behind it, a match with a short limit ends when that passes, not when the thread frees up.
+        #expect(await pool.firstMatch(regex, in: "aaa", timeout: .milliseconds(50)) == .timedOut)
+        blocker.cancel()
+        #expect(await blocker.value == .timedOut)
+        #expect(await pool.firstMatch(regex, in: "aaa", timeout: .seconds(30)) == .match([:]))
+    }
+
+    @Test func regexTimeoutAboveTheCapIsRefusedAtLoad() {
+        #expect(Fixtures.problems(#"{"regex_timeout_ms": 1001, "actions": []}"#) == [
+            "test.json: regex_timeout_ms: must be a whole number from 1 to 1000"
+        ])
+        #expect(Fixtures.problems(#"{"regex_timeout_ms": 1000, "actions": []}"#) == [])
+    }
+}
+
+/// How many attackers are done.
+private final class FinishedCount: Sendable {
+    let count = Atomic<Int>(0)
+}
