@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HostCore
 import IntegrationContract
 import Logging
@@ -25,7 +26,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -54,6 +55,11 @@ public struct CommandLineOptions: Sendable {
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
                                     with 503 (default 128)
+          --max-connections-per-peer N
+                                    connections one client address (IPv6: one /64) may hold; past it the
+                                    address's longest-idle connection is closed, or the new one gets 503
+                                    (default 1000; 0: no cap; behind a reverse proxy every client has the
+                                    proxy's address)
           --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
@@ -93,6 +99,7 @@ public struct CommandLineOptions: Sendable {
         var hipchatAPI: String?
         var deadline: String?
         var maxExec: String?
+        var maxPerPeer: String?
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
@@ -127,6 +134,7 @@ public struct CommandLineOptions: Sendable {
             case "--hipchat-api": try once(&hipchatAPI, "--hipchat-api")
             case "--deadline": try once(&deadline, "--deadline")
             case "--max-exec": try once(&maxExec, "--max-exec")
+            case "--max-connections-per-peer": try once(&maxPerPeer, "--max-connections-per-peer")
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
@@ -207,6 +215,13 @@ public struct CommandLineOptions: Sendable {
             }
             execLimit = number
         }
+        var connectionsPerPeer = HTTPServerConfiguration.defaultMaxConnectionsPerPeer
+        if let maxPerPeer {
+            guard let number = Int(maxPerPeer), (0...1_000_000).contains(number) else {
+                throw UsageError("--max-connections-per-peer must be a whole number in 0-1000000, got '\(maxPerPeer)'")
+            }
+            connectionsPerPeer = number
+        }
         var plugins = PluginSettings()
         if let pluginMode {
             guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
@@ -268,7 +283,8 @@ public struct CommandLineOptions: Sendable {
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, plugins: plugins,
+                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit,
+                maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HostCore
 import IntegrationContract
 import Logging
@@ -23,6 +24,8 @@ public struct HostConfiguration: Sendable {
     public var deadline: Duration
     /// How many programs manifest `exec` actions may run at once (`--max-exec`).
     public var maxExec: Int
+    /// Connections one client address may hold (`--max-connections-per-peer`); 0 for no cap.
+    public var maxConnectionsPerPeer: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -36,7 +39,8 @@ public struct HostConfiguration: Sendable {
         logFile: String? = nil, stateDirectory: URL = HostConfiguration.defaultStateDirectory,
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
-        maxExec: Int = ExecSlots.defaultLimit, plugins: PluginSettings = PluginSettings(),
+        maxExec: Int = ExecSlots.defaultLimit,
+        maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer, plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
     ) {
@@ -51,6 +55,7 @@ public struct HostConfiguration: Sendable {
         self.hipchatAPI = hipchatAPI
         self.deadline = deadline
         self.maxExec = maxExec
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota
