@@ -33,7 +33,8 @@ public final class HostProcess: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let serverConfiguration = HTTPServerConfiguration(
             host: configuration.bindAddress, port: configuration.port,
-            eventLoopCount: max(1, min(4, cores)), handlerThreadCount: max(1, cores))
+            eventLoopCount: max(1, min(4, cores)), handlerThreadCount: max(1, cores),
+            maxConnectionsPerPeer: configuration.maxConnectionsPerPeer)
         descriptorsWanted = serverConfiguration.maxConnections + 3 * configuration.maxExec + 256
         server = HTTPServer(configuration: serverConfiguration, handler: HostRouter(dependencies: dependencies))
     }

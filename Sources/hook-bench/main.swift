@@ -1,5 +1,5 @@
 // hook-bench: the benchmark server. Answers POST /hook with {"message":"ok"}, anything else with 404.
-// Usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N]
+// Usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N] [--max-connections-per-peer N]
 import Glibc
 import HTTPServer
 
@@ -17,6 +17,7 @@ var host = "127.0.0.1"
 var loops = 1
 var handlerThreads = 1
 var maxConnections = 10_000
+var maxConnectionsPerPeer = HTTPServerConfiguration.defaultMaxConnectionsPerPeer
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -25,8 +26,10 @@ while let argument = arguments.popFirst() {
     case "--loops": loops = arguments.popFirst().flatMap { Int($0) } ?? loops
     case "--handler-threads": handlerThreads = arguments.popFirst().flatMap { Int($0) } ?? handlerThreads
     case "--max-connections": maxConnections = arguments.popFirst().flatMap { Int($0) } ?? maxConnections
+    case "--max-connections-per-peer":
+        maxConnectionsPerPeer = arguments.popFirst().flatMap { Int($0) } ?? maxConnectionsPerPeer
     default:
-        print("usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N]")
+        print("usage: hook-bench [--port N] [--host ADDR] [--loops N] [--handler-threads N] [--max-connections N] [--max-connections-per-peer N]")
         exit(2)
     }
 }
@@ -34,7 +37,7 @@ while let argument = arguments.popFirst() {
 let server = HTTPServer(
     configuration: HTTPServerConfiguration(
         host: host, port: port, eventLoopCount: loops, handlerThreadCount: handlerThreads,
-        maxConnections: maxConnections),
+        maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer),
     handler: HookHandler())
 do {
     try server.start()

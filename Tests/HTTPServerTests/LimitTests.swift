@@ -161,37 +161,32 @@ import TestSupport
         }
     }
 
-    @Test func connectionsOverTheCapGet503() async throws {
-        try await withServer({ $0.maxConnections = 2 }) { _, port in
-            let b = try await offPool { () -> RawConnection in
+    /// At the cap with every connection in a request, nothing can make room: 503 with `Retry-After`, then close.
+    /// (Idle connections make room instead: `ConnectionLimitTests`.)
+    @Test func connectionsOverTheCapWithNoneIdleGet503() async throws {
+        let handler = GatedHandler()
+        try await withServer({ $0.maxConnections = 2 }, handler: handler) { _, port in
+            let (a, b) = try await offPool { () -> (RawConnection, RawConnection) in
                 let a = try RawConnection(port: port)
                 let b = try RawConnection(port: port)
-                try a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                try b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(try a.readResponse().status == 200)
-                #expect(try b.readResponse().status == 200)
+                try a.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+                try b.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (a, b)
+            }
+            #expect(await eventually { handler.arrived == 2 })
+            try await offPool { () throws in
                 let c = try RawConnection(port: port)
                 let refused = try c.readResponse()
                 #expect(refused.status == 503)
-                #expect(refused.json?.value(atPath: "error") != nil)
+                #expect(refused.header("Retry-After") == "1")
+                #expect(refused.json?.value(atPath: "error")?.stringValue == "server at connection limit")
                 #expect(c.readUntilClosed().0 == .closed)
-                // The first two still work; once one leaves, a new connection is served.
-                try a.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                #expect(try a.readResponse().status == 200)
-                #expect(a.readUntilClosed().0 == .closed)
-                a.close()
-                return b
             }
-            // Served as soon as the server has released the slot of the connection that left.
-            #expect(await eventually {
-                let status = try? await offPool { () -> Int in
-                    let d = try RawConnection(port: port)
-                    try d.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                    return try d.readResponse().status
-                }
-                return status == 200
-            })
-            withExtendedLifetime(b) {}
+            handler.open()
+            try await offPool { () throws in
+                #expect(try a.readResponse().status == 200)
+                #expect(try b.readResponse().status == 200)
+            }
         }
     }
 }

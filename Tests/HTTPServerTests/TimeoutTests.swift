@@ -80,6 +80,29 @@ import TestSupport
         }
     }
 
+    /// Headers, then a byte every 100 ms: every pause is far inside `bodyProgressTimeout`, but the body comes slower
+    /// than `minBodyRate`, so `bodyTimeout` (extended 1 ms a byte) ends it. Sent as is, it would take 100 s.
+    @Test func trickledBodyGets408() async throws {
+        try await withServer({
+            $0.bodyTimeout = .seconds(1)
+            $0.minBodyRate = 1000
+        }) { _, port in
+            let response = try await offPool { () -> RawResponse? in
+                let c = try RawConnection(port: port)
+                try c.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+                c.setTimeout(0.1)
+                for _ in 0..<1000 {
+                    guard (try? c.send("z")) != nil else { break }
+                    let outcome = c.fill()
+                    if outcome != .timedOut { break }
+                }
+                return RawResponse.parse(c.received)?.0
+            }
+            #expect(response?.status == 408)
+            #expect(response?.json?.value(atPath: "error")?.stringValue == "request timeout")
+        }
+    }
+
     @Test func bodyProgressResetsTheBodyTimer() async throws {
         try await withServer({ $0.bodyProgressTimeout = .seconds(2) }) { _, port in
             let response = try await offPool { () -> RawResponse in

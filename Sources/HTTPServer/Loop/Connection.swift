@@ -23,6 +23,8 @@ final class Connection {
     let peer: PeerAddress
     /// Whether it counts against `maxConnections` (rejected connections do not).
     let counted: Bool
+    /// Its client address's connections on this loop, when `maxConnectionsPerPeer` is on and it is counted.
+    var peerGroup: PeerGroup?
 
     var state = State.readingHead
     var parser: HTTPRequestParser
@@ -37,6 +39,15 @@ final class Connection {
     var closeAfterWrite = false
     /// Monotonic milliseconds at which the current state times out.
     var deadline: Int64
+    /// When the head of the body being read arrived (monotonic ms), for `bodyTimeout`.
+    var bodyStarted: Int64 = 0
+    /// Whether it is in the loop's idle queues, where a new connection may take its place.
+    var queuedIdle = false
+    /// Whether epoll reported the peer's FIN, a reset or an error: reads go on to the end of input, and a request
+    /// in flight has lost its client.
+    var hungUp = false
+    /// Cancels the handler of the request in flight.
+    var handlerCancellation: HandlerCancellation?
     /// Whether the header deadline for the current head is running (it is set once, not per byte).
     var headStarted = true
     /// Edge-triggered readiness not yet consumed by reading to "would block".

@@ -23,6 +23,12 @@ final class EventLoop: @unchecked Sendable {
     private let epollFD: Int32
     private let listenFD: Int32
     private var connections: [Connection?] = []
+    /// Connections between requests, longest idle first: at `maxConnections` a new connection closes the oldest.
+    private var idle = IdleQueue()
+    private var idleLinks: [IdleLink] = []
+    /// The per-peer idle queues' links (see `PeerGroup`), and the groups of this loop's clients.
+    private var peerIdleLinks: [IdleLink] = []
+    private var peerGroups: [PeerKey: PeerGroup] = [:]
     private var connectionCount = 0
     private var rejectingCount = 0
     private var drainingCount = 0
@@ -92,7 +98,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func connection(_ fd: Int32) -> Connection? {
-        Int(fd) < connections.count ? connections[Int(fd)] : nil
+        fd >= 0 && Int(fd) < connections.count ? connections[Int(fd)] : nil
     }
 
     // MARK: Events
@@ -101,7 +107,11 @@ final class EventLoop: @unchecked Sendable {
         assertInLoop()
         if events & (Posix.readable | Posix.hangUp) != 0 {
             connection.readable = true
+            if events & Posix.hangUp != 0 { connection.hungUp = true }
             readAvailable(connection)
+            // The client closed, half-closed or reset while its handler runs (or right after sending the
+            // request): nobody will read the answer, so the slot is freed and the handler cancelled.
+            if connection.hungUp, connection.state == .processing { close(connection) }
         }
         if events & Posix.writable != 0, connection.outputOffset < connection.output.count,
             connection.state != .closed
@@ -116,11 +126,7 @@ final class EventLoop: @unchecked Sendable {
             switch Posix.accept(listenFD) {
             case .accepted(let fd, let address):
                 Posix.setNoDelay(fd)
-                if context.reserveConnection() {
-                    register(fd: fd, peer: address.peerAddress, counted: true)
-                } else {
-                    reject(fd: fd, peer: address.peerAddress)
-                }
+                admit(fd: fd, peer: address.peerAddress)
             case .nonePending:
                 return
             case .exhausted:
@@ -142,8 +148,35 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Counts a new connection against `maxConnectionsPerPeer` and `maxConnections`. At either cap the longest-idle
+    /// connection that stands in the way (the client's own, or any) is closed to make room; with none idle the
+    /// new connection is refused.
+    private func admit(fd: Int32, peer: PeerAddress) {
+        var peerKey: PeerKey?
+        if context.limitsPeers {
+            let key = PeerKey(addressBytes: peer.bytes)
+            while !context.reservePeerConnection(key) {
+                guard let oldest = peerGroups[key]?.idle.oldest, let evicted = connection(oldest) else {
+                    reject(fd: fd, peer: peer, message: "too many connections from this address")
+                    return
+                }
+                close(evicted)
+            }
+            peerKey = key
+        }
+        while !context.reserveConnection() {
+            guard let evicted = connection(idle.oldest) else {
+                if let peerKey { context.releasePeerConnection(peerKey) }
+                reject(fd: fd, peer: peer, message: "server at connection limit")
+                return
+            }
+            close(evicted)
+        }
+        register(fd: fd, peer: peer, counted: true, peerKey: peerKey)
+    }
+
     @discardableResult
-    private func register(fd: Int32, peer: PeerAddress, counted: Bool) -> Connection? {
+    private func register(fd: Int32, peer: PeerAddress, counted: Bool, peerKey: PeerKey? = nil) -> Connection? {
         nextConnectionID &+= 1
         let connection = Connection(
             fd: fd, id: nextConnectionID, peer: peer, counted: counted, limits: context.limits,
@@ -154,25 +187,49 @@ final class EventLoop: @unchecked Sendable {
         } catch {
             Posix.close(fd)
             if counted { context.releaseConnection() }
+            if let peerKey { context.releasePeerConnection(peerKey) }
             return nil
         }
         let index = Int(fd)
         if index >= connections.count {
-            connections.append(contentsOf: repeatElement(nil, count: index + 1 - connections.count))
+            let added = index + 1 - connections.count
+            connections.append(contentsOf: repeatElement(nil, count: added))
+            idleLinks.append(contentsOf: repeatElement(IdleLink(), count: added))
+            peerIdleLinks.append(contentsOf: repeatElement(IdleLink(), count: added))
         }
         connections[index] = connection
         connectionCount += 1
-        if !counted { rejectingCount += 1 }
+        if let peerKey {
+            let group = peerGroups[peerKey] ?? PeerGroup(key: peerKey)
+            if group.connections == 0 { peerGroups[peerKey] = group }
+            group.connections += 1
+            connection.peerGroup = group
+        }
+        if counted { enqueueIdle(connection) } else { rejectingCount += 1 }
         return connection
     }
 
-    /// Over `maxConnections`: answers 503 and closes without reading a request.
-    private func reject(fd: Int32, peer: PeerAddress) {
+    /// At a cap with nothing to make room: answers 503 with `Retry-After` and closes without reading a request.
+    private func reject(fd: Int32, peer: PeerAddress, message: String) {
         guard rejectingCount < Self.maxRejecting, let connection = register(fd: fd, peer: peer, counted: false) else {
             Posix.close(fd)
             return
         }
-        respond(connection, status: .serviceUnavailable, message: "server at connection limit")
+        respond(connection, status: .serviceUnavailable, message: message, retryAfter: 1)
+    }
+
+    private func enqueueIdle(_ connection: Connection) {
+        guard !connection.queuedIdle else { return }
+        connection.queuedIdle = true
+        idle.append(connection.fd, links: &idleLinks)
+        connection.peerGroup?.idle.append(connection.fd, links: &peerIdleLinks)
+    }
+
+    private func dequeueIdle(_ connection: Connection) {
+        guard connection.queuedIdle else { return }
+        connection.queuedIdle = false
+        idle.remove(connection.fd, links: &idleLinks)
+        connection.peerGroup?.idle.remove(connection.fd, links: &peerIdleLinks)
     }
 
     /// Debug builds stop here when a loop-confined method runs on any other thread.
@@ -189,6 +246,7 @@ final class EventLoop: @unchecked Sendable {
                 guard let connection = connection(fd), connection.id == id, connection.state == .processing else {
                     continue
                 }
+                connection.handlerCancellation = nil
                 if shutdownDeadline != nil && !close {
                     // Encoded before shutdown began: say that this connection closes after it.
                     startWrite(connection, HTTPResponseEncoder.markingClose(bytes), close: true)
@@ -215,7 +273,8 @@ final class EventLoop: @unchecked Sendable {
             }
             switch Posix.read(connection.fd, into: readBuffer) {
             case .bytes(let n):
-                if n < readBuffer.count { connection.readable = false }
+                // A short read drained the socket, unless the peer hung up: then read on to the end of input.
+                if n < readBuffer.count, !connection.hungUp { connection.readable = false }
                 if connection.state == .draining { continue }
                 ingest(connection, UnsafeBufferPointer(start: readBuffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
                 if connection.state == .closed { return }
@@ -234,7 +293,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Parses newly read bytes, straight from the read buffer when nothing was left over from before.
     private func ingest(_ connection: Connection, _ bytes: UnsafeBufferPointer<UInt8>) {
-        if connection.state == .readingBody { connection.deadline = now + context.bodyProgressTimeoutMS }
+        if connection.queuedIdle { dequeueIdle(connection) }
         if !connection.hasPendingInput {
             connection.dropPendingInput()
             let consumed = process(connection, bytes)
@@ -249,6 +308,15 @@ final class EventLoop: @unchecked Sendable {
             connection.pending.append(contentsOf: bytes)
             processPending(connection)
         }
+        if connection.state == .readingBody { connection.deadline = bodyDeadline(connection) }
+    }
+
+    /// The sooner of the stall limit from now and the body's own deadline: `bodyTimeout` from its head, plus a
+    /// second for every `minBodyRate` bytes received.
+    private func bodyDeadline(_ connection: Connection) -> Int64 {
+        var whole = connection.bodyStarted + context.bodyTimeoutMS
+        if context.minBodyRate > 0 { whole += Int64(connection.body.count) * 1000 / context.minBodyRate }
+        return min(now + context.bodyProgressTimeoutMS, whole)
     }
 
     /// Parses the kept input. The buffer is moved out while the parser reads it (answering an error drops it).
@@ -322,7 +390,8 @@ final class EventLoop: @unchecked Sendable {
         connection.parser.bodyLimit = limit
         connection.request = parsed
         connection.state = .readingBody
-        connection.deadline = now + context.bodyProgressTimeoutMS
+        connection.bodyStarted = now
+        connection.deadline = bodyDeadline(connection)
         if parsed.expectsContinue && !bodyAlreadyHere {
             connection.output.append(contentsOf: HTTPResponseEncoder.continueResponse)
             flush(connection)
@@ -339,18 +408,22 @@ final class EventLoop: @unchecked Sendable {
         connection.request = nil
         connection.state = .processing
         connection.deadline = .max
+        let cancellation = HandlerCancellation()
+        connection.handlerCancellation = cancellation
         dispatched.append(
             HandlerPool.Request(
                 request: HTTPRequest(head: parsed.head, body: body, peer: connection.peer), keepAlive: parsed.keepAlive,
-                fd: connection.fd, connectionID: connection.id, mailbox: mailbox))
+                fd: connection.fd, connectionID: connection.id, mailbox: mailbox, cancellation: cancellation))
     }
 
     // MARK: Writing
 
-    /// Answers with `{"error": message}` and closes.
-    private func respond(_ connection: Connection, status: HTTPStatus, message: String) {
+    /// Answers with `{"error": message}` (and `Retry-After` when given) and closes.
+    private func respond(_ connection: Connection, status: HTTPStatus, message: String, retryAfter: Int? = nil) {
+        var response = HTTPResponse.error(status, message)
+        if let retryAfter { response.headers.set("Retry-After", String(retryAfter)) }
         let encoded = HTTPResponseEncoder.encode(
-            .error(status, message), isHeadRequest: false, requestVersion: .http1_1, keepAlive: false)
+            response, isHeadRequest: false, requestVersion: .http1_1, keepAlive: false)
         connection.dropPendingInput()
         startWrite(connection, encoded.bytes, close: true)
     }
@@ -399,6 +472,7 @@ final class EventLoop: @unchecked Sendable {
         connection.deadline = now + context.keepAliveIdleTimeoutMS
         if connection.hasPendingInput { processPending(connection) }
         if connection.state != .closed, connection.readable { readAvailable(connection) }
+        if connection.isIdle { enqueueIdle(connection) }
     }
 
     private func linger(_ connection: Connection) {
@@ -411,14 +485,23 @@ final class EventLoop: @unchecked Sendable {
         readAvailable(connection)
     }
 
+    /// Closes and frees the slot; a handler still running for it is cancelled.
     private func close(_ connection: Connection, abort: Bool = false) {
         guard connection.state != .closed else { return }
         if connection.state == .draining { drainingCount -= 1 }
+        if connection.state == .processing { connection.handlerCancellation?.cancel() }
+        connection.handlerCancellation = nil
+        dequeueIdle(connection)
         connection.state = .closed
         connections[Int(connection.fd)] = nil
         if abort { Posix.abort(connection.fd) } else { Posix.close(connection.fd) }
         connectionCount -= 1
         if connection.counted { context.releaseConnection() } else { rejectingCount -= 1 }
+        if let group = connection.peerGroup {
+            group.connections -= 1
+            if group.connections == 0 { peerGroups[group.key] = nil }
+            context.releasePeerConnection(group.key)
+        }
     }
 
     // MARK: Timeouts and shutdown

@@ -23,13 +23,19 @@ final class HandlerPool: TaskExecutor, Sendable {
         let fd: Int32
         let connectionID: UInt64
         let mailbox: LoopMailbox
+        /// Cancels the handler when the client goes away.
+        let cancellation: HandlerCancellation
 
-        init(request: HTTPRequest, keepAlive: Bool, fd: Int32, connectionID: UInt64, mailbox: LoopMailbox) {
+        init(
+            request: HTTPRequest, keepAlive: Bool, fd: Int32, connectionID: UInt64, mailbox: LoopMailbox,
+            cancellation: HandlerCancellation
+        ) {
             self.request = request
             self.keepAlive = keepAlive
             self.fd = fd
             self.connectionID = connectionID
             self.mailbox = mailbox
+            self.cancellation = cancellation
         }
     }
 
@@ -232,11 +238,13 @@ final class HandlerPool: TaskExecutor, Sendable {
         }
     }
 
-    /// Starts the handler task for one request; its response goes back to the owning loop's mailbox.
+    /// Starts the handler task for one request; its response goes back to the owning loop's mailbox. A request
+    /// whose client left while it waited in the queue is dropped.
     private func start(_ item: Request) {
+        guard !item.cancellation.isCancelled else { return }
         let handler = self.handler
         let isShuttingDown = self.isShuttingDown
-        Task(executorPreference: self) {
+        let task = Task(executorPreference: self) {
             let request = item.request
             let response: HTTPResponse
             do {
@@ -255,5 +263,6 @@ final class HandlerPool: TaskExecutor, Sendable {
                 item.mailbox.post(message)
             }
         }
+        item.cancellation.attach(task)
     }
 }

@@ -71,6 +71,9 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Open connections counted against `maxConnections`, across loops (refusals still being answered are not).
+    public var connectionCount: Int { context.connectionCount }
+
     /// Stops accepting (new connections are refused at once), closes idle connections, lets in-flight requests
     /// finish (their responses close the connection) until `gracePeriod` has passed, then closes whatever is
     /// left. Returns when all loops are done.

@@ -17,10 +17,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxHeaderCount: Int
     /// The body limit for requests whose handler does not choose one.
     public var defaultBodyLimit: Int
+    /// Open connections at most; at the cap a new one takes the place of the longest-idle connection, or is
+    /// answered 503 when none is idle.
     public var maxConnections: Int
+    /// Open connections one client address may hold (IPv6: one /64); 0 turns the cap off. Behind a reverse proxy
+    /// every client has the proxy's address: turn it off or raise it there.
+    public var maxConnectionsPerPeer: Int
+    /// A tenth of the default `maxConnections`: no one address can hold the server.
+    public static let defaultMaxConnectionsPerPeer = 1_000
 
     public var headerTimeout: Duration
+    /// The longest pause between reads of a body.
     public var bodyProgressTimeout: Duration
+    /// The time a whole body may take, extended by one second for every `minBodyRate` bytes received: a body
+    /// trickled slower than that is cut off with 408 however often bytes arrive.
+    public var bodyTimeout: Duration
+    /// Bytes per second that earn a body more time past `bodyTimeout`; 0 makes `bodyTimeout` a fixed deadline.
+    public var minBodyRate: Int
     public var keepAliveIdleTimeout: Duration
     public var writeTimeout: Duration
 
@@ -36,8 +49,11 @@ public struct HTTPServerConfiguration: Sendable {
         maxHeaderCount: Int = 100,
         defaultBodyLimit: Int = 1024 * 1024,
         maxConnections: Int = 10_000,
+        maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer,
         headerTimeout: Duration = .seconds(10),
         bodyProgressTimeout: Duration = .seconds(30),
+        bodyTimeout: Duration = .seconds(30),
+        minBodyRate: Int = 1024,
         keepAliveIdleTimeout: Duration = .seconds(60),
         writeTimeout: Duration = .seconds(30)
     ) {
@@ -52,8 +68,11 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxHeaderCount = maxHeaderCount
         self.defaultBodyLimit = defaultBodyLimit
         self.maxConnections = maxConnections
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.headerTimeout = headerTimeout
         self.bodyProgressTimeout = bodyProgressTimeout
+        self.bodyTimeout = bodyTimeout
+        self.minBodyRate = minBodyRate
         self.keepAliveIdleTimeout = keepAliveIdleTimeout
         self.writeTimeout = writeTimeout
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HostCore
 import IntegrationContract
 import Logging
@@ -25,7 +26,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -61,6 +62,11 @@ public struct CommandLineOptions: Sendable {
                                     Default: namespace where the system allows it
           --regex-threads N         threads manifest regexes are matched on, off the request threads
                                     (default 2, 1-64); 32 matches per thread may wait, then 503
+          --max-connections-per-peer N
+                                    connections one client address (IPv6: one /64) may hold; past it the
+                                    address's longest-idle connection is closed, or the new one gets 503
+                                    (default 1000; 0: no cap; behind a reverse proxy every client has the
+                                    proxy's address)
           --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
@@ -102,6 +108,7 @@ public struct CommandLineOptions: Sendable {
         var maxExec: String?
         var execContainment: String?
         var regexThreads: String?
+        var maxPerPeer: String?
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
@@ -138,6 +145,7 @@ public struct CommandLineOptions: Sendable {
             case "--max-exec": try once(&maxExec, "--max-exec")
             case "--exec-containment": try once(&execContainment, "--exec-containment")
             case "--regex-threads": try once(&regexThreads, "--regex-threads")
+            case "--max-connections-per-peer": try once(&maxPerPeer, "--max-connections-per-peer")
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
@@ -232,6 +240,13 @@ public struct CommandLineOptions: Sendable {
             }
             regexThreadCount = number
         }
+        var connectionsPerPeer = HTTPServerConfiguration.defaultMaxConnectionsPerPeer
+        if let maxPerPeer {
+            guard let number = Int(maxPerPeer), (0...1_000_000).contains(number) else {
+                throw UsageError("--max-connections-per-peer must be a whole number in 0-1000000, got '\(maxPerPeer)'")
+            }
+            connectionsPerPeer = number
+        }
         var plugins = PluginSettings()
         if let pluginMode {
             guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
@@ -294,7 +309,7 @@ public struct CommandLineOptions: Sendable {
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
                 hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
-                regexThreads: regexThreadCount, plugins: plugins,
+                regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HostCore
 import IntegrationContract
 import Logging
@@ -28,6 +29,8 @@ public struct HostConfiguration: Sendable {
     public var execContainment: ExecContainment?
     /// The threads manifest regexes are matched on (`--regex-threads`).
     public var regexThreads: Int
+    /// Connections one client address may hold (`--max-connections-per-peer`); 0 for no cap.
+    public var maxConnectionsPerPeer: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -42,7 +45,9 @@ public struct HostConfiguration: Sendable {
         stateFile: String? = nil, adminToken: String? = nil,
         hipchatAPI: URL = URL(string: "https://api.hipchat.com")!, deadline: Duration = .seconds(10),
         maxExec: Int = ExecSlots.defaultLimit, execContainment: ExecContainment? = nil,
-        regexThreads: Int = RegexPool.defaultThreads, plugins: PluginSettings = PluginSettings(),
+        regexThreads: Int = RegexPool.defaultThreads,
+        maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer,
+        plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
     ) {
@@ -59,6 +64,7 @@ public struct HostConfiguration: Sendable {
         self.maxExec = maxExec
         self.execContainment = execContainment
         self.regexThreads = regexThreads
+        self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota

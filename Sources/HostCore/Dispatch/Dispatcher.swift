@@ -96,24 +96,34 @@ public struct Dispatcher: Sendable {
     /// Starts `body` in a task owned by `background` (on the preferred executor) and waits for it up to
     /// `deadline`. A run past its deadline is not cancelled: it comes back as `.timedOut(pending:)`. Once the host
     /// is shutting down and `background` is closed, nothing new starts: 503.
+    ///
+    /// A caller cancelled while it waits (the HTTP server cancels a handler whose client went away) cancels the run
+    /// and gets `.failed` at once. Once the outcome is decided the run is no longer the caller's to cancel: a run
+    /// past its deadline goes on for whoever took `.timedOut(pending:)` (an acked run delivered later).
     func run(deadline: Duration, _ body: @escaping @Sendable () async throws -> Reply?) async -> Outcome {
-        await withCheckedContinuation { continuation in
-            let race = Race(continuation)
-            let task = background.run(on: preferredExecutor()) {
-                do {
-                    let reply = try await body()
-                    race.decide(.replied(reply))
-                    return reply
-                } catch {
-                    race.decide(Dispatcher.failure(error))
-                    throw error
+        let race = Race()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.begin(continuation)
+                let task = background.run(on: preferredExecutor()) {
+                    do {
+                        let reply = try await body()
+                        race.decide(.replied(reply))
+                        return reply
+                    } catch {
+                        race.decide(Dispatcher.failure(error))
+                        throw error
+                    }
                 }
+                guard let task else {
+                    race.decide(.failed(IntegrationError.unavailable("the host is shutting down")))
+                    return
+                }
+                race.own(task)
+                race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
             }
-            guard let task else {
-                race.decide(.failed(IntegrationError.unavailable("the host is shutting down")))
-                return
-            }
-            race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
+        } onCancel: {
+            race.cancelRun()
         }
     }
 
@@ -121,20 +131,55 @@ public struct Dispatcher: Sendable {
     /// first.
     public func race(_ task: Task<Reply?, any Error>, deadline: Duration) async -> Outcome {
         await withCheckedContinuation { continuation in
-            let race = Race(continuation)
+            let race = Race()
+            race.begin(continuation)
             race.arm(DeadlineScheduler.shared.schedule(after: deadline) { race.decide(.timedOut(pending: task)) })
             let waiter = background.run { race.decide(await Dispatcher.outcome(of: task)) }
             if waiter == nil { race.decide(.timedOut(pending: task)) }
         }
     }
 
-    /// The first of a run and its deadline to finish resumes the waiter; the loser is ignored (and the deadline
-    /// cancelled, so a finished run leaves nothing scheduled).
-    private final class Race: Sendable {
-        private let continuation: CheckedContinuation<Outcome, Never>
-        private let state = Mutex<(decided: Bool, deadline: DeadlineScheduler.Ticket?)>((false, nil))
+    /// What a run cancelled with its caller answers (nginx's "client closed request"); nobody reads it.
+    static let callerWentAway = IntegrationError(status: 499, "cancelled: the caller went away")
 
-        init(_ continuation: CheckedContinuation<Outcome, Never>) { self.continuation = continuation }
+    /// The first of a run, its deadline and its caller's cancellation to finish resumes the waiter; the others are
+    /// ignored (and the deadline cancelled, so a finished run leaves nothing scheduled).
+    private final class Race: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Outcome, Never>?
+            var decided = false
+            /// An outcome decided before the waiter began (a caller cancelled before it waited).
+            var early: Outcome?
+            var deadline: DeadlineScheduler.Ticket?
+            /// The run, while its caller may still cancel it.
+            var run: Task<Reply?, any Error>?
+            var callerCancelled = false
+        }
+
+        private typealias Decision = (
+            run: Task<Reply?, any Error>?, continuation: CheckedContinuation<Outcome, Never>?,
+            deadline: DeadlineScheduler.Ticket?
+        )
+
+        private let state = Mutex(State())
+
+        func begin(_ continuation: CheckedContinuation<Outcome, Never>) {
+            let early: Outcome? = state.withLock { state in
+                defer { state.early = nil }
+                if state.early == nil { state.continuation = continuation }
+                return state.early
+            }
+            if let early { continuation.resume(returning: early) }
+        }
+
+        /// Records the run so a cancelled caller can cancel it; cancels it now if the caller already was.
+        func own(_ run: Task<Reply?, any Error>) {
+            let cancelNow = state.withLock { state in
+                if !state.decided { state.run = run }
+                return state.callerCancelled
+            }
+            if cancelNow { run.cancel() }
+        }
 
         func arm(_ deadline: DeadlineScheduler.Ticket) {
             let alreadyDecided = state.withLock { state in
@@ -144,14 +189,36 @@ public struct Dispatcher: Sendable {
             if alreadyDecided { DeadlineScheduler.shared.cancel(deadline) }
         }
 
+        /// The caller was cancelled: so is the run, unless its outcome is already decided.
+        func cancelRun() {
+            let outcome = Outcome.failed(Dispatcher.callerWentAway)
+            let decision = settle(outcome) { $0.callerCancelled = true }
+            decision.run?.cancel()
+            finish(decision, outcome)
+        }
+
         func decide(_ outcome: Outcome) {
-            let (first, deadline) = state.withLock { state in
-                defer { state.decided = true }
-                return (!state.decided, state.deadline)
+            finish(settle(outcome) { _ in }, outcome)
+        }
+
+        /// Marks the race decided (the first time only) and takes what the decision acts on.
+        private func settle(_ outcome: Outcome, _ update: (inout State) -> Void) -> Decision {
+            state.withLock { state in
+                guard !state.decided else { return (nil, nil, nil) }
+                state.decided = true
+                update(&state)
+                defer {
+                    state.run = nil
+                    state.continuation = nil
+                }
+                if state.continuation == nil { state.early = outcome }
+                return (state.run, state.continuation, state.deadline)
             }
-            guard first else { return }
-            if let deadline { DeadlineScheduler.shared.cancel(deadline) }
-            continuation.resume(returning: outcome)
+        }
+
+        private func finish(_ decision: Decision, _ outcome: Outcome) {
+            if let deadline = decision.deadline { DeadlineScheduler.shared.cancel(deadline) }
+            decision.continuation?.resume(returning: outcome)
         }
     }
 

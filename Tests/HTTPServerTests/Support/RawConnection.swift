@@ -13,12 +13,21 @@ final class RawConnection: @unchecked Sendable {
     private(set) var fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, host: String = "127.0.0.1") throws {
+    /// Connects to `host`:`port`, from the local address `source` when given (any 127/8 address works on Linux,
+    /// so a test can be several clients).
+    init(port: Int, host: String = "127.0.0.1", from source: String? = nil) throws {
         guard let address = SocketAddress(host: host, port: port) else {
             throw Failure(description: "\(host) is not an IP address")
         }
         fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
+        if let source {
+            guard let local = SocketAddress(host: source, port: 0), local.withSockAddr({ bind(fd, $0, $1) }) == 0 else {
+                let error = errno
+                close()
+                throw Failure(description: "bind to \(source) failed: errno \(error)")
+            }
+        }
         let result = address.withSockAddr { connect(fd, $0, $1) }
         guard result == 0 else {
             let error = errno
@@ -57,6 +66,13 @@ final class RawConnection: @unchecked Sendable {
 
     /// Half-closes: the server sees end of input.
     func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Closes with a reset instead of a FIN.
+    func reset() {
+        var option = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
+        close()
+    }
 
     enum ReadOutcome: Equatable {
         case data

@@ -23,12 +23,12 @@ final class ManifestHost: Sendable {
     /// `regexPool`: the pool the host's manifests match on (by default the process's shared one).
     init(
         directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit,
-        regexPool: RegexPool = .shared
+        regexPool: RegexPool = .shared, deadline: Duration = .seconds(10)
     ) throws {
         stateDirectory = Fixtures.temporaryDirectory()
         let configuration = HostConfiguration(
             port: 0, bindAddress: "127.0.0.1", integrationsPath: directory, tokens: try Tokens(parsing: tokens),
-            stateDirectory: stateDirectory, deadline: .seconds(10), maxExec: maxExec, logLevel: .warning)
+            stateDirectory: stateDirectory, deadline: deadline, maxExec: maxExec, logLevel: .warning)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: stateDirectory.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
