@@ -18,8 +18,10 @@ import TestSupport
         let directory = Fixtures.temporaryDirectory()
         let pidDirectory = directory.appendingPathComponent("pids")
         try FileManager.default.createDirectory(at: pidDirectory, withIntermediateDirectories: true)
-        // The file's name is the program's pid; `exec` keeps that pid for the sleep.
-        Fixtures.script("slow.sh", "#!/bin/sh\n: > \"$PID_DIR/$$\"\nexec sleep 600\n", in: directory)
+        // The file's name is the program's pid as the host numbers it (`$$` is 1 in the program's own PID namespace;
+        // /proc is the host's), and `exec` keeps that pid for the sleep.
+        Fixtures.script(
+            "slow.sh", "#!/bin/sh\nread -r pid rest < /proc/self/stat\n: > \"$PID_DIR/$pid\"\nexec sleep 600\n", in: directory)
         try #"""
             {"actions": [{"exec": {"argv": ["slow.sh"], "env": {"PID_DIR": "\#(pidDirectory.path)"}, "timeout": 900}}],
              "limits": {"concurrent": 1000, "queued": 1000}}
