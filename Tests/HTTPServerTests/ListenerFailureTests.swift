@@ -42,18 +42,32 @@ import TestSupport
     }
 }
 
-/// The event-loop threads of this process, read from /proc.
+/// The event-loop threads of this process, read from /proc, each as `TID/STARTTIME`.
 enum LoopThreads {
     static func ids() -> [String] {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         return tasks.filter { id in
             (try? String(contentsOfFile: "/proc/self/task/\(id)/comm", encoding: .utf8))?.hasPrefix("http-loop") == true
-        }
+        }.map { id in "\(id)/\(startTime(id) ?? "")" }
+    }
+
+    /// When a thread started (field 22 of its stat, after the parenthesized name), so that a thread id the
+    /// system has handed out again (the tests start thousands of threads and processes) is not taken for the
+    /// thread that had it before.
+    static func startTime(_ id: String) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(id)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? String(fields[19]) : nil
     }
 
     /// How many times a thread has blocked (gone to sleep) since it started; nil once the thread is gone.
-    static func voluntarySwitches(_ id: String) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/task/\(id)/status", encoding: .utf8) else { return nil }
+    static func voluntarySwitches(_ key: String) -> Int? {
+        let id = key.split(separator: "/").first.map(String.init) ?? key
+        guard startTime(id).map({ "\(id)/\($0)" }) == key,
+            let status = try? String(contentsOfFile: "/proc/self/task/\(id)/status", encoding: .utf8)
+        else { return nil }
         let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
         return line.flatMap { Int($0.split(separator: "\t").last ?? "") }
     }

@@ -48,8 +48,10 @@ import TestSupport
             finished.count.load(ordering: .relaxed) < attackers,
             "/healthz was answered only after every attack had finished")
         for attack in attacks {
-            // Each one timed out (503) or, on a slow machine, found the queue full (503); none matched.
-            #expect(try await attack.value.allSatisfy { $0 == 503 })
+            // Each one timed out (503) or, on a slow machine, found the queue full (503); none matched. ICU
+            // sometimes gives up on a catastrophic match by itself (its backtracking stack), which is no match: 400.
+            let statuses = try await attack.value
+            #expect(statuses.allSatisfy { $0 == 503 || $0 == 400 }, "\(statuses)")
         }
     }
 
@@ -75,7 +77,10 @@ import TestSupport
         // Waiting behind it, a match with a short limit ends when that passes, not when the thread frees up.
         #expect(await pool.firstMatch(regex, in: "aaa", timeout: .milliseconds(50)) == .timedOut)
         blocker.cancel()
-        #expect(await blocker.value == .timedOut)
+        // Stopped by the cancellation, or, when the machine was slow to get here, given up by ICU itself once its
+        // backtracking stack is full, which reads as no match.
+        let stopped = await blocker.value
+        #expect(stopped == .timedOut || stopped == .noMatch)
         #expect(await pool.firstMatch(regex, in: "aaa", timeout: .seconds(30)) == .match([:]))
     }
 
