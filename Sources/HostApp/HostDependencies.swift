@@ -67,7 +67,7 @@ public struct HostDependencies: Sendable {
         startedAt = .now
     }
 
-    /// The fixed routes: `/`, `/hipchat`, `/healthz` and the platform paths.
+    /// The fixed routes: `/`, `/hipchat`, `/healthz`, `/integrations` and the platform paths.
     public func routes() -> [any HostRoute] {
         let adminEndpoint = AdminEndpoint(commands: admin, adminToken: configuration.effectiveAdminToken, logger: logger)
         func hipchat(inline: Bool) -> HipChatAdapter {
@@ -79,6 +79,9 @@ public struct HostDependencies: Sendable {
             RootRoute(admin: adminEndpoint, gateway: gateway, adapter: hipchat(inline: false)),
             PlatformRoute(path: "/hipchat", adapter: hipchat(inline: true), gateway: gateway),
             HealthRoute(catalog: catalog, startedAt: startedAt),
+            IntegrationsRoute(
+                catalog: catalog, statistics: dispatcher.statistics, secrets: gateway.routes.secrets,
+                tokens: configuration.tokens, admin: adminEndpoint, logger: logger),
         ] + PlatformRoutes.paths.compactMap { path in
             gateway.routes.adapter(for: path).map { PlatformRoute(path: path, adapter: $0, gateway: gateway) }
         }

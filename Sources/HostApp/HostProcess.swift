@@ -59,6 +59,7 @@ public final class HostProcess: Sendable {
             try loadStateFile(stateFile)
         }
         dependencies.catalog.rescan()
+        warnAboutTokens()
         try server.start()
         dependencies.logger.log(
             .notice,
@@ -87,7 +88,16 @@ public final class HostProcess: Sendable {
     public func reload() {
         dependencies.logger.log(.notice, "rescanning \(dependencies.configuration.integrationsPath.path)")
         dependencies.catalog.rescan()
+        warnAboutTokens()
         for integration in dependencies.catalog.integrations { integration.restart() }
+    }
+
+    /// Logs the tokens that look mistyped for the integrations now loaded (`TokenWarnings`).
+    private func warnAboutTokens() {
+        let loaded = Set(dependencies.catalog.integrations.map(\.name))
+        for warning in TokenWarnings.warnings(for: dependencies.configuration.tokens, loaded: loaded) {
+            dependencies.logger.log(.warning, warning)
+        }
     }
 
     /// Stops accepting and finishes in-flight requests, then lets runs and deliveries that outlived their requests

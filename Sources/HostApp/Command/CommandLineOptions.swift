@@ -14,6 +14,8 @@ public struct CommandLineOptions: Sendable {
     public enum Action: Sendable {
         case run(HostConfiguration)
         case check(directory: URL)
+        /// `list DIR [--json] [TOKEN...]`: what DIR holds, as the host would load it.
+        case list(directory: URL, tokens: Tokens, json: Bool)
         case help
         case version
     }
@@ -26,7 +28,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -80,7 +82,11 @@ public struct CommandLineOptions: Sendable {
           --version                 the version
 
         Commands:
-          check DIR                 load every integration in DIR, print problems, exit 1 if there are any
+          check DIR                 load every integration in DIR, print problems (conflicts included), exit 1
+                                    if there are any
+          list DIR [--json] [TOKEN...]
+                                    load DIR and print each integration: kind, file, commands, routes, auth,
+                                    conflicts; then problems and mistyped TOKENs; exit 1 on problems
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
@@ -94,6 +100,7 @@ public struct CommandLineOptions: Sendable {
             guard arguments.count == 2 else { throw UsageError("check takes exactly one DIR") }
             return .check(directory: try directory(arguments[1], what: "check DIR"))
         }
+        if arguments.first == "list" { return try list(Array(arguments.dropFirst())) }
         var positional: [String] = []
         var port: String?
         var path: String?
@@ -311,6 +318,23 @@ public struct CommandLineOptions: Sendable {
                 hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
                 regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
+    }
+
+    /// `list`'s arguments: DIR, then `--json` and tokens in any order.
+    private static func list(_ arguments: [String]) throws(UsageError) -> Action {
+        guard let path = arguments.first else { throw UsageError("list needs a DIR") }
+        let rest = arguments.dropFirst()
+        let json = rest.contains("--json")
+        if let unknown = rest.first(where: { $0.hasPrefix("-") && $0 != "--json" }) {
+            throw UsageError("unknown option \(unknown) for list")
+        }
+        let tokens: Tokens
+        do {
+            tokens = try Tokens(parsing: rest.filter { $0 != "--json" })
+        } catch {
+            throw UsageError(error.description)
+        }
+        return .list(directory: try directory(path, what: "list DIR"), tokens: tokens, json: json)
     }
 
     private static func directory(_ path: String, what: String) throws(UsageError) -> URL {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import HTTPClient
 import HostCore
+import IntegrationContract
 import Platforms
 
 /// The command line entry point: parse, then run the host until SIGTERM/SIGINT, or check a directory.
@@ -24,6 +25,8 @@ public enum HostCommand {
             return 0
         case .check(let directory):
             return check(directory)
+        case .list(let directory, let tokens, let json):
+            return list(directory, tokens: tokens, json: json)
         case .run(let configuration):
             return await run(configuration)
         }
@@ -36,6 +39,15 @@ public enum HostCommand {
         }
         print("\(result.integrations.count) integrations ok: \(result.integrations.joined(separator: ", "))")
         return result.problems.isEmpty ? 0 : 1
+    }
+
+    /// Prints what `directory` holds (`IntegrationListing`); exit status 1 when it has problems, as `check`.
+    private static func list(_ directory: URL, tokens: Tokens, json: Bool) -> Int32 {
+        let (catalog, problems) = Catalog.loadOnce(directory: directory, loaders: IntegrationKinds.loaders())
+        let secrets = PlatformSecrets(tokens: tokens, environment: ProcessInfo.processInfo.environment)
+        let listing = IntegrationListing(catalog: catalog, secrets: secrets, tokens: tokens)
+        print(json ? listing.json.serialized(.pretty(indent: 2)) : listing.text)
+        return problems.isEmpty ? 0 : 1
     }
 
     private static func run(_ configuration: HostConfiguration) async -> Int32 {

@@ -36,10 +36,10 @@ public struct AdminEndpoint: Sendable {
     /// (a web page can POST cross-site; behind a reverse proxy every client is loopback).
     static let forwardedOrCrossSite = ["Origin", "Referer", "X-Forwarded-For", "Forwarded"]
 
-    /// `nil` when the caller may run admin commands, else why not. With an admin token configured it must come as
-    /// `Authorization: Bearer <token>` (compared in constant time); without one only direct loopback requests are
-    /// allowed: from a loopback peer, and with none of `forwardedOrCrossSite`.
-    private func authorizationRefusal(_ request: HTTPRequest) -> String? {
+    /// `nil` when the caller may run admin commands (and read `GET /integrations`), else why not. With an admin
+    /// token configured it must come as `Authorization: Bearer <token>` (compared in constant time); without one
+    /// only direct loopback requests are allowed: from a loopback peer, and with none of `forwardedOrCrossSite`.
+    func authorizationRefusal(_ request: HTTPRequest) -> String? {
         guard let expected = adminToken else {
             guard request.peer.isLoopback else {
                 return "admin commands are only accepted from loopback when no admin token is configured"

@@ -1,10 +1,12 @@
 import HTTPServer
 import HostCore
+import IntegrationContract
 import Platforms
 
 /// `POST /`, as hipchat-integration: a body that is an admin command (`save FILE`, `load FILE`, `erase`) is run as
-/// one; anything else is a HipChat room_message, acked with 204 at once while the integration runs and its reply is
-/// posted to the HipChat API with the room's token.
+/// one; a body that looks like a mistyped one (`AdminCommandTypo`) answers 400 naming the commands; anything else
+/// is a HipChat room_message, acked with 204 at once while the integration runs and its reply is posted to the
+/// HipChat API with the room's token.
 public struct RootRoute: HostRoute {
     let admin: AdminEndpoint
     let gateway: PlatformGateway
@@ -22,6 +24,9 @@ public struct RootRoute: HostRoute {
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         if let command = AdminCommand(body: request.body) {
             return admin.respond(to: command, from: request)
+        }
+        if AdminCommandTypo.matches(request.body) {
+            return .error(IntegrationError.badRequest(AdminCommandTypo.message))
         }
         return await gateway.handle(request, adapter: adapter, requestID: context.requestID)
     }

@@ -29,6 +29,8 @@ public final class Catalog: Sendable {
 
     struct LoadedFile {
         var stamp: FileStamp
+        /// The kind of the loader that read it.
+        var kind: String
         /// The last good integrations of this file (kept when a reload fails).
         var integrations: [any Integration]
         /// The last load error, if the current version failed.
@@ -43,6 +45,10 @@ public final class Catalog: Sendable {
         var lastMissScan = ContinuousClock.now - .seconds(3600)
         /// Conflicts between files (duplicate or invalid names) as of the last scan, so each is logged once.
         var conflicts: Set<Problem> = []
+        /// Commands and routes claimed by more than one integration, as of the last scan.
+        var claims: [CatalogConflict] = []
+        /// The file each loaded integration came from.
+        var fileOf: [String: String] = [:]
     }
 
     /// A problem found while scanning: the file and why.
@@ -127,12 +133,12 @@ public final class Catalog: Sendable {
                 do {
                     let loaded = try loader.load(file: url)
                     let hadVersion = files[fileName] != nil
-                    files[fileName] = LoadedFile(stamp: stamp, integrations: loaded)
+                    files[fileName] = LoadedFile(stamp: stamp, kind: loader.kind, integrations: loaded)
                     let names = loaded.map(\.name).joined(separator: ", ")
                     logger.log(.info, "\(hadVersion ? "reloaded" : "loaded") \(loader.kind) \(fileName): \(names)")
                 } catch {
                     let message = "\(error)"
-                    var entry = files[fileName] ?? LoadedFile(stamp: stamp, integrations: [])
+                    var entry = files[fileName] ?? LoadedFile(stamp: stamp, kind: loader.kind, integrations: [])
                     entry.stamp = stamp
                     entry.error = message
                     files[fileName] = entry
@@ -148,7 +154,8 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Rebuilds the lookup tables from `files`; names and commands claimed twice go to the first file by name.
+    /// Rebuilds the lookup tables from `files`; names, commands and routes (path and method) claimed twice go to
+    /// the first file by name, and each command or route claimed twice is a conflict (logged once, as a warning).
     private func install(_ files: [String: LoadedFile]) -> [Problem] {
         var problems: [Problem] = []
         var conflicts: [Problem] = []
@@ -156,6 +163,7 @@ public final class Catalog: Sendable {
         var byCommand: [String: any Integration] = [:]
         var owner: [String: String] = [:]
         var routes: [RouteTable.Entry] = []
+        var claims = ClaimLedger()
         for fileName in files.keys.sorted() {
             let file = files[fileName]!
             if let error = file.error { problems.append(Problem(file: fileName, reason: error)) }
@@ -171,32 +179,116 @@ public final class Catalog: Sendable {
                 }
                 owner[integration.name] = fileName
                 byName[integration.name] = integration
+                let claimant = CatalogConflict.Claimant(name: integration.name, file: fileName)
                 for command in integration.commands where IntegrationName.isValid(command) {
-                    if byCommand[command] == nil { byCommand[command] = integration }
+                    if claims.claim("command /\(command)", key: "command \(command)", by: claimant) {
+                        byCommand[command] = integration
+                    }
                 }
-                for route in integration.routes { routes.append((route, integration)) }
+                for route in integration.routes {
+                    for method in route.methods.sorted(by: { $0.rawValue < $1.rawValue }) {
+                        let key = "route \(method) \(Catalog.shape(of: route.pattern))"
+                        _ = claims.claim("route \(method) \(route.pattern)", key: key, by: claimant)
+                    }
+                    routes.append((route, integration))
+                }
             }
         }
-        let known = state.withLock { state in
+        let claimConflicts = claims.conflicts
+        let (known, knownClaims) = state.withLock { state in
             defer {
                 state.files = files
                 state.byName = byName
                 state.byCommand = byCommand
                 state.routes = RouteTable(routes)
                 state.conflicts = Set(conflicts)
+                state.claims = claimConflicts
+                state.fileOf = owner
             }
-            return state.conflicts
+            return (state.conflicts, Set(state.claims))
         }
         for conflict in conflicts where !known.contains(conflict) { logger.log(.error, "\(conflict)") }
-        return problems + conflicts
+        for conflict in claimConflicts where !knownClaims.contains(conflict) { logger.log(.warning, "\(conflict)") }
+        return problems + conflicts + claimConflicts.flatMap(Catalog.problems(of:))
+    }
+
+    /// A conflict as load problems, one for each file that does not get the claim (what `check` prints).
+    private static func problems(of conflict: CatalogConflict) -> [Problem] {
+        conflict.others.map { other in
+            Problem(
+                file: other.file,
+                reason: "\(conflict.claim) of \(other.name) is already claimed by \(conflict.winner): \(conflict.winner.name) answers it")
+        }
+    }
+
+    /// A route pattern with its parameter names dropped: `/deploy/<env>` and `/deploy/<target>` match the same paths.
+    static func shape(of pattern: RoutePattern) -> String {
+        let parts = "\(pattern)".split(separator: "/", omittingEmptySubsequences: true)
+            .map { $0.hasPrefix("<") ? "<>" : String($0) }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Who claimed what first while the tables are rebuilt, and who claimed it after.
+    private struct ClaimLedger {
+        private var first: [String: (claim: String, claimant: CatalogConflict.Claimant)] = [:]
+        private var later: [String: [CatalogConflict.Claimant]] = [:]
+        private var order: [String] = []
+
+        /// Records `claimant`'s claim; `true` when it is the first (it answers).
+        mutating func claim(_ claim: String, key: String, by claimant: CatalogConflict.Claimant) -> Bool {
+            guard let winner = first[key] else {
+                first[key] = (claim, claimant)
+                return true
+            }
+            guard winner.claimant.name != claimant.name else { return false }
+            if later[key] == nil { order.append(key) }
+            later[key, default: []].append(claimant)
+            return false
+        }
+
+        var conflicts: [CatalogConflict] {
+            order.map { key in
+                let winner = first[key]!
+                return CatalogConflict(claim: winner.claim, winner: winner.claimant, others: later[key]!)
+            }
+        }
     }
 
     /// Loads every file of `directory` once with `loaders`, without installing anything: what `check` prints.
     public static func check(directory: URL, loaders: [any IntegrationLoader]) -> (integrations: [String], problems: [Problem]) {
+        let (catalog, problems) = loadOnce(directory: directory, loaders: loaders)
+        return (catalog.integrations.map(\.name), problems)
+    }
+
+    /// A catalog of `directory` scanned once, logging nothing, with the problems of that scan: what `check` and
+    /// `list` read.
+    public static func loadOnce(directory: URL, loaders: [any IntegrationLoader]) -> (catalog: Catalog, problems: [Problem]) {
         let logger = try! HostLogger(minimumLevel: .error, echoToStderr: false)
         let catalog = Catalog(directory: directory, loaders: loaders, logger: logger)
         let problems = catalog.rescan()
-        return (catalog.integrations.map(\.name), problems)
+        return (catalog, problems)
+    }
+
+    /// The loaded integrations with their kind, file and conflicts, sorted by name.
+    public var entries: [CatalogEntry] {
+        let (integrations, files, fileOf, claims) = state.withLock { ($0.byName, $0.files, $0.fileOf, $0.claims) }
+        return integrations.values.sorted { $0.name < $1.name }.map { integration in
+            let file = fileOf[integration.name] ?? ""
+            return CatalogEntry(
+                integration: integration, kind: files[file]?.kind ?? "", file: file,
+                conflicts: claims.filter { $0.involves(integration.name) })
+        }
+    }
+
+    /// The commands and routes claimed by more than one integration, as of the last scan.
+    public var conflicts: [CatalogConflict] { state.withLock { $0.claims } }
+
+    /// The problems as of the last scan: files that failed to load (and keep their last good version, if any),
+    /// invalid or duplicate names, and commands or routes claimed twice.
+    public var problems: [Problem] {
+        let (files, conflicts, claims) = state.withLock { ($0.files, $0.conflicts, $0.claims) }
+        let loadErrors = files.keys.sorted().compactMap { name in files[name]!.error.map { Problem(file: name, reason: $0) } }
+        return loadErrors + conflicts.sorted { $0.description < $1.description } + claims.flatMap(Catalog.problems(of:))
     }
 
     private static func stamp(of path: String) -> FileStamp? {

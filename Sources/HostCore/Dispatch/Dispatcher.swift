@@ -17,16 +17,20 @@ public struct Dispatcher: Sendable {
     /// The executor a run's task should prefer, read when the run starts: the HTTP server's handler threads, so a
     /// fast integration costs no thread switch; `nil` for the global executor.
     public let preferredExecutor: @Sendable () -> (any TaskExecutor)?
+    /// Every run's outcome and time, per integration (`GET /integrations`).
+    public let statistics: RunStatistics
 
     public init(
         tokens: Tokens, storage: Storage, logger: HostLogger, background: BackgroundTasks = BackgroundTasks(),
-        preferredExecutor: @escaping @Sendable () -> (any TaskExecutor)? = { nil }
+        preferredExecutor: @escaping @Sendable () -> (any TaskExecutor)? = { nil },
+        statistics: RunStatistics = RunStatistics()
     ) {
         self.tokens = tokens
         self.storage = storage
         self.logger = logger
         self.background = background
         self.preferredExecutor = preferredExecutor
+        self.statistics = statistics
     }
 
     /// How a run ended.
@@ -84,10 +88,13 @@ public struct Dispatcher: Sendable {
         let elapsed = ContinuousClock.now - started
         switch outcome {
         case .replied(let reply):
+            statistics.record(integration.name, duration: elapsed, result: .replied)
             log.info("\(integration.name) finished in \(Dispatcher.milliseconds(elapsed)) ms, \(reply == nil ? "no reply" : "replied")")
         case .failed(let error):
+            statistics.record(integration.name, duration: elapsed, result: .failed(error))
             log.error("\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)")
         case .timedOut:
+            statistics.record(integration.name, duration: elapsed, result: .timedOut)
             log.warning("\(integration.name) passed its \(Dispatcher.milliseconds(deadline)) ms deadline")
         }
         return outcome
