@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,6 +81,7 @@ static int run_child(void *argument) {
     close_from(3);
     if (program->directory != NULL && chdir(program->directory) != 0) return failed(start, CPS_STAGE_SETUP, errno);
 
+    if (setpriority(PRIO_PROCESS, 0, program->niceness) != 0) return failed(start, CPS_STAGE_SETUP, errno);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -19,6 +19,9 @@ public final class HostLogger: Sendable {
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
+    private let throttle = LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond)
+    /// How many lines of one throttled kind (see `log(_:_:tags:throttle:)`) are written a second.
+    public static let throttledLinesPerSecond = 10
 
     /// Why the log file could not be opened.
     public struct OpenError: Error, CustomStringConvertible {
@@ -52,9 +55,18 @@ public final class HostLogger: Sendable {
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= minimumLevel }
 
-    /// Writes one line: time, level, tags, message.
-    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, tags: [(String, String)] = []) {
+    /// Writes one line: time, level, tags, message. Lines given a `throttle` key — a kind of line that a flood of
+    /// requests repeats, such as a refusal — are written at most `throttledLinesPerSecond` times a second per key;
+    /// the next one written after some were left out ends with how many.
+    public func log(
+        _ level: LogLevel, _ message: @autoclosure () -> String, tags: [(String, String)] = [], throttle key: String? = nil
+    ) {
         guard isEnabled(level) else { return }
+        var leftOut = 0
+        if let key {
+            guard let count = throttle.admit(key) else { return }
+            leftOut = count
+        }
         var line: [UInt8] = []
         line.reserveCapacity(160)
         HostLogger.appendTimestamp(to: &line)
@@ -68,6 +80,7 @@ public final class HostLogger: Sendable {
         }
         line.append(UInt8(ascii: " "))
         HostLogger.appendEscaped(message(), to: &line)
+        if leftOut > 0 { line.append(contentsOf: " (\(leftOut) more like this left out of the log)".utf8) }
         if !secrets.isEmpty { line = redact(line) }
         line.append(UInt8(ascii: "\n"))
         line.withUnsafeBytes { buffer in

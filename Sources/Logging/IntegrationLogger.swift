@@ -19,6 +19,15 @@ public struct IntegrationLogger: Sendable {
         host.log(level, message(), tags: [("request", requestID), ("integration", integration)])
     }
 
+    /// A line a flood of requests would repeat (a refusal, a failure): at most `HostLogger.throttledLinesPerSecond`
+    /// a second for this integration and `kind`.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String, throttle kind: String) {
+        guard host.isEnabled(level) else { return }
+        host.log(
+            level, message(), tags: [("request", requestID), ("integration", integration)],
+            throttle: "\(integration) \(kind)")
+    }
+
     public func info(_ message: @autoclosure () -> String) { log(.info, message()) }
     public func debug(_ message: @autoclosure () -> String) { log(.debug, message()) }
     public func warning(_ message: @autoclosure () -> String) { log(.warning, message()) }

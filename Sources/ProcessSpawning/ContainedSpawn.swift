@@ -21,7 +21,7 @@ public enum ContainedSpawn {
     /// the given descriptors; no other descriptor is inherited and every signal is at its default. Returns the
     /// program's pid in the caller's PID namespace.
     public static func start(
-        argv: [String], environment: [String], directory: String, stdout: Int32, stderr: Int32
+        argv: [String], environment: [String], directory: String, stdout: Int32, stderr: Int32, niceness: Int32 = 0
     ) throws(Failure) -> pid_t {
         var pid: pid_t = 0
         var stage: Int32 = 0
@@ -32,7 +32,7 @@ public enum ContainedSpawn {
                         var program = cps_program(
                             path: path, argv: UnsafeMutableRawPointer(mutating: argvPointer).assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self),
                             envp: UnsafeMutableRawPointer(mutating: envPointer).assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self),
-                            directory: dir, stdout_fd: stdout, stderr_fd: stderr)
+                            directory: dir, stdout_fd: stdout, stderr_fd: stderr, niceness: niceness)
                         return cps_spawn_contained(&program, &pid, &stage)
                     }
                 }

@@ -56,7 +56,10 @@ import TestSupport
     }
 
     @Test func oneAddressHoldsAtMostItsCapByGivingUpItsOwnIdleConnections() async throws {
-        try await withServer({ $0.maxConnectionsPerPeer = 50 }) { server, port in
+        try await withServer({
+            $0.maxConnectionsPerPeer = 50
+            $0.headerTimeout = .seconds(600)  // the silent ones must outlive a slow machine's test, not time out
+        }) { server, port in
             // 150 connections that never send a byte: idle too.
             let crowd = try await offPool { try (0..<150).map { _ in try RawConnection(port: port) } }
             #expect(await eventually { server.connectionCount == 50 })

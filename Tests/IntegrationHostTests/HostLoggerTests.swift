@@ -1,8 +1,8 @@
 import Foundation
 import HostApp
+@testable import Logging
 import HostCore
 import IntegrationContract
-import Logging
 import Manifests
 import Platforms
 import Plugins
@@ -58,5 +58,36 @@ import Testing
         #expect(throws: HostLogger.OpenError.self) {
             try HostLogger(logFile: "/nonexistent-dir/x.log", echoToStderr: false)
         }
+    }
+
+    /// A flood of alike lines (a refusal per request of an attack) is written ten times a second per kind; the next
+    /// line written says how many were left out, and other kinds are not held back.
+    @Test func throttledLinesAreCountedNotWritten() {
+        let throttle = LogThrottle(linesPerSecond: 10)
+        let first = (0..<25).map { _ in throttle.admit("status 503", now: 100) }
+        #expect(first.compactMap { $0 } == Array(repeating: 0, count: 10))
+        #expect(throttle.admit("status 401", now: 100) == 0)
+        #expect(throttle.admit("status 503", now: 101) == 15)
+        #expect(throttle.admit("status 503", now: 101) == 0)
+    }
+
+    @Test func keysPastTheLimitShareOne() {
+        let throttle = LogThrottle(linesPerSecond: 1)
+        for key in 0..<LogThrottle.maxKeys { _ = throttle.admit("kind \(key)", now: 7) }
+        #expect(throttle.admit("one more", now: 7) == 0)
+        #expect(throttle.admit("and another", now: 7) == nil)
+        #expect(throttle.admit("kind 0", now: 7) == nil)
+    }
+
+    @Test func aThrottledLineSaysHowManyWereLeftOut() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("throttle-\(UUID().uuidString).log").path
+        let logger = try HostLogger(logFile: path, echoToStderr: false)
+        for _ in 0..<(HostLogger.throttledLinesPerSecond + 5) {
+            logger.log(.warning, "refused", throttle: "refused")
+        }
+        // Within one second, 10 are written; if the second turned meanwhile, the first line of the new one tells.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= HostLogger.throttledLinesPerSecond && lines.count < HostLogger.throttledLinesPerSecond + 5)
+        #expect(lines.count == HostLogger.throttledLinesPerSecond || lines.last?.hasSuffix("left out of the log)") == true)
     }
 }

@@ -35,6 +35,13 @@ import TestSupport
         #expect(reply?.text == "argc=4\n[; rm -rf /]\n[two words]\n[$HOME]\n[`id`]")
     }
 
+    /// Programs yield to request handling: they run at nice 10 (field 19 of /proc/self/stat).
+    @Test func programsRunBelowRequestHandling() async throws {
+        Fixtures.script("nice.sh", "#!/bin/sh\nread -r stat < /proc/self/stat\necho \"$stat\" | sed 's/.*) //' | cut -d' ' -f17\n", in: directory)
+        let manifest = try manifest(#"{"actions": [{"exec": {"argv": ["nice.sh"]}, "into": "out"}, {"reply": "{{out.stdout | trim}}"}]}"#)
+        #expect(try await manifest.run(Fixtures.invocation())?.text == "10")
+    }
+
     @Test func environmentIsMinimalPlusWhatTheManifestGives() async throws {
         Fixtures.script("env.sh", "#!/bin/sh\necho \"A=$A B=${B-unset} SECRET=${MANIFEST_TEST_INHERIT-unset} HOST=${MANIFEST_TEST_HIDDEN-unset}\"\n", in: directory)
         setenv("MANIFEST_TEST_INHERIT", "passed", 1)

@@ -9,11 +9,16 @@
                                                        answered (closed loop)
   hostile-clients.py abandon HOST PORT N SECONDS PATH  N clients, each POSTing to PATH and hanging up after 1 s,
                                                        then again
-Prints one line: what was sent and how it was answered.
+Connections come from $SOURCE_ADDRESS (default 127.0.0.2: Linux routes all of 127/8 to loopback), so the host
+sees the attackers as a client other than the benchmark's own (127.0.0.1). Prints one line: what was sent and how
+it was answered.
 """
 import asyncio
 import collections
+import os
 import sys
+
+SOURCE = (os.environ.get("SOURCE_ADDRESS", "127.0.0.2"), 0)
 
 
 async def slowloris(host, port, seconds, stats, body_trickle=False):
@@ -21,7 +26,7 @@ async def slowloris(host, port, seconds, stats, body_trickle=False):
     end = loop.time() + seconds
     while loop.time() < end:
         try:
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await asyncio.open_connection(host, port, local_addr=SOURCE)
             stats["connections"] += 1
             if body_trickle:
                 writer.write(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
@@ -55,7 +60,7 @@ async def parallel(host, port, seconds, stats, path, body):
     raw = request(path, body)
     while loop.time() < end:
         try:
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await asyncio.open_connection(host, port, local_addr=SOURCE)
             while loop.time() < end:
                 writer.write(raw)
                 await writer.drain()
@@ -79,7 +84,7 @@ async def abandon(host, port, seconds, stats, path):
     raw = request(path, b"{}")
     while loop.time() < end:
         try:
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await asyncio.open_connection(host, port, local_addr=SOURCE)
             writer.write(raw)
             await writer.drain()
             try:

@@ -5,8 +5,9 @@
 #   (b) 400 parallel clients POSTing a catastrophic regex (^(a+)+$ on "aaaa…ab"), each again as soon as answered
 #   (c) 130 clients calling a slow exec hook (sleep 30) and hanging up after 1 s, again and again
 # usage: integrations/scripts/hostile-load.sh [PORT]     (build first: swift build -c release; needs wrk, python3)
-# The payload and wrk script are ../shared/bench's (post.lua, payload.json). Attackers run on the same machine, so
-# they take CPU from the host too: ratios are what echo keeps with attacker and host sharing the cores.
+# The payload and wrk script are ../shared/bench's (post.lua, payload.json). The attackers connect from 127.0.0.2,
+# the benchmark from 127.0.0.1. With PIN=1 the host runs on CPU 0 and every client (wrk, curl, the attackers) on
+# CPU 1, so the attackers' own CPU is not taken from the host: what is measured is what serving them costs it.
 set -eu
 port="${1:-18095}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,17 +29,23 @@ cat > "$dir/integrations/slow.json" <<'JSON'
 { "commands": [], "routes": ["/slow"], "actions": [{ "exec": { "argv": ["/bin/sleep", "30"], "timeout": 60 } }] }
 JSON
 ulimit -n "$(ulimit -Hn)"
-"$root/.build/release/integration-host" "$port" "$dir/integrations" --bind 127.0.0.1 --state-dir "$dir/state" \
+pin_host=""
+pin_clients=""
+if [ "${PIN:-0}" = 1 ]; then
+    pin_host="taskset -c 0"
+    pin_clients="taskset -c 1"
+fi
+$pin_host "$root/.build/release/integration-host" "$port" "$dir/integrations" --bind 127.0.0.1 --state-dir "$dir/state" \
     2>"$dir/host.log" &
 host=$!
 trap 'kill $host 2>/dev/null; wait $host 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 measure() {  # label: wrk on /hook for $seconds, /healthz probed 20 times meanwhile
-    (for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/healthz"; sleep 0.25; done) \
+    (for _ in $(seq 20); do $pin_clients curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$port/healthz"; sleep 0.25; done) \
         >"$dir/healthz" &
     probe=$!
-    summary=$(cd "$bench" && wrk -t1 -c32 -d"${seconds}s" --latency -s post.lua "http://127.0.0.1:$port/hook" | grep WRK_SUMMARY)
+    summary=$(cd "$bench" && $pin_clients wrk -t1 -c32 -d"${seconds}s" --latency -s post.lua "http://127.0.0.1:$port/hook" | grep WRK_SUMMARY)
     wait $probe
     rps=$(echo "$summary" | sed 's/.* rps=\([0-9.]*\).*/\1/')
     p99=$(echo "$summary" | sed 's/.* p99_us=\([0-9]*\).*/\1/')
@@ -50,7 +57,7 @@ measure() {  # label: wrk on /hook for $seconds, /healthz probed 20 times meanwh
 attack() {  # label, then the hostile-clients.py arguments: the attack runs 3 s before and through the measurement
     label=$1
     shift
-    python3 "$clients" "$@" >"$dir/attack.out" 2>&1 &
+    $pin_clients python3 "$clients" "$@" >"$dir/attack.out" 2>&1 &
     attacker=$!
     sleep 3
     measure "$label"

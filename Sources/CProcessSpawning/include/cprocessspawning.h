@@ -17,6 +17,8 @@ struct cps_program {
     const char *directory;
     int stdout_fd;
     int stderr_fd;
+    /// The nice value the program runs at (set before it starts).
+    int niceness;
 };
 
 /// The step a failed `cps_spawn_contained` stopped at.

@@ -3,6 +3,7 @@ import HostCore
 import IntegrationContract
 import JSON
 import Logging
+import Scheduling
 
 /// The host's HTTP handler: gives every request an id, routes it, and turns anything unexpected into a JSON
 /// error. Routing order: fixed host routes (`/`, `/hipchat`, `/healthz`, platform routes), then `/hooks/NAME`,
@@ -11,11 +12,13 @@ public struct HostRouter: HTTPHandler {
     private let routes: [String: any HostRoute]
     private let webhooks: WebhookRoutes
     private let logger: HostLogger
+    private let pacer: RefusalPacer
 
-    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger) {
+    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer()) {
         self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         self.webhooks = webhooks
         self.logger = logger
+        self.pacer = pacer
     }
 
     /// The router of a host built from `dependencies`, with its fixed routes.
@@ -33,7 +36,16 @@ public struct HostRouter: HTTPHandler {
         response.headers.set("X-Request-Id", requestID)
         if response.status.code >= 400 {
             logger.log(
-                .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)])
+                .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)],
+                throttle: "status \(response.status.code)")
+        }
+        if response.status.code == 503, let retryAfter = response.headers["Retry-After"].flatMap({ Int($0) }),
+            let hold = pacer.hold(for: request.peer, retryAfter: retryAfter)
+        {
+            logger.log(
+                .warning, "\(request.peer.host) keeps coming back before Retry-After; its 503s are held \(hold)",
+                tags: [("request", requestID)], throttle: "pacing")
+            try? await DeadlineScheduler.shared.sleep(for: hold)
         }
         return response
     }

@@ -120,7 +120,9 @@ public final class PlatformGateway: Sendable {
     private func refuse(
         _ request: HTTPRequest, adapter: any PlatformAdapter, _ failure: VerificationFailure, _ requestID: String
     ) -> HTTPResponse {
-        log(.warning, "\(adapter.name): refused \(request.path) from \(request.peer.host): \(failure.reason)", requestID)
+        logger.log(
+            .warning, "\(adapter.name): refused \(request.path) from \(request.peer.host): \(failure.reason)",
+            tags: [("request", requestID), ("component", "platforms")], throttle: "\(adapter.name) refused")
         return .error(failure.integrationError)
     }
 

@@ -92,10 +92,14 @@ public struct Dispatcher: Sendable {
             log.info("\(integration.name) finished in \(Dispatcher.milliseconds(elapsed)) ms, \(reply == nil ? "no reply" : "replied")")
         case .failed(let error):
             statistics.record(integration.name, duration: elapsed, result: .failed(error))
-            log.error("\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)")
+            log.log(
+                .error, "\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)",
+                throttle: "failed \(error.status.code)")
         case .timedOut:
             statistics.record(integration.name, duration: elapsed, result: .timedOut)
-            log.warning("\(integration.name) passed its \(Dispatcher.milliseconds(deadline)) ms deadline")
+            log.log(
+                .warning, "\(integration.name) passed its \(Dispatcher.milliseconds(deadline)) ms deadline",
+                throttle: "deadline")
         }
         return outcome
     }

@@ -30,6 +30,9 @@ final class ChildProcess {
     var stderrFD: Int32
     var exitFD: Int32
 
+    /// The `nice` value programs run at, below request handling (the host's own, normally 0).
+    static let niceness: Int32 = 10
+
     /// Starts `argv[0]` (a path, not looked up in PATH) in `directory` with exactly `environment`.
     init(argv: [String], environment: [String], directory: String, containment: ExecContainment) throws(SpawnError) {
         var outPipe: [Int32] = [-1, -1]
@@ -57,6 +60,11 @@ final class ChildProcess {
             close(errPipe[0])
             throw error
         }
+        // Programs yield to request handling: a busy script, or a crowd of them starting, must not delay answers.
+        // A contained program starts at its niceness; `posix_spawn` cannot set one, so a grouped one gets it now.
+        if containment == .processGroup {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), ChildProcess.niceness)
+        }
         self.pid = pid
         self.containment = containment
         self.stdoutFD = outPipe[0]
@@ -78,7 +86,8 @@ final class ChildProcess {
     ) -> Result<pid_t, SpawnError> {
         do {
             return .success(try ContainedSpawn.start(
-                argv: argv, environment: environment, directory: directory, stdout: stdout, stderr: stderr))
+                argv: argv, environment: environment, directory: directory, stdout: stdout, stderr: stderr,
+                niceness: ChildProcess.niceness))
         } catch {
             let reason = String(cString: strerror(error.errorNumber))
             let description = error.namespacesRefused

@@ -31,13 +31,15 @@ extension ManifestRule {
             case .noMatch:
                 return false
             case .tooLong:
-                scope.log.warning("regex input longer than \(regex.maxLength) bytes; treated as no match")
+                scope.log.log(
+                    .warning, "regex input longer than \(regex.maxLength) bytes; treated as no match", throttle: "regex too long")
                 return false
             case .timedOut:
-                scope.log.warning("regex /\(regex.pattern)/ gave up after \(regexTimeout)")
+                scope.log.log(.warning, "regex /\(regex.pattern)/ gave up after \(regexTimeout)", throttle: "regex timeout")
                 throw IntegrationError.unavailable("pattern matching took too long", retryAfter: 1)
             case .busy:
-                scope.log.warning("regex /\(regex.pattern)/ not tried: \(pool.queueLimit) matches are waiting")
+                scope.log.log(
+                    .warning, "regex /\(regex.pattern)/ not tried: \(pool.queueLimit) matches are waiting", throttle: "regex busy")
                 throw IntegrationError.unavailable("pattern matching is busy; try again later", retryAfter: 1)
             }
         case .signature(let check):

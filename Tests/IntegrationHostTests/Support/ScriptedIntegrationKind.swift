@@ -10,7 +10,8 @@ import JSON
 
 /// A test-only integration kind, for the catalog and dispatch mechanics: a `.scripted` file is a JSON object
 /// saying what the integration does, e.g. `{"reply": "got {query}", "sleep_ms": 50, "increment": "count"}`, or
-/// `{"gate": NAME, "reply": "ok"}` to wait at the test's `ScriptGate` named NAME, and `"limits": {"concurrent", "queued"}`.
+/// `{"gate": NAME, "reply": "ok"}` to wait at the test's `ScriptGate` named NAME, `{"busy": "why"}` to refuse with 503
+/// and `Retry-After: 1`, and `"limits": {"concurrent", "queued"}`.
 /// The shipped kinds (manifests, plugins) have their own end-to-end tests.
 struct ScriptedIntegrationLoader: IntegrationLoader {
     var kind: String { "scripted" }
@@ -54,6 +55,7 @@ struct ScriptedIntegration: Integration {
             await gate.pass()
         }
         if let message = script["throw"]?.stringValue { throw IntegrationError(message) }
+        if let message = script["busy"]?.stringValue { throw IntegrationError.unavailable(message, retryAfter: 1) }
         var count: Double?
         if let key = script["increment"]?.stringValue {
             count = try invocation.storage.increment(key)

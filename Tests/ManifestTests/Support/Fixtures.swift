@@ -20,10 +20,12 @@ enum Fixtures {
     static let sharedFixtures = repositoryRoot.appendingPathComponent("../shared/fixtures").standardized
 
     /// A manifest from JSON text, as if read from `fileName` in `directory`.
+    /// `runtime`: by default the process's shared exec slots and regex pool.
     static func manifest(
-        _ text: String, fileName: String = "test.json", directory: URL = integrationsDirectory
+        _ text: String, fileName: String = "test.json", directory: URL = integrationsDirectory,
+        runtime: ManifestRuntime = ManifestRuntime()
     ) throws -> ManifestIntegration {
-        try ManifestIntegration(json: try JSONValue(parsing: text), fileName: fileName, directory: directory)
+        try ManifestIntegration(json: try JSONValue(parsing: text), fileName: fileName, directory: directory, runtime: runtime)
     }
 
     /// The problems a manifest is rejected with, as printed (`file: path: reason` lines).
