@@ -90,7 +90,7 @@ let wholeHost: [Target.Dependency] = [
 ]
 
 let testTargets: [Target] = [
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["ProcessSpawning"], path: "Tests/TestSupport"),
     .testTarget(name: "JSONTests", dependencies: ["JSON"]),
     .testTarget(name: "CryptoTests", dependencies: ["Crypto", "JSON"]),
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "TestSupport"]),
@@ -100,7 +100,7 @@ let testTargets: [Target] = [
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox", "TestSupport"]),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
-    .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+    .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
     .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),
     .executableTarget(name: "plugin-call-benchmark", dependencies: wholeHost, path: "Tests/PluginCallBenchmark"),

@@ -134,22 +134,18 @@ import TestSupport
         let root = try Self.freshDirectory("ih-signals")
         defer { try? FileManager.default.removeItem(at: root) }
         let log = root.appendingPathComponent("host.log")
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = Self.runArguments(directory: root, log: log) + ["--state-dir", root.path, "--state", "state.json"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(
+            Self.binary.path, Self.runArguments(directory: root, log: log) + ["--state-dir", root.path, "--state", "state.json"])
         func logged(_ text: String) async -> Bool {
             await eventually { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(text) }
         }
         #expect(await logged("listening on 127.0.0.1:"))
         // The host installs its handlers just after it starts listening; a signal sent before would kill it or be lost.
-        #expect(await eventually { Self.catches(process.processIdentifier, [SIGHUP, SIGTERM]) })
-        kill(process.processIdentifier, SIGHUP)
+        #expect(await eventually { Self.catches(process.pid, [SIGHUP, SIGTERM]) })
+        kill(process.pid, SIGHUP)
         #expect(await logged("rescanning \(root.path)"))
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        kill(process.pid, SIGTERM)
+        #expect(process.finish().status == 0)
         #expect(await logged("signal 15 received"))
     }
 
@@ -162,18 +158,15 @@ import TestSupport
         var limit = rlimit()
         getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
         let expected = min(10_640, Int(clamping: limit.rlim_max))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path]
-            + Self.runArguments(directory: root, log: log) + ["--state-dir", root.path]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(
+            "/bin/sh", ["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\"", Self.binary.path]
+                + Self.runArguments(directory: root, log: log) + ["--state-dir", root.path])
         defer {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            kill(process.pid, SIGTERM)
+            _ = process.finish()
         }
         #expect(await eventually { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("listening on") })
-        let limits = try String(contentsOfFile: "/proc/\(process.processIdentifier)/limits", encoding: .utf8)
+        let limits = try String(contentsOfFile: "/proc/\(process.pid)/limits", encoding: .utf8)
         let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
         let soft = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first.flatMap { Int($0) }
         #expect(soft == expected, "\(line)")
@@ -204,16 +197,8 @@ import TestSupport
     }
 
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Subprocess.run(binary.path, arguments)
+        return (result.status, result.stderrText)
     }
 
     /// The built executable beside the test bundle.

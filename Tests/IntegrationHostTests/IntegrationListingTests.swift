@@ -30,16 +30,8 @@ import TestSupport
     }
 
     static func runBinary(_ arguments: [String]) throws -> (status: Int32, stdout: String) {
-        let process = Process()
-        process.executableURL = CommandLineTests.binary
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Subprocess.run(CommandLineTests.binary.path, arguments)
+        return (result.status, result.stdoutText)
     }
 
     @Test func listPrintsEachIntegrationWithItsConflictsAuthAndMistypedTokens() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import HTTPServer
 import JSON
 import Testing
@@ -55,19 +56,9 @@ enum PluginFixtures {
         let source = output.deletingPathExtension().appendingPathExtension("c")
         try code.write(to: source, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: source) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "cc", "-shared", "-fPIC", "-O1", "-I", headerDirectory.path, "-o", output.path, source.path,
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureError("cc failed: \(String(decoding: message, as: UTF8.self))")
-        }
+        let result = try Subprocess.run(
+            "/usr/bin/env", ["cc", "-shared", "-fPIC", "-O1", "-I", headerDirectory.path, "-o", output.path, source.path])
+        guard result.status == 0 else { throw FixtureError("cc failed: \(result.stderrText)") }
     }
 
     /// A C plugin named `name` whose handle body is `body` (with `request`, `request_len`, `api`, `host_ctx` in

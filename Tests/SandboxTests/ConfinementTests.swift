@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Sandbox
 import Testing
 
@@ -133,8 +134,7 @@ let landlockABI = Sandbox.landlockABI ?? 0
 
     @Test func theCPULimitEndsASpinningProcessWithSIGXCPU() throws {
         let run = try SandboxProbe.run(["--cpu", "1"], ["spin"])
-        #expect(run.reason == .uncaughtSignal)
-        #expect(run.status == SIGXCPU)
+        #expect(run.signal == SIGXCPU)
     }
 
     @Test(.enabled(if: landlockABI >= 1)) func theWorkerLoadsItsPluginAndNoOtherFile() throws {
@@ -180,9 +180,7 @@ let landlockABI = Sandbox.landlockABI ?? 0
     @Test(.timeLimit(.minutes(1))) func aWorkerDiesWithItsParent() throws {
         let directory = try SandboxProbe.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = [
+        let shell = try Subprocess("/bin/sh", [
             "-c",
             #"""
             mkfifo "$1/ready"
@@ -191,16 +189,9 @@ let landlockABI = Sandbox.landlockABI ?? 0
             echo "$line"
             """#,
             try SandboxProbe.executable().path, directory.path,
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        shell.standardOutput = output
-        shell.standardError = errors
-        try shell.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        shell.waitUntilExit()
-        let report = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(printed == "ready: ok\n")
-        #expect(report.contains("enforced: no_new_privs"))
+        ])
+        let finished = shell.finish()
+        #expect(finished.stdoutText == "ready: ok\n")
+        #expect(finished.stderrText.contains("enforced: no_new_privs"))
     }
 }

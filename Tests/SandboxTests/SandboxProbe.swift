@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `sandbox-probe` executable, which `swift build --build-tests` builds next to the test bundle: it confines
@@ -13,7 +14,8 @@ struct SandboxProbe {
         var applyError: String?
         /// The report's lines ("enforced: …", "unavailable: …").
         var report: String
-        var reason: Process.TerminationReason
+        /// The signal that ended the probe, if one did.
+        var signal: Int32?
         var status: Int32
 
         subscript(_ subject: String) -> String? { results[subject] }
@@ -39,17 +41,9 @@ struct SandboxProbe {
 
     /// Runs the probe with `options` (its policy) and then `actions`.
     static func run(_ options: [String] = [], _ actions: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = options + ["--"] + actions
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let report = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let finished = try Subprocess.run(try executable().path, options + ["--"] + actions)
+        let printed = finished.stdoutText
+        let report = finished.stderrText
         var results: [String: String] = [:]
         var applyError: String?
         for line in printed.split(separator: "\n") {
@@ -59,8 +53,8 @@ struct SandboxProbe {
             if subject == "apply" { applyError = result } else { results[subject] = result }
         }
         return Run(
-            results: results, applyError: applyError, report: report, reason: process.terminationReason,
-            status: process.terminationStatus)
+            results: results, applyError: applyError, report: report, signal: finished.signal,
+            status: finished.status)
     }
 
     /// A fresh directory under the system's temporary directory (which no policy here makes reachable).

@@ -42,6 +42,10 @@ final class PluginChannel: Sendable {
 
     init(fd: Int32) { self.fd = fd }
 
+    /// The descriptor is closed only when nothing can use the channel any more: a job still running (or one
+    /// submitted after the worker died) must never read or write a number the system has since handed out again.
+    deinit { _ = Glibc.close(fd) }
+
     func send(_ kind: Kind, _ payload: some Collection<UInt8>) throws(Failure) {
         let length = UInt32(payload.count + 1)
         var frame: [UInt8] = []
@@ -65,7 +69,9 @@ final class PluginChannel: Sendable {
         return Frame(kind: kind, payload: payload)
     }
 
-    func close() { _ = Glibc.close(fd) }
+    /// Ends the conversation: a read in progress returns end of file, every later read and write fails. The
+    /// descriptor itself stays open until the channel is freed.
+    func shutDown() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { buffer in

@@ -175,7 +175,7 @@ final class WorkerProcess: Sendable {
             return true
         }
         if first {
-            channel.close()
+            channel.shutDown()
             thread.stop()
         }
         return exited.withLock { $0 } ?? exit
