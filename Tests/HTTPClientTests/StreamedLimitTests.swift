@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import TestSupport
 import Testing
@@ -99,9 +100,8 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsANetworkError() async throws {
-        let server = try ScriptedServer { _, _ in }
-        let port = server.port
-        server.stop()
+        let (unlistened, port) = try OutboundStressTests.boundButNotListening()
+        defer { close(unlistened) }
         do {
             _ = try await OutboundClient(timeout: .seconds(30)).send(OutboundRequest(url: URL(string: "http://127.0.0.1:\(port)/")!))
             Issue.record("expected a failure")
