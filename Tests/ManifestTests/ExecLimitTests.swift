@@ -83,7 +83,9 @@ import TestSupport
         #expect(other.status == 200 && other.text == "done", "\(other.status) \(other.text)")
 
         gate.open()
-        for run in held { #expect(try await run.value.status == 200) }
+        // Answered when the gate opened, or — on a machine so busy that this took the webhook's 10 s answer
+        // deadline — acked with 202 and run on.
+        for run in held { #expect([200, 202].contains(try await run.value.status)) }
     }
 
     @Test func concurrentRunsNeverLeakSlots() async throws {

@@ -161,12 +161,13 @@ final class HandlerPool: TaskExecutor, Sendable {
 
     /// Lets the workers exit once the queue is empty.
     func stop() {
-        let sleepers: [Int32] = state.withLock { state in
+        // Signalled under the lock: once `stopped` is set, a worker that has not gone to sleep yet may see it, exit
+        // and close its eventfd, and a signal sent after that would write to whatever took the number.
+        state.withLock { state in
             state.stopped = true
-            defer { state.sleeping = [] }
-            return state.sleeping
+            for sleeper in state.sleeping { Posix.eventFDSignal(sleeper) }
+            state.sleeping = []
         }
-        for sleeper in sleepers { Posix.eventFDSignal(sleeper) }
     }
 
     private func run(_ worker: Worker, wakeFD: Int32) {

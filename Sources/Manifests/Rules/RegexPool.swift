@@ -4,7 +4,7 @@ import Scheduling
 import Synchronization
 
 /// The threads regex matching runs on, so a pattern that backtracks for its whole time limit never holds one of
-/// the server's handler threads (`--regex-threads`, default 2, at nice 19 so that request handling comes first),
+/// the server's handler threads (`--regex-threads`, default 2, at nice 5 so that request handling comes first),
 /// with at most 32 matches per thread waiting for one. A match's time limit counts from when it is asked for,
 /// waiting included: one still waiting when its limit passes ends as timed out, so a run's regex step never takes
 /// longer than its `regex_timeout_ms`. With the queue full a match is refused at once (the run answers 503 with
@@ -54,7 +54,7 @@ public final class RegexPool: Sendable {
         for index in 0..<self.threads {
             let thread = Thread { [self] in
                 // On Linux this lowers the calling thread only.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
                 work()
             }
             thread.name = "regex-\(index)"
