@@ -46,7 +46,7 @@ import Testing
             method: "POST", url: first.url("/start"),
             headers: [("Authorization", "Bearer s3cret"), ("Cookie", "session=1"), ("X-Api-Key", "k3y"), ("X-Trace", "t1")],
             body: Array("payload".utf8), secretHeaderNames: ["X-Api-Key"])
-        let response = try await OutboundClient().send(request)
+        let response = try await OutboundClient(timeout: .seconds(60)).send(request)
         #expect(response.status == 200)
         #expect(response.url == other.url("/landed"))
         #expect(first.requests.first?.headers["authorization"] == "Bearer s3cret")
@@ -71,7 +71,7 @@ import Testing
         let request = OutboundRequest(
             method: "POST", url: server.url("/start"), headers: [("Authorization", "Bearer s3cret")],
             body: Array("payload".utf8))
-        let response = try await OutboundClient().send(request)
+        let response = try await OutboundClient(timeout: .seconds(60)).send(request)
         #expect(response.status == 200)
         let next = try #require(server.requests.first { $0.path == "/next" })
         #expect(next.requestLine == "GET /next HTTP/1.1")
@@ -85,7 +85,7 @@ import Testing
         }
         defer { server.stop() }
         await #expect(throws: OutboundError.tooManyRedirects(limit: 2)) {
-            _ = try await OutboundClient(maxRedirects: 2).send(OutboundRequest(url: server.url("/loop")))
+            _ = try await OutboundClient(timeout: .seconds(60), maxRedirects: 2).send(OutboundRequest(url: server.url("/loop")))
         }
         #expect(server.requests.count == 3)
     }

@@ -79,7 +79,14 @@ final class ScriptedServer: Sendable {
         defer { close(listener) }
         while !stopped.load(ordering: .acquiring) {
             let client = accept(listener, nil, nil)
-            guard client >= 0 else { return }
+            if client < 0 {
+                // A signal, a client gone before it was accepted, a moment out of descriptors: keep serving.
+                if !stopped.load(ordering: .acquiring), [EINTR, ECONNABORTED, EMFILE, ENFILE, ENOBUFS].contains(errno) {
+                    usleep(1000)
+                    continue
+                }
+                return
+            }
             Thread { [self] in
                 defer { close(client) }
                 guard let request = ScriptedServer.read(client) else { return }

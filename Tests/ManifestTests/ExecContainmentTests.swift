@@ -30,7 +30,9 @@ struct ExecContainmentTests {
         let host = try ManifestHost(directory: directory)
         defer { Task { await host.stop() } }
         let response = try await host.request("POST", "/hooks/escape")
-        #expect(response.status == 504, "\(response.text)")
+        // 504 at the program's timeout; on a machine too busy to get there within the webhook's 10 s answer
+        // deadline, acked 202 and killed at its timeout all the same.
+        #expect([504, 202].contains(response.status), "\(response.text)")
         // The grandchild may not have got to record itself before the timeout; then it never ran.
         if let pid = ExecActionTests.pid(in: grandchildFile) {
             #expect(await eventually { !ExecActionTests.isAlive(pid) }, "the setsid grandchild \(pid) outlived the run")

@@ -106,7 +106,7 @@ import Testing
                                    "headers": {"Authorization": "Bearer {{env.MANIFEST_TEST_REDIRECT_TOKEN}}",
                                                "X-Api-Key": "{{env.MANIFEST_TEST_REDIRECT_TOKEN}}",
                                                "X-Trace": "{{sender.id}}"},
-                                   "json": {"q": "{{query}}"}}, "into": "r"},
+                                   "json": {"q": "{{query}}"}, "timeout": 60}, "into": "r"},
                          {"reply": "{{r.json.landed}}"}]}
             """#)
         let reply = try await manifest.run(Fixtures.invocation(query: "hi"))

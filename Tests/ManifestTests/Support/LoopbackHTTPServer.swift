@@ -54,7 +54,14 @@ final class LoopbackHTTPServer: Sendable {
         defer { close(socketFD) }
         while !stopped.load(ordering: .acquiring) {
             let client = accept(socketFD, nil, nil)
-            guard client >= 0 else { return }
+            if client < 0 {
+                // A signal, a client gone before it was accepted, a moment out of descriptors: keep serving.
+                if !stopped.load(ordering: .acquiring), [EINTR, ECONNABORTED, EMFILE, ENFILE, ENOBUFS].contains(errno) {
+                    usleep(1000)
+                    continue
+                }
+                return
+            }
             var data: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
             var headerEnd: Int?
