@@ -14,17 +14,8 @@ import Testing
 
 /// Shared helpers: where the built example plugins are, compiling small C plugins, and making invocations.
 enum PluginFixtures {
-    /// The directory holding the test binary, which is SwiftPM's build directory (`.build/debug`): the example
-    /// plugins' `lib*.so` are built there by `swift build --build-tests`.
-    static let buildDirectory: URL = {
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        // On macOS the binary sits inside `X.xctest/Contents/MacOS`.
-        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        return directory
-    }()
+    /// The directory holding the test binary, where `swift build --build-tests` builds the example plugins.
+    static var buildDirectory: URL { TestSupport.buildDirectory }
 
     /// The built example plugin `lib<product>.so` (or `.dylib`).
     static func builtPlugin(_ product: String) throws -> URL {

@@ -22,14 +22,7 @@ struct SandboxProbe {
     }
 
     /// The directory holding the test binary, which is SwiftPM's build directory (`.build/debug`).
-    static let buildDirectory: URL = {
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? CommandLine.arguments[0]
-        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        while directory.path.contains(".xctest") { directory.deleteLastPathComponent() }
-        return directory
-    }()
+    static var buildDirectory: URL { TestSupport.buildDirectory }
 
     static func executable() throws -> URL {
         let url = buildDirectory.appendingPathComponent("sandbox-probe")
