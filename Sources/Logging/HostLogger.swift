@@ -19,7 +19,7 @@ public final class HostLogger: Sendable {
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
-    private let throttle = LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond)
+    private let throttle: LogThrottle
     /// How many lines of one throttled kind (see `log(_:_:tags:throttle:)`) are written a second.
     public static let throttledLinesPerSecond = 10
 
@@ -31,9 +31,16 @@ public final class HostLogger: Sendable {
     /// - Parameters:
     ///   - logFile: a path to append to, created if missing.
     ///   - secrets: values that must never be written (tokens, signing secrets).
-    public init(minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true)
-        throws
-    {
+    public convenience init(
+        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true
+    ) throws {
+        try self.init(
+            minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
+            throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+    }
+
+    init(minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, throttle: LogThrottle) throws {
+        self.throttle = throttle
         self.minimumLevel = minimumLevel
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
             .sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }

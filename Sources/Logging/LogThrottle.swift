@@ -20,14 +20,21 @@ final class LogThrottle: Sendable {
     }
 
     private let windows = Mutex<[String: Window]>([:])
+    /// The current second.
+    private let clock: @Sendable () -> Int
 
-    init(linesPerSecond: Int) {
+    init(linesPerSecond: Int, clock: @escaping @Sendable () -> Int = { time(nil) }) {
         self.linesPerSecond = linesPerSecond
+        self.clock = clock
     }
 
     /// Whether a line for `key` may be written now: `nil` when it must be left out, else how many lines of the key
     /// were left out since the last one written.
-    func admit(_ key: String, now: Int = time(nil)) -> Int? {
+    func admit(_ key: String) -> Int? {
+        admit(key, now: clock())
+    }
+
+    func admit(_ key: String, now: Int) -> Int? {
         windows.withLock { windows in
             let key = windows[key] != nil || windows.count < LogThrottle.maxKeys ? key : "(other)"
             var window = windows[key] ?? Window(second: now, written: 0, leftOut: 0)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HostApp
 @testable import Logging
 import HostCore
@@ -81,13 +82,17 @@ import Testing
 
     @Test func aThrottledLineSaysHowManyWereLeftOut() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("throttle-\(UUID().uuidString).log").path
-        let logger = try HostLogger(logFile: path, echoToStderr: false)
-        for _ in 0..<(HostLogger.throttledLinesPerSecond + 5) {
-            logger.log(.warning, "refused", throttle: "refused")
-        }
-        // Within one second, 10 are written; if the second turned meanwhile, the first line of the new one tells.
+        let second = Mutex(1_000)
+        let logger = try HostLogger(
+            minimumLevel: .info, logFile: path, secrets: [], echoToStderr: false,
+            throttle: LogThrottle(linesPerSecond: 10, clock: { second.withLock { $0 } }))
+        for _ in 0..<15 { logger.log(.warning, "refused", throttle: "refused") }
+        second.withLock { $0 += 1 }
+        logger.log(.warning, "refused again", throttle: "refused")
+        logger.log(.warning, "not throttled")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count >= HostLogger.throttledLinesPerSecond && lines.count < HostLogger.throttledLinesPerSecond + 5)
-        #expect(lines.count == HostLogger.throttledLinesPerSecond || lines.last?.hasSuffix("left out of the log)") == true)
+        #expect(lines.count == 12)
+        #expect(lines[10].hasSuffix(" refused again (5 more like this left out of the log)"))
+        #expect(lines[11].hasSuffix(" not throttled"))
     }
 }

@@ -27,22 +27,27 @@ import TestSupport
         #expect(pacer.hold(for: sameNetwork, retryAfter: 1, now: 9) == .seconds(1))
     }
 
-    /// End to end: a burst of refusals from one client, all answered 503 with `Retry-After`, and the ones past the
-    /// burst held (the log says so). 25 at once make more than 10 within one second, whenever the second turns.
+    /// End to end: bursts of refusals from one client, all answered 503 with `Retry-After`, until the host has
+    /// seen more than 10 in one second and held the rest (the log says so) — however slowly a busy machine sends them.
     @Test func aFloodOfRefusalsIsHeldAndStillAnswered() async throws {
         let host = try TestHost(files: ["full.scripted": #"{"busy": "full up"}"#])
         defer { Task { await host.stop() } }
-        let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
-            for _ in 0..<25 {
-                group.addTask {
-                    let response = try await host.request("POST", "/hipchat", body: try Fixtures.hipchat(message: "/full"))
-                    return (response.status, response.headers["retry-after"])
+        let held = "127.0.0.1 keeps coming back before Retry-After; its 503s are held 1.0 seconds"
+        var statuses: [(Int, String?)] = []
+        let paced = await eventually(timeout: .seconds(120)) {
+            let burst: [(Int, String?)] = (try? await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<25 {
+                    group.addTask {
+                        let response = try await host.request("POST", "/hipchat", body: try Fixtures.hipchat(message: "/full"))
+                        return (response.status, response.headers["retry-after"])
+                    }
                 }
-            }
-            return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }) ?? [(0, nil)]
+            statuses += burst
+            return host.log.contains(held)
         }
-        #expect(statuses.count == 25)
-        #expect(statuses.allSatisfy { $0.0 == 503 && $0.1 == "1" })
-        #expect(host.log.contains("127.0.0.1 keeps coming back before Retry-After; its 503s are held 1.0 seconds"))
+        #expect(paced)
+        #expect(!statuses.isEmpty && statuses.allSatisfy { $0.0 == 503 && $0.1 == "1" })
     }
 }
