@@ -32,6 +32,9 @@ import TestSupport
         try await withServer({
             $0.maxConnections = Self.crowd
             $0.maxConnectionsPerPeer = 0
+            // The crowd must outlive a slow machine's test, not time out: only eviction may close its connections.
+            $0.keepAliveIdleTimeout = .seconds(600)
+            $0.headerTimeout = .seconds(600)
         }) { server, port in
             let crowd = try await offPool { try Self.idleCrowd(Self.crowd, port: port) }
             #expect(server.connectionCount == Self.crowd)
