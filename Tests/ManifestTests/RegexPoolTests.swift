@@ -40,7 +40,8 @@ import TestSupport
                 return statuses
             }
         }
-        try #require(await eventually { pool.running == pool.threads }, "the attacks never reached the pool")
+        // One integration's matches run on half the threads.
+        try #require(await eventually { pool.running == pool.threadsPerOwner }, "the attacks never reached the pool")
         for _ in 0..<3 {
             #expect(try await host.request("GET", "/healthz").status == 200)
         }
@@ -53,6 +54,61 @@ import TestSupport
             let statuses = try await attack.value
             #expect(statuses.allSatisfy { $0 == 503 || $0 == 400 }, "\(statuses)")
         }
+    }
+
+    @Test func anotherIntegrationMatchesWhileOneIsUnderAttack() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        try #"{"commands": [], "regex_timeout_ms": 1000, "rules": [{"regex": {"pattern": "^(a+)+$"}}], "actions": [{"reply": "matched"}]}"#
+            .write(to: directory.appendingPathComponent("victim.json"), atomically: true, encoding: .utf8)
+        try #"{"commands": [], "regex_timeout_ms": 1000, "rules": [{"regex": {"pattern": "^(ok)+$"}}], "actions": [{"reply": "fine"}]}"#
+            .write(to: directory.appendingPathComponent("bystander.json"), atomically: true, encoding: .utf8)
+        let pool = RegexPool(threads: 2)
+        let host = try ManifestHost(directory: directory, regexPool: pool)
+        defer { Task { await host.stop() } }
+
+        // More attacks than its share of the queue holds, again and again, all from one integration.
+        let attackBody = JSONValue.object(["text": .string(Self.attack)]).serializedBytes()
+        let stop = Flag()
+        let attacks = (0..<(pool.queuePerOwner + 8)).map { _ in
+            Task {
+                var statuses: Set<Int> = []
+                while !stop.isSet {
+                    let response = try await host.request(
+                        "POST", "/hooks/victim", body: attackBody, headers: ["Content-Type": "application/json"])
+                    statuses.insert(response.status)
+                }
+                return statuses
+            }
+        }
+        try #require(await eventually { pool.running == pool.threadsPerOwner }, "the attacks never reached the pool")
+        // The other integration's matches find a thread and a place: answered every time.
+        let body = JSONValue.object(["text": "okok"]).serializedBytes()
+        for _ in 0..<20 {
+            let response = try await host.request(
+                "POST", "/hooks/bystander", body: body, headers: ["Content-Type": "application/json"])
+            #expect(response.status == 200 && response.text == "fine", "\(response.status) \(response.text)")
+        }
+        stop.set()
+        var seen: Set<Int> = []
+        for attack in attacks { seen.formUnion(try await attack.value) }
+        // The attacks themselves timed out or found their share taken: 503 (or 400 where ICU gave up first).
+        #expect(seen.isSubset(of: [503, 400]) && seen.contains(503), "\(seen)")
+    }
+
+    @Test func oneOwnerHoldsHalfTheQueue() async throws {
+        let pool = RegexPool(threads: 2)
+        let regex = try SafeRegex(pattern: "^(a+)+$")
+        let attacks = (0..<pool.queueLimit).map { _ in
+            Task { await pool.firstMatch(regex, in: Self.attack, timeout: .seconds(3600), owner: "greedy") }
+        }
+        try #require(await eventually { pool.running == 1 })
+        // With the greedy owner's half taken, another owner still gets a place and a thread.
+        #expect(await pool.firstMatch(regex, in: "aaa", timeout: .seconds(30), owner: "other") == .match([:]))
+        for attack in attacks { attack.cancel() }
+        var outcomes: [SafeRegex.Outcome] = []
+        for attack in attacks { outcomes.append(await attack.value) }
+        #expect(outcomes.filter { $0 == .busy }.count == pool.queueLimit - pool.queuePerOwner)
+        #expect(outcomes.allSatisfy { $0 == .busy || $0 == .timedOut || $0 == .noMatch })
     }
 
     @Test func aFullQueueRefusesAtOnce() async throws {

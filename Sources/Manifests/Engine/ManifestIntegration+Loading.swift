@@ -158,7 +158,7 @@ extension ManifestIntegration {
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
-        self.regexPool = runtime.regexPool
+        self.regexPool = runtime.regexPool.lane(for: name)
         self.runLimits = runLimits
         self.runTimeBound = ManifestIntegration.runTimeBound(
             checks: checks, actions: actions, regexTimeout: .milliseconds(regexTimeout))

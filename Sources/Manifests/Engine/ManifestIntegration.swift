@@ -27,8 +27,8 @@ public struct ManifestIntegration: Integration {
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
-    /// Where its regexes are matched.
-    let regexPool: RegexPool
+    /// Where its regexes are matched: its own share of the host's pool.
+    let regexPool: RegexPool.Lane
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
     public let runLimits: RunLimits?
 

@@ -7,7 +7,7 @@ extension ManifestRule {
     /// Whether the rule holds for this run. Regex captures of matching rules become variables in `scope`.
     /// Regexes are matched on `pool`'s threads; one that runs past `regexTimeout`, or that the pool has no room
     /// for, ends the run with 503.
-    func evaluate(in scope: ManifestScope, regexTimeout: Duration, pool: RegexPool) async throws(IntegrationError) -> Bool {
+    func evaluate(in scope: ManifestScope, regexTimeout: Duration, pool: RegexPool.Lane) async throws(IntegrationError) -> Bool {
         switch self {
         case .all(let rules):
             for rule in rules {
@@ -39,7 +39,7 @@ extension ManifestRule {
                 throw IntegrationError.unavailable("pattern matching took too long", retryAfter: 1)
             case .busy:
                 scope.log.log(
-                    .warning, "regex /\(regex.pattern)/ not tried: \(pool.queueLimit) matches are waiting", throttle: "regex busy")
+                    .warning, "regex /\(regex.pattern)/ not tried: its \(pool.pool.queuePerOwner) places in the regex queue (of \(pool.pool.queueLimit)) are taken", throttle: "regex busy")
                 throw IntegrationError.unavailable("pattern matching is busy; try again later", retryAfter: 1)
             }
         case .signature(let check):
