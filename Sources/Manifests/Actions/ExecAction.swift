@@ -158,8 +158,9 @@ struct ExecAction: ActionStep {
         }
     }
 
-    /// Takes one of the integration's slots and one of the host's and starts `argv`. With no slot free the action
-    /// fails with 503, with a failed start with 500; either way no slot is kept. A program file busy for writing
+    /// Takes one of the integration's slots and one of the host's and starts `argv` on the `ProgramStarter`'s
+    /// thread. With no slot free the action fails with 503, with a failed start with 500, cancelled before the start
+    /// with `CancellationError`; in each case no slot is kept. A program file busy for writing
     /// (`ETXTBSY`, usually for an instant) is tried again up to four times, 5, 10, 15 and 20 ms later on the host's
     /// clock.
     private func spawn(_ argv: [String], env: [String], log: IntegrationLogger) async throws -> ChildProcess {
@@ -177,9 +178,10 @@ struct ExecAction: ActionStep {
         }
         var attempt = 0
         while true {
-            do {
-                return try ChildProcess(argv: argv, environment: env, directory: directory, containment: containment)
-            } catch let error where error.textBusy && attempt < 4 {
+            switch await ProgramStarter.shared.start(argv: argv, environment: env, directory: directory, containment: containment) {
+            case .success(let child):
+                return child
+            case .failure(let error) where error.textBusy && attempt < 4:
                 attempt += 1
                 do {
                     try await DeadlineScheduler.shared.sleep(for: .milliseconds(5 * attempt))
@@ -187,9 +189,12 @@ struct ExecAction: ActionStep {
                     slots.release()
                     throw error
                 }
-            } catch {
+            case .failure(let error):
                 slots.release()
                 throw ActionFailure(.internalError("exec: \(error)"))
+            case nil:
+                slots.release()
+                throw CancellationError()
             }
         }
     }
