@@ -9,16 +9,17 @@ import Scheduling
 import Synchronization
 
 /// The running host process: its parts, the HTTP server that routes requests to them, and the background work
-/// that keeps them current (rescanning the directory, saving the state file).
+/// that keeps them current (rescanning the directory when it changes, saving the state file).
 public final class HostProcess: Sendable {
     public let dependencies: HostDependencies
     private let server: HTTPServer
-    /// The periodic work: the directory poll and the autosave. Cancelled and awaited at shutdown.
+    /// The periodic work: the autosave. Cancelled and awaited at shutdown.
     private let periodic = Mutex<[Task<Void, Never>]>([])
+    /// Rescans the catalog when the integrations directory changes; stopped and awaited at shutdown.
+    private let watcher = Mutex<DirectoryWatcher?>(nil)
     private let savedChangeCount = Mutex(0)
 
-    /// How often the directory is polled for changes, and the state file saved when storage changed.
-    public static let pollInterval: Duration = .seconds(1)
+    /// How often the state file is saved when storage changed.
     public static let autosaveInterval: Duration = .seconds(5)
 
     /// Builds the host; nothing listens until `start()`.
@@ -65,8 +66,16 @@ public final class HostProcess: Sendable {
             .notice,
             "listening on \(configuration.bindAddress):\(port) with \(dependencies.catalog.count) integrations from \(configuration.integrationsPath.path)"
         )
+        if !configuration.trustedProxies.isEmpty {
+            let proxies = configuration.trustedProxies.ranges.map(\.description).joined(separator: ", ")
+            dependencies.logger.log(.notice, "client addresses are read from X-Forwarded-For of trusted proxies \(proxies)")
+        }
         let catalog = dependencies.catalog
-        var tasks = [HostProcess.every(HostProcess.pollInterval) { catalog.rescan() }]
+        let directoryWatcher = try DirectoryWatcher(directory: catalog.directory, logger: dependencies.logger) {
+            catalog.rescan()
+        }
+        watcher.withLock { $0 = directoryWatcher }
+        var tasks: [Task<Void, Never>] = []
         if configuration.stateFile != nil {
             tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
         }
@@ -117,6 +126,10 @@ public final class HostProcess: Sendable {
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        await watcher.withLock({ watcher in
+            defer { watcher = nil }
+            return watcher
+        })?.stop()
         let background = dependencies.background
         if !(await background.waitForAll(upTo: max(deadline - .now, .zero))) {
             logger.log(.warning, "\(background.count) runs or deliveries still going after \(gracePeriod); cancelling them")

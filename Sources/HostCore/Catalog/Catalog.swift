@@ -6,8 +6,8 @@ import Synchronization
 
 /// Every integration found in the integrations directory, by name, slash command and route.
 ///
-/// The catalog scans the directory at start and again whenever `rescan()` is called (by the poller, on SIGHUP,
-/// and when a lookup misses). A file is reloaded when its size, modification time or inode changes; a file that
+/// The catalog scans the directory at start and again whenever `rescan()` is called (by the `DirectoryWatcher` when
+/// the directory changes, on SIGHUP, and when a lookup misses). A file is reloaded when its size, modification time or inode changes; a file that
 /// fails to load keeps its last good version; a removed file takes its integrations away.
 public final class Catalog: Sendable {
     public let directory: URL

@@ -1,0 +1,169 @@
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// Tells the catalog when the integrations directory changed, on a thread of its own: with inotify, as soon as a
+/// file is written and closed, renamed in or out, deleted, or has its attributes changed; where inotify is
+/// unavailable (or the directory itself is deleted or moved), by polling every `pollInterval`, trying to watch the
+/// directory again on each poll. The thread runs until `stop()`, which waits for it.
+public final class DirectoryWatcher: Sendable {
+    /// How often the directory is rescanned when it cannot be watched.
+    public static let pollInterval: Duration = .seconds(1)
+
+    /// The inotify events that mean a file may have changed. `IN_MODIFY` is left out on purpose: a file being
+    /// written is read once it is closed (`IN_CLOSE_WRITE`), not half-way.
+    static let events = UInt32(
+        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB | IN_CREATE | IN_DELETE_SELF
+            | IN_MOVE_SELF)
+
+    private let directory: String
+    private let logger: HostLogger
+    private let changed: @Sendable () -> Void
+    /// The read end wakes the thread to stop; the write end is written once by `stop()`.
+    private let wakePipe: (read: Int32, write: Int32)
+    private let state = Mutex<(finished: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Starts watching `directory`; `changed` runs on the watcher's thread after each batch of changes.
+    public init(directory: URL, logger: HostLogger, changed: @escaping @Sendable () -> Void) throws {
+        self.directory = directory.path
+        self.logger = logger
+        self.changed = changed
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        wakePipe = (fds[0], fds[1])
+        let watch = Watch(directory: self.directory, logger: logger)
+        let thread = Thread { [self] in run(watch) }
+        thread.name = "directory-watcher"
+        thread.start()
+    }
+
+    /// Stops the thread and returns once it has ended (after the rescan it may be running).
+    public func stop() async {
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state in
+                if !state.finished { state.waiters.append(continuation) }
+                return state.finished
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func run(_ initial: Watch) {
+        var watch = initial
+        defer {
+            watch.close()
+            close(wakePipe.read)
+            close(wakePipe.write)
+            let waiters = state.withLock { state in
+                state.finished = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        while true {
+            var fds = [
+                pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: watch.descriptor ?? -1, events: Int16(POLLIN), revents: 0),
+            ]
+            let timeout = watch.descriptor == nil ? Int32(DirectoryWatcher.pollInterval.components.seconds * 1000) : -1
+            let ready = poll(&fds, 2, timeout)
+            if ready < 0 && errno == EINTR { continue }
+            if ready < 0 || fds[0].revents != 0 { return }
+            if ready == 0 {
+                watch.retry()
+                changed()
+            } else if watch.drain() {
+                changed()
+            }
+        }
+    }
+
+    /// The inotify instance and its one watch, or nothing (then the thread polls).
+    private struct Watch {
+        let directory: String
+        let logger: HostLogger
+        private(set) var descriptor: Int32?
+        private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+        init(directory: String, logger: HostLogger) {
+            self.directory = directory
+            self.logger = logger
+            if let reason = start() {
+                logger.log(.warning, "cannot watch \(directory) with inotify (\(reason)): polling it every second")
+            } else {
+                logger.log(.info, "watching \(directory) with inotify")
+            }
+        }
+
+        /// Opens inotify and watches the directory; why not, on failure.
+        private mutating func start() -> String? {
+            let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            guard fd >= 0 else { return "inotify_init1: \(String(cString: strerror(errno)))" }
+            guard inotify_add_watch(fd, directory, DirectoryWatcher.events | UInt32(IN_ONLYDIR)) >= 0 else {
+                let reason = "inotify_add_watch: \(String(cString: strerror(errno)))"
+                Glibc.close(fd)
+                return reason
+            }
+            descriptor = fd
+            return nil
+        }
+
+        /// Tries to watch again after a poll (the directory may be back, or the limit freed).
+        mutating func retry() {
+            if start() == nil { logger.log(.notice, "watching \(directory) with inotify again") }
+        }
+
+        /// Reads every queued event; whether any may have changed what the catalog loads. Falls back to polling
+        /// when the watch is gone (the directory was deleted or moved away).
+        mutating func drain() -> Bool {
+            guard let fd = descriptor else { return false }
+            var relevant = false
+            var lost = false
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                var offset = 0
+                let headerSize = MemoryLayout<inotify_event>.size
+                while offset + headerSize <= count {
+                    let (mask, nameLength) = buffer.withUnsafeBytes { raw in
+                        let event = raw.loadUnaligned(fromByteOffset: offset, as: inotify_event.self)
+                        return (event.mask, Int(event.len))
+                    }
+                    let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
+                    let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+                    offset += headerSize + nameLength
+                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { relevant = true }
+                    if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { lost = true }
+                    if !name.isEmpty && !name.hasPrefix(".") && matters(mask: mask, name: name) { relevant = true }
+                }
+            }
+            if lost {
+                logger.log(.warning, "\(directory) was deleted or moved: polling it every second")
+                close()
+                return true
+            }
+            return relevant
+        }
+
+        /// Whether an event on `name` can change what is loaded. A file created empty is read when it is closed
+        /// after writing; a symlink or hard link is complete when it appears.
+        private func matters(mask: UInt32, name: String) -> Bool {
+            guard mask & UInt32(IN_CREATE) != 0, mask & UInt32(IN_ISDIR) == 0 else { return true }
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0 else { return false }
+            return (info.st_mode & S_IFMT) == S_IFLNK || info.st_size > 0
+        }
+
+        mutating func close() {
+            guard let fd = descriptor else { return }
+            Glibc.close(fd)
+            descriptor = nil
+        }
+    }
+}
