@@ -73,6 +73,13 @@ import TestSupport
         #expect(try await say(host, "/live x").1["message"] == "v3 x")
         #expect(!host.log.contains("failed to load"))
 
+        // Deleted and written again, as a linker replaces its output: reloaded, never removed in between.
+        try FileManager.default.removeItem(at: file)
+        try host.write("live.scripted", #"{"reply": "v4 {query}"}"#)
+        #expect(await eventually { count(reloaded, in: host) == 3 })
+        #expect(try await say(host, "/live x").1["message"] == "v4 x")
+        #expect(!host.log.contains("removed live.scripted"))
+
         // Added: loaded before any request asks for it (no miss needed).
         try host.write("added.scripted", #"{"reply": "new {query}", "routes": ["/added"]}"#)
         #expect(await eventually { host.log.contains("loaded scripted added.scripted") })

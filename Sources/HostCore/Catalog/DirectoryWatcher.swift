@@ -7,9 +7,14 @@ import Synchronization
 /// file is written and closed, renamed in or out, deleted, or has its attributes changed; where inotify is
 /// unavailable (or the directory itself is deleted or moved), by polling every `pollInterval`, trying to watch the
 /// directory again on each poll. The thread runs until `stop()`, which waits for it.
+///
+/// A file deleted or renamed away is dropped `removalDelay` later unless it is back by then: a compiler or linker
+/// deletes its output before writing it again, and a rebuilt plugin should be reloaded, not removed and loaded.
 public final class DirectoryWatcher: Sendable {
     /// How often the directory is rescanned when it cannot be watched.
     public static let pollInterval: Duration = .seconds(1)
+    /// How long a deletion waits for the file to come back before the directory is rescanned.
+    public static let removalDelay: Duration = .seconds(1)
 
     /// The inotify events that mean a file may have changed. `IN_MODIFY` is left out on purpose: a file being
     /// written is read once it is closed (`IN_CLOSE_WRITE`), not half-way.
@@ -65,22 +70,47 @@ public final class DirectoryWatcher: Sendable {
             }
             for waiter in waiters { waiter.resume() }
         }
+        /// When a deletion seen without another change is acted on.
+        var removalDue: ContinuousClock.Instant?
         while true {
             var fds = [
                 pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: watch.descriptor ?? -1, events: Int16(POLLIN), revents: 0),
             ]
-            let timeout = watch.descriptor == nil ? Int32(DirectoryWatcher.pollInterval.components.seconds * 1000) : -1
-            let ready = poll(&fds, 2, timeout)
+            let ready = poll(&fds, 2, DirectoryWatcher.milliseconds(until: removalDue, watching: watch.descriptor != nil))
             if ready < 0 && errno == EINTR { continue }
             if ready < 0 || fds[0].revents != 0 { return }
             if ready == 0 {
-                watch.retry()
+                if watch.descriptor == nil { watch.retry() }
+                removalDue = nil
                 changed()
-            } else if watch.drain() {
+                continue
+            }
+            switch watch.drain() {
+            case .none: break
+            case .removal: removalDue = removalDue ?? .now + DirectoryWatcher.removalDelay
+            case .change:
+                removalDue = nil
                 changed()
             }
         }
+    }
+
+    /// The poll timeout: until a pending removal is due; while not watching, the poll interval; else none (-1).
+    private static func milliseconds(until due: ContinuousClock.Instant?, watching: Bool) -> Int32 {
+        guard watching else { return Int32(pollInterval.components.seconds * 1000) }
+        guard let due else { return -1 }
+        let left = due - .now
+        return left <= .zero ? 0 : Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+    }
+
+    /// What a batch of events asks for.
+    private enum Batch {
+        case none
+        /// Only files deleted or renamed away: wait `removalDelay` for them to come back.
+        case removal
+        /// Rescan now.
+        case change
     }
 
     /// The inotify instance and its one watch, or nothing (then the thread polls).
@@ -118,11 +148,11 @@ public final class DirectoryWatcher: Sendable {
             if start() == nil { logger.log(.notice, "watching \(directory) with inotify again") }
         }
 
-        /// Reads every queued event; whether any may have changed what the catalog loads. Falls back to polling
-        /// when the watch is gone (the directory was deleted or moved away).
-        mutating func drain() -> Bool {
-            guard let fd = descriptor else { return false }
-            var relevant = false
+        /// Reads every queued event: whether they may have changed what the catalog loads, and how soon to look.
+        /// Falls back to polling when the watch is gone (the directory was deleted or moved away).
+        mutating func drain() -> Batch {
+            guard let fd = descriptor else { return .none }
+            var batch = Batch.none
             var lost = false
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -138,17 +168,22 @@ public final class DirectoryWatcher: Sendable {
                     let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
                     let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
                     offset += headerSize + nameLength
-                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { relevant = true }
+                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch = .change }
                     if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { lost = true }
-                    if !name.isEmpty && !name.hasPrefix(".") && matters(mask: mask, name: name) { relevant = true }
+                    guard !name.isEmpty, !name.hasPrefix("."), matters(mask: mask, name: name) else { continue }
+                    if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
+                        if case .none = batch { batch = .removal }
+                    } else {
+                        batch = .change
+                    }
                 }
             }
             if lost {
                 logger.log(.warning, "\(directory) was deleted or moved: polling it every second")
                 close()
-                return true
+                return .change
             }
-            return relevant
+            return batch
         }
 
         /// Whether an event on `name` can change what is loaded. A file created empty is read when it is closed
