@@ -9,14 +9,12 @@ import Scheduling
 import Synchronization
 
 /// The running host process: its parts, the HTTP server that routes requests to them, and the background work
-/// that keeps them current (rescanning the directory when it changes, saving the state file).
+/// that keeps them current (the catalog watching its directory, saving the state file).
 public final class HostProcess: Sendable {
     public let dependencies: HostDependencies
     private let server: HTTPServer
     /// The periodic work: the autosave. Cancelled and awaited at shutdown.
     private let periodic = Mutex<[Task<Void, Never>]>([])
-    /// Rescans the catalog when the integrations directory changes; stopped and awaited at shutdown.
-    private let watcher = Mutex<DirectoryWatcher?>(nil)
     private let savedChangeCount = Mutex(0)
 
     /// How often the state file is saved when storage changed.
@@ -70,11 +68,7 @@ public final class HostProcess: Sendable {
             let proxies = configuration.trustedProxies.ranges.map(\.description).joined(separator: ", ")
             dependencies.logger.log(.notice, "client addresses are read from X-Forwarded-For of trusted proxies \(proxies)")
         }
-        let catalog = dependencies.catalog
-        let directoryWatcher = try DirectoryWatcher(directory: catalog.directory, logger: dependencies.logger) {
-            catalog.rescan()
-        }
-        watcher.withLock { $0 = directoryWatcher }
+        try dependencies.catalog.watch()
         var tasks: [Task<Void, Never>] = []
         if configuration.stateFile != nil {
             tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
@@ -126,10 +120,7 @@ public final class HostProcess: Sendable {
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
-        await watcher.withLock({ watcher in
-            defer { watcher = nil }
-            return watcher
-        })?.stop()
+        await dependencies.catalog.stopWatching()
         let background = dependencies.background
         if !(await background.waitForAll(upTo: max(deadline - .now, .zero))) {
             logger.log(.warning, "\(background.count) runs or deliveries still going after \(gracePeriod); cancelling them")

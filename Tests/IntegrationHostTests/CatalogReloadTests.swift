@@ -93,6 +93,33 @@ import TestSupport
         #expect(try await say(host, "/live x").0 == 404)
     }
 
+    /// No waiting at all: the first lookup after each rename or in-place write finds what was written (it catches
+    /// up with events the kernel has queued, or waits for the watcher's rescan of them) — looked up in process,
+    /// microseconds after the write, long before the watcher's thread alone could have rescanned.
+    @Test func theFirstLookupAfterAWriteFindsIt() async throws {
+        func manifest(_ version: Int) -> String { #"{"description": "v\#(version)", "actions": [{"reply": "v\#(version)"}]}"# }
+        let host = try TestHost(files: ["live.json": manifest(0)])
+        defer { Task { await host.stop() } }
+        let catalog = host.host.dependencies.catalog
+        let file = host.integrations.appendingPathComponent("live.json")
+        let temporary = host.integrations.appendingPathComponent(".live.json.tmp")
+        var found: [String] = []
+        for version in 1...30 {
+            if version % 2 == 0 {
+                try manifest(version).write(to: temporary, atomically: false, encoding: .utf8)
+                #expect(rename(temporary.path, file.path) == 0)
+            } else {
+                let handle = try FileHandle(forWritingTo: file)
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: Data(manifest(version).utf8))
+                try handle.close()
+            }
+            found.append(catalog.integration(forCommand: "live")?.summary ?? "")
+        }
+        #expect(found == (1...30).map { "v\($0)" })
+        #expect(try await say(host, "/live").1["message"] == "v30")
+    }
+
     /// Where the directory cannot be watched (here: it was deleted), the watcher polls, and watches it again once
     /// it is back.
     @Test func aDirectoryThatCannotBeWatchedIsPolled() async throws {

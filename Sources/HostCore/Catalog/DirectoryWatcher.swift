@@ -8,6 +8,10 @@ import Synchronization
 /// unavailable (or the directory itself is deleted or moved), by polling every `pollInterval`, trying to watch the
 /// directory again on each poll. The thread runs until `stop()`, which waits for it.
 ///
+/// A request need not wait for the thread: `catchUp()` (one `poll` of the inotify descriptor when nothing changed)
+/// reads events already queued, or waits for the thread's rescan of them, so a lookup made after a write completed
+/// sees what it wrote.
+///
 /// A file deleted or renamed away is dropped `removalDelay` later unless it is back by then: a compiler or linker
 /// deletes its output before writing it again, and a rebuilt plugin should be reloaded, not removed and loaded.
 public final class DirectoryWatcher: Sendable {
@@ -23,33 +27,64 @@ public final class DirectoryWatcher: Sendable {
             | IN_MOVE_SELF)
 
     private let directory: String
-    private let logger: HostLogger
     private let changed: @Sendable () -> Void
-    /// The read end wakes the thread to stop; the write end is written once by `stop()`.
+    /// Wakes the thread: a 0 byte to look at a new removal deadline, a 1 to stop. Closed when the watcher goes.
     private let wakePipe: (read: Int32, write: Int32)
-    private let state = Mutex<(finished: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    /// The watch and a pending removal. Whoever holds it reads events and rescans, so a request that finds events
+    /// queued or being read waits for their rescan.
+    private let scan: Mutex<Scan>
+    /// The inotify descriptor while watching, else -1: what `catchUp` polls without taking `scan`.
+    private let watched: Atomic<Int32>
+    /// Whether events are being read and acted on (set before they are read).
+    private let scanning = Atomic<Bool>(false)
+    private let ended = Mutex<(finished: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    /// Starts watching `directory`; `changed` runs on the watcher's thread after each batch of changes.
+    private struct Scan: Sendable {
+        var watch: Watch
+        /// When a deletion seen without another change is acted on.
+        var removalDue: ContinuousClock.Instant?
+    }
+
+    /// Starts watching `directory`; `changed` runs after each batch of changes (on the watcher's thread, or on a
+    /// thread in `catchUp()`), never twice at once.
     public init(directory: URL, logger: HostLogger, changed: @escaping @Sendable () -> Void) throws {
         self.directory = directory.path
-        self.logger = logger
         self.changed = changed
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
         wakePipe = (fds[0], fds[1])
         let watch = Watch(directory: self.directory, logger: logger)
-        let thread = Thread { [self] in run(watch) }
+        watched = Atomic(watch.descriptor ?? -1)
+        scan = Mutex(Scan(watch: watch))
+        let thread = Thread { [self] in run() }
         thread.name = "directory-watcher"
         thread.start()
     }
 
+    deinit {
+        close(wakePipe.read)
+        close(wakePipe.write)
+    }
+
+    /// Acts on changes the kernel has already reported: returns at once when there are none (one `poll`), else
+    /// once they are rescanned, here or by the watcher's thread. Nothing is guaranteed while polling.
+    public func catchUp() {
+        let fd = watched.load(ordering: .acquiring)
+        guard fd >= 0 else { return }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        // Events not queued any more may be being read: `scanning` is set before they are.
+        guard poll(&descriptor, 1, 0) > 0 || scanning.load(ordering: .sequentiallyConsistent) else { return }
+        settle()
+    }
+
     /// Stops the thread and returns once it has ended (after the rescan it may be running).
     public func stop() async {
-        var byte: UInt8 = 1
-        _ = write(wakePipe.write, &byte, 1)
+        wake(1)
         await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
+            let done = ended.withLock { state in
                 if !state.finished { state.waiters.append(continuation) }
                 return state.finished
             }
@@ -57,42 +92,83 @@ public final class DirectoryWatcher: Sendable {
         }
     }
 
-    private func run(_ initial: Watch) {
-        var watch = initial
+    private func wake(_ byte: UInt8) {
+        var byte = byte
+        _ = write(wakePipe.write, &byte, 1)
+    }
+
+    /// Reads the queued events and acts on them: a change rescans now, a lone removal is left for its deadline.
+    private func settle() {
+        scan.withLock { scan in
+            scanning.store(true, ordering: .sequentiallyConsistent)
+            defer { scanning.store(false, ordering: .sequentiallyConsistent) }
+            switch scan.watch.drain() {
+            case .none: break
+            case .removal:
+                guard scan.removalDue == nil else { break }
+                scan.removalDue = .now + DirectoryWatcher.removalDelay
+                wake(0)
+            case .change:
+                scan.removalDue = nil
+                changed()
+            }
+            watched.store(scan.watch.descriptor ?? -1, ordering: .releasing)
+        }
+    }
+
+    /// A poll's timeout passed: a removal is due, or (not watching) it is time to look again.
+    private func timedOut() {
+        scan.withLock { scan in
+            if scan.watch.descriptor == nil {
+                scan.watch.retry()
+                watched.store(scan.watch.descriptor ?? -1, ordering: .releasing)
+            }
+            scan.removalDue = nil
+            changed()
+        }
+    }
+
+    private func run() {
         defer {
-            watch.close()
-            close(wakePipe.read)
-            close(wakePipe.write)
-            let waiters = state.withLock { state in
+            scan.withLock { scan in
+                scan.watch.close()
+                watched.store(-1, ordering: .releasing)
+            }
+            let waiters = ended.withLock { state in
                 state.finished = true
                 defer { state.waiters = [] }
                 return state.waiters
             }
             for waiter in waiters { waiter.resume() }
         }
-        /// When a deletion seen without another change is acted on.
-        var removalDue: ContinuousClock.Instant?
         while true {
+            let (fd, timeout) = scan.withLock { scan in
+                (scan.watch.descriptor ?? -1,
+                 DirectoryWatcher.milliseconds(until: scan.removalDue, watching: scan.watch.descriptor != nil))
+            }
             var fds = [
                 pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: watch.descriptor ?? -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, DirectoryWatcher.milliseconds(until: removalDue, watching: watch.descriptor != nil))
+            let ready = poll(&fds, 2, timeout)
             if ready < 0 && errno == EINTR { continue }
-            if ready < 0 || fds[0].revents != 0 { return }
-            if ready == 0 {
-                if watch.descriptor == nil { watch.retry() }
-                removalDue = nil
-                changed()
+            if ready < 0 { return }
+            if fds[0].revents != 0 {
+                if stopRequested() { return }
                 continue
             }
-            switch watch.drain() {
-            case .none: break
-            case .removal: removalDue = removalDue ?? .now + DirectoryWatcher.removalDelay
-            case .change:
-                removalDue = nil
-                changed()
-            }
+            if ready == 0 { timedOut() } else { settle() }
+        }
+    }
+
+    /// Empties the wake pipe; whether a stop was among its bytes.
+    private func stopRequested() -> Bool {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        var stop = false
+        while true {
+            let count = bytes.withUnsafeMutableBytes { read(wakePipe.read, $0.baseAddress, $0.count) }
+            guard count > 0 else { return stop }
+            if bytes[0..<count].contains(1) { stop = true }
         }
     }
 
