@@ -149,7 +149,10 @@ struct Nginx {
         self.directory = directory
         self.tls = tls
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try Nginx.unusedPort()
+        // A port bound and closed again, for nginx to bind.
+        let (unused, freePort) = try boundButNotListening()
+        close(unused)
+        port = freePort
         var site = try String(
             contentsOf: DeployTests.repository.appendingPathComponent("deploy/nginx/integration-host.conf"), encoding: .utf8)
         let path = directory.path
@@ -212,21 +215,6 @@ struct Nginx {
         self.process = nil
         kill(process.pid, SIGQUIT)
         return process.finish()
-    }
-
-    /// A port nothing listens on now: bound to 0 and closed, for nginx to bind.
-    private static func unusedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw DeployTestFailure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
