@@ -1,3 +1,5 @@
+import Glibc
+
 /// The address of the connected client.
 public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
     /// The raw address: 4 bytes for IPv4, 16 for IPv6 (an IPv4-mapped IPv6 address is reported as IPv4).
@@ -11,6 +13,19 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
             self.bytes = bytes
         }
         self.port = port
+    }
+
+    /// Parses an address literal (`192.0.2.7`, `2001:db8::1`), with port 0; nil when it is not one.
+    public init?(literal text: String, port: Int = 0) {
+        if text.contains(":") {
+            var raw = in6_addr()
+            guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
+            self.init(bytes: withUnsafeBytes(of: &raw) { Array($0) }, port: port)
+        } else {
+            var raw = in_addr()
+            guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
+            self.init(bytes: withUnsafeBytes(of: &raw) { Array($0) }, port: port)
+        }
     }
 
     /// Whether the peer is on this machine: 127.0.0.0/8 or ::1.

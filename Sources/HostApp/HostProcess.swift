@@ -9,16 +9,15 @@ import Scheduling
 import Synchronization
 
 /// The running host process: its parts, the HTTP server that routes requests to them, and the background work
-/// that keeps them current (rescanning the directory, saving the state file).
+/// that keeps them current (the catalog watching its directory, saving the state file).
 public final class HostProcess: Sendable {
     public let dependencies: HostDependencies
     private let server: HTTPServer
-    /// The periodic work: the directory poll and the autosave. Cancelled and awaited at shutdown.
+    /// The periodic work: the autosave. Cancelled and awaited at shutdown.
     private let periodic = Mutex<[Task<Void, Never>]>([])
     private let savedChangeCount = Mutex(0)
 
-    /// How often the directory is polled for changes, and the state file saved when storage changed.
-    public static let pollInterval: Duration = .seconds(1)
+    /// How often the state file is saved when storage changed.
     public static let autosaveInterval: Duration = .seconds(5)
 
     /// Builds the host; nothing listens until `start()`.
@@ -65,8 +64,12 @@ public final class HostProcess: Sendable {
             .notice,
             "listening on \(configuration.bindAddress):\(port) with \(dependencies.catalog.count) integrations from \(configuration.integrationsPath.path)"
         )
-        let catalog = dependencies.catalog
-        var tasks = [HostProcess.every(HostProcess.pollInterval) { catalog.rescan() }]
+        if !configuration.trustedProxies.isEmpty {
+            let proxies = configuration.trustedProxies.ranges.map(\.description).joined(separator: ", ")
+            dependencies.logger.log(.notice, "client addresses are read from X-Forwarded-For of trusted proxies \(proxies)")
+        }
+        try dependencies.catalog.watch()
+        var tasks: [Task<Void, Never>] = []
         if configuration.stateFile != nil {
             tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
         }
@@ -117,6 +120,7 @@ public final class HostProcess: Sendable {
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        await dependencies.catalog.stopWatching()
         let background = dependencies.background
         if !(await background.waitForAll(upTo: max(deadline - .now, .zero))) {
             logger.log(.warning, "\(background.count) runs or deliveries still going after \(gracePeriod); cancelling them")

@@ -29,7 +29,7 @@ import Testing
         defer { server.stop() }
         // A port bound but not listening refuses every connection, and stays ours for the whole test (a port merely
         // closed could be given to another test's server meanwhile).
-        let (unlistened, refusedPort) = try Self.boundButNotListening()
+        let (unlistened, refusedPort) = try boundButNotListening()
         defer { close(unlistened) }
         let client = OutboundClient(timeout: .seconds(60), maxResponseBytes: 256 << 10)
         var counts: [String: Int] = [:]
@@ -49,23 +49,6 @@ import Testing
         #expect(counts["timed out"] == 80)
         #expect(counts["cancelled"] == 80)
         #expect(counts.values.reduce(0, +) == 400, "\(counts)")
-    }
-
-    /// A TCP socket bound to a free loopback port without listening, and the port.
-    static func boundButNotListening() throws -> (socket: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else {
-            close(fd)
-            throw POSIXError(.EADDRINUSE)
-        }
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// One exchange of the given kind; its outcome, or what went wrong.

@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsANetworkError() async throws {
-        let (unlistened, port) = try OutboundStressTests.boundButNotListening()
+        let (unlistened, port) = try boundButNotListening()
         defer { close(unlistened) }
         do {
             _ = try await OutboundClient(timeout: .seconds(30)).send(OutboundRequest(url: URL(string: "http://127.0.0.1:\(port)/")!))

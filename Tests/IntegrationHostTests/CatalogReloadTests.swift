@@ -7,6 +7,7 @@ import Manifests
 import Platforms
 import Plugins
 import JSON
+import Synchronization
 import Testing
 import TestSupport
 
@@ -31,7 +32,7 @@ import TestSupport
         #expect(added.0 == 200)
         #expect(added.1["message"] == "v1 hi")
 
-        // The poller picks up a changed file within about a second.
+        // The directory watcher reloads a changed file.
         try host.write("late.scripted", #"{"reply": "v2 {query}"}"#)
         #expect(try await eventually { try await say(host, "/late hi").1["message"] == "v2 hi" })
 
@@ -43,6 +44,107 @@ import TestSupport
         #expect(try await eventually { try await say(host, "/late hi").0 == 404 })
     }
 
+    /// How often `line` is in the host's log.
+    func count(_ line: String, in host: TestHost) -> Int { host.log.components(separatedBy: line).count - 1 }
+
+    /// Inotify: a replaced, edited, added or deleted file answers with its new version on the next request once the
+    /// watcher has rescanned (its log line is the event waited for; the old one-second poll is gone).
+    @Test func replacedEditedAddedAndDeletedFilesAnswerOnTheNextRequest() async throws {
+        let host = try TestHost(files: ["live.scripted": #"{"reply": "v1 {query}"}"#])
+        defer { Task { await host.stop() } }
+        #expect(host.log.contains("watching \(host.integrations.path) with inotify"))
+        #expect(try await say(host, "/live x").1["message"] == "v1 x")
+        let file = host.integrations.appendingPathComponent("live.scripted")
+        let reloaded = "reloaded scripted live.scripted"
+
+        // Replaced by an atomic rename, as editors and deploy tools do.
+        let temporary = host.integrations.appendingPathComponent(".live.scripted.tmp")
+        try #"{"reply": "v2 {query}"}"#.write(to: temporary, atomically: false, encoding: .utf8)
+        #expect(rename(temporary.path, file.path) == 0)
+        #expect(await eventually { count(reloaded, in: host) == 1 })
+        #expect(try await say(host, "/live x").1["message"] == "v2 x")
+
+        // Edited in place: truncated and rewritten through one descriptor; read once it is closed.
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: Data(#"{"reply": "v3 {query}"}"#.utf8))
+        try handle.close()
+        #expect(await eventually { count(reloaded, in: host) == 2 })
+        #expect(try await say(host, "/live x").1["message"] == "v3 x")
+        #expect(!host.log.contains("failed to load"))
+
+        // Deleted and written again, as a linker replaces its output: reloaded, never removed in between.
+        try FileManager.default.removeItem(at: file)
+        try host.write("live.scripted", #"{"reply": "v4 {query}"}"#)
+        #expect(await eventually { count(reloaded, in: host) == 3 })
+        #expect(try await say(host, "/live x").1["message"] == "v4 x")
+        #expect(!host.log.contains("removed live.scripted"))
+
+        // Added: loaded before any request asks for it (no miss needed).
+        try host.write("added.scripted", #"{"reply": "new {query}", "routes": ["/added"]}"#)
+        #expect(await eventually { host.log.contains("loaded scripted added.scripted") })
+        let added = try await host.request("POST", "/added", body: Array(#"{"text": "y"}"#.utf8),
+            headers: ["Content-Type": "application/json"])
+        #expect(String(decoding: added.body, as: UTF8.self) == "new y")
+
+        // Deleted.
+        try FileManager.default.removeItem(at: file)
+        #expect(await eventually { host.log.contains("removed live.scripted") })
+        #expect(try await say(host, "/live x").0 == 404)
+    }
+
+    /// No waiting at all: the first lookup after each rename or in-place write finds what was written (it catches
+    /// up with events the kernel has queued, or waits for the watcher's rescan of them) — looked up in process,
+    /// microseconds after the write, long before the watcher's thread alone could have rescanned.
+    @Test func theFirstLookupAfterAWriteFindsIt() async throws {
+        func manifest(_ version: Int) -> String { #"{"description": "v\#(version)", "actions": [{"reply": "v\#(version)"}]}"# }
+        let host = try TestHost(files: ["live.json": manifest(0)])
+        defer { Task { await host.stop() } }
+        let catalog = host.host.dependencies.catalog
+        let file = host.integrations.appendingPathComponent("live.json")
+        let temporary = host.integrations.appendingPathComponent(".live.json.tmp")
+        var found: [String] = []
+        for version in 1...30 {
+            if version % 2 == 0 {
+                try manifest(version).write(to: temporary, atomically: false, encoding: .utf8)
+                #expect(rename(temporary.path, file.path) == 0)
+            } else {
+                let handle = try FileHandle(forWritingTo: file)
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: Data(manifest(version).utf8))
+                try handle.close()
+            }
+            found.append(catalog.integration(forCommand: "live")?.summary ?? "")
+        }
+        #expect(found == (1...30).map { "v\($0)" })
+        #expect(try await say(host, "/live").1["message"] == "v30")
+    }
+
+    /// Where the directory cannot be watched (here: it was deleted), the watcher polls, and watches it again once
+    /// it is back.
+    @Test func aDirectoryThatCannotBeWatchedIsPolled() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ihwatch-\(UUID().uuidString)")
+        let directory = root.appendingPathComponent("integrations")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let logFile = root.appendingPathComponent("watch.log").path
+        let logger = try HostLogger(minimumLevel: .debug, logFile: logFile, echoToStderr: false)
+        let changes = Mutex(0)
+        let watcher = try DirectoryWatcher(directory: directory, logger: logger) { changes.withLock { $0 += 1 } }
+        let log = { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+        #expect(log().contains("watching \(directory.path) with inotify"))
+        try "x".write(to: directory.appendingPathComponent("a.json"), atomically: false, encoding: .utf8)
+        #expect(await eventually { changes.withLock { $0 } >= 1 })
+
+        try FileManager.default.removeItem(at: directory)
+        #expect(await eventually { log().contains("\(directory.path) was deleted or moved: polling it every second") })
+        let polled = changes.withLock { $0 }
+        #expect(await eventually { changes.withLock { $0 } > polled })
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        #expect(await eventually { log().contains("watching \(directory.path) with inotify again") })
+        await watcher.stop()
+    }
+
     @Test func duplicateNamesKeepTheFirstAndLogTheSecond() async throws {
         let host = try TestHost(files: [
             "a.scripted": #"{"name": "same", "reply": "from a"}"#,
@@ -52,7 +154,7 @@ import TestSupport
         #expect(try await say(host, "/same").1["message"] == "from a")
         let duplicate = "b.scripted: duplicate integration name 'same' (already loaded from a.scripted)"
         #expect(host.log.contains(duplicate))
-        // The poller rescans every second; the conflict is logged once, not on every scan.
+        // Every rescan sees the conflict; it is logged once, not on every scan.
         host.host.reload()
         host.host.reload()
         #expect(host.log.components(separatedBy: duplicate).count - 1 == 1)

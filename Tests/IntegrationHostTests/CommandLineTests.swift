@@ -36,6 +36,7 @@ import TestSupport
         #expect(c.maxExec == ExecSlots.defaultLimit)
         #expect(c.execContainment == nil)
         #expect(c.regexThreads == RegexPool.defaultThreads)
+        #expect(c.trustedProxies.isEmpty)
     }
 
     @Test func flagForm() throws {
@@ -43,6 +44,7 @@ import TestSupport
             "-p", "9000", "-i", Self.directory, "-t", "a:1", "5:x:2", "--bind", "::1", "--admin-token", "adm",
             "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
             "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4",
+            "--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "fd00::/8",
         ], environment: ["LOG_LEVEL": "debug"])
         #expect(c.port == 9000)
         #expect(c.tokens.global["a"] == "1")
@@ -54,6 +56,7 @@ import TestSupport
         #expect(c.maxExec == 16)
         #expect(c.execContainment == .processGroup)
         #expect(c.regexThreads == 4)
+        #expect(c.trustedProxies.ranges.map(\.description) == ["127.0.0.1/32", "fd00::/8"])
         #expect(c.logLevel == .debug)
     }
 
@@ -80,6 +83,10 @@ import TestSupport
         (["8000", ".", "--max-exec", "many"], "--max-exec must be a whole number in 1-100000, got 'many'"),
         (["8000", ".", "--exec-containment", "jail"], "--exec-containment must be namespace or process-group, got 'jail'"),
         (["8000", ".", "--regex-threads", "0"], "--regex-threads must be a whole number in 1-64, got '0'"),
+        (["8000", ".", "--trusted-proxy", "10.0.0.0/33"],
+            "--trusted-proxy must be an IPv4 or IPv6 address or CIDR block, got '10.0.0.0/33'"),
+        (["8000", ".", "--trusted-proxy", "proxy.local"],
+            "--trusted-proxy must be an IPv4 or IPv6 address or CIDR block, got 'proxy.local'"),
         (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
         (["-p", "1", "-p", "2", "."], "--port given twice"),
         (["8000", ".", "--logfile"], "--logfile needs a value"),

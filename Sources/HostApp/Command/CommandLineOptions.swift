@@ -28,7 +28,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -69,6 +69,10 @@ public struct CommandLineOptions: Sendable {
                                     address's longest-idle connection is closed, or the new one gets 503
                                     (default 1000; 0: no cap; behind a reverse proxy every client has the
                                     proxy's address)
+          --trusted-proxy CIDR      a reverse proxy (IPv4 or IPv6 address or block) whose X-Forwarded-For
+                                    names the client: manifest ip rules, the admin loopback rule and 503
+                                    pacing see that address (repeatable; default: none, the header is
+                                    ignored); connection caps stay per TCP peer
           --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
@@ -120,6 +124,7 @@ public struct CommandLineOptions: Sendable {
         var pluginWorkers: String?
         var pluginMemory: String?
         var pluginGrants: [String] = []
+        var trustedProxies: [IPRange] = []
         var maxLoad: String?
         var storageKeys: String?
         var storageMiB: String?
@@ -157,6 +162,12 @@ public struct CommandLineOptions: Sendable {
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
             case "--plugin-grant": pluginGrants.append(try value(argument))
+            case "--trusted-proxy":
+                let text = try value(argument)
+                guard let range = IPRange(text) else {
+                    throw UsageError("--trusted-proxy must be an IPv4 or IPv6 address or CIDR block, got '\(text)'")
+                }
+                trustedProxies.append(range)
             case "--max-load": try once(&maxLoad, "--max-load")
             case "--storage-keys": try once(&storageKeys, "--storage-keys")
             case "--storage-mib": try once(&storageMiB, "--storage-mib")
@@ -316,7 +327,8 @@ public struct CommandLineOptions: Sendable {
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
                 hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
-                regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
+                regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer,
+                trustedProxies: TrustedProxies(trustedProxies), plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 

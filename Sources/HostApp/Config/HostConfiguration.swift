@@ -31,6 +31,8 @@ public struct HostConfiguration: Sendable {
     public var regexThreads: Int
     /// Connections one client address may hold (`--max-connections-per-peer`); 0 for no cap.
     public var maxConnectionsPerPeer: Int
+    /// The reverse proxies whose `X-Forwarded-For` names a request's client (`--trusted-proxy`); none by default.
+    public var trustedProxies: TrustedProxies
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -47,6 +49,7 @@ public struct HostConfiguration: Sendable {
         maxExec: Int = ExecSlots.defaultLimit, execContainment: ExecContainment? = nil,
         regexThreads: Int = RegexPool.defaultThreads,
         maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer,
+        trustedProxies: TrustedProxies = TrustedProxies(),
         plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
@@ -65,6 +68,7 @@ public struct HostConfiguration: Sendable {
         self.execContainment = execContainment
         self.regexThreads = regexThreads
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
+        self.trustedProxies = trustedProxies
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota

@@ -20,8 +20,8 @@ public struct AdminEndpoint: Sendable {
     }
 
     /// Runs `command` for `request`'s caller.
-    public func respond(to command: AdminCommand, from request: HTTPRequest) -> HTTPResponse {
-        if let refusal = authorizationRefusal(request) {
+    public func respond(to command: AdminCommand, from request: HTTPRequest, context: RouteContext) -> HTTPResponse {
+        if let refusal = authorizationRefusal(request, context: context) {
             logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
             return .error(IntegrationError.forbidden(refusal))
         }
@@ -39,12 +39,15 @@ public struct AdminEndpoint: Sendable {
     /// `nil` when the caller may run admin commands (and read `GET /integrations`), else why not. With an admin
     /// token configured it must come as `Authorization: Bearer <token>` (compared in constant time); without one
     /// only direct loopback requests are allowed: from a loopback peer, and with none of `forwardedOrCrossSite`.
-    func authorizationRefusal(_ request: HTTPRequest) -> String? {
+    /// Through a trusted proxy (`context.proxy`) the peer is the client `X-Forwarded-For` named, and that header
+    /// has been read, so it no longer counts as a sign of a proxy; the others still do.
+    func authorizationRefusal(_ request: HTTPRequest, context: RouteContext) -> String? {
         guard let expected = adminToken else {
             guard request.peer.isLoopback else {
                 return "admin commands are only accepted from loopback when no admin token is configured"
             }
-            if let header = AdminEndpoint.forwardedOrCrossSite.first(where: { request.headers[$0] != nil }) {
+            let resolved = context.proxy == nil ? nil : "X-Forwarded-For"
+            if let header = AdminEndpoint.forwardedOrCrossSite.first(where: { $0 != resolved && request.headers[$0] != nil }) {
                 return "admin commands with \(header) come from a browser or through a proxy, where loopback proves "
                     + "nothing: configure an admin token (--admin-token, INTEGRATION_HOST_ADMIN_TOKEN or a global "
                     + "token named admin) and send it as Authorization: Bearer <token>"

@@ -14,4 +14,7 @@ public protocol HostRoute: Sendable {
 public struct RouteContext: Sendable {
     /// The request's id: the caller's own `X-Request-Id` when well-formed, else a new one.
     public let requestID: String
+    /// The trusted proxy (`--trusted-proxy`) the request came through, when its client address (`request.peer`)
+    /// was read from `X-Forwarded-For`; nil for a request taken from its TCP peer as it is.
+    public let proxy: PeerAddress?
 }

@@ -8,17 +8,25 @@ import Scheduling
 /// The host's HTTP handler: gives every request an id, routes it, and turns anything unexpected into a JSON
 /// error. Routing order: fixed host routes (`/`, `/hipchat`, `/healthz`, platform routes), then `/hooks/NAME`,
 /// then routes declared by integrations.
+///
+/// A request from a trusted proxy (`--trusted-proxy`) is routed with its client address from `X-Forwarded-For` as
+/// its `peer`: what manifest `ip` rules, the admin loopback rule, refusal pacing and the log see.
 public struct HostRouter: HTTPHandler {
     private let routes: [String: any HostRoute]
     private let webhooks: WebhookRoutes
     private let logger: HostLogger
     private let pacer: RefusalPacer
+    private let trustedProxies: TrustedProxies
 
-    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer()) {
+    public init(
+        routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer(),
+        trustedProxies: TrustedProxies = TrustedProxies()
+    ) {
         self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         self.webhooks = webhooks
         self.logger = logger
         self.pacer = pacer
+        self.trustedProxies = trustedProxies
     }
 
     /// The router of a host built from `dependencies`, with its fixed routes.
@@ -26,13 +34,21 @@ public struct HostRouter: HTTPHandler {
         self.init(
             routes: dependencies.routes(),
             webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
-            logger: dependencies.logger)
+            logger: dependencies.logger, trustedProxies: dependencies.configuration.trustedProxies)
     }
 
-    public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func handle(_ received: HTTPRequest) async throws -> HTTPResponse {
+        var request = received
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
-        let context = RouteContext(requestID: requestID)
-        var response = await route(request, context: context)
+        var response: HTTPResponse
+        switch clientOf(request) {
+        case .address(let client, let proxy):
+            request.peer = client
+            response = await route(request, context: RouteContext(requestID: requestID, proxy: proxy))
+        case .malformed(let reason):
+            logger.log(.warning, reason, tags: [("request", requestID)], throttle: "x-forwarded-for")
+            response = .error(.badRequest, reason)
+        }
         response.headers.set("X-Request-Id", requestID)
         if response.status.code >= 400 {
             logger.log(
@@ -48,6 +64,13 @@ public struct HostRouter: HTTPHandler {
             try? await DeadlineScheduler.shared.sleep(for: hold)
         }
         return response
+    }
+
+    /// The request's client: its TCP peer, or with trusted proxies configured, what a trusted peer's
+    /// `X-Forwarded-For` says (without them the header is never read).
+    private func clientOf(_ request: HTTPRequest) -> TrustedProxies.Client {
+        guard !trustedProxies.isEmpty else { return .address(request.peer, proxy: nil) }
+        return trustedProxies.client(of: request.peer, forwardedFor: request.headers.values(for: "X-Forwarded-For"))
     }
 
     private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {

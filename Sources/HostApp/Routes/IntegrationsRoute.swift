@@ -30,7 +30,7 @@ public struct IntegrationsRoute: HostRoute {
     public var methods: Set<HTTPMethod> { [.get] }
 
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
-        if let refusal = admin.authorizationRefusal(request) {
+        if let refusal = admin.authorizationRefusal(request, context: context) {
             logger.log(.warning, "GET /integrations refused for \(request.peer.host): \(refusal)", tags: [("request", context.requestID)])
             var response = HTTPResponse.error(IntegrationError.unauthorized(refusal))
             response.headers.set("WWW-Authenticate", "Bearer")

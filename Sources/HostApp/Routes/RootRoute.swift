@@ -23,7 +23,7 @@ public struct RootRoute: HostRoute {
 
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         if let command = AdminCommand(body: request.body) {
-            return admin.respond(to: command, from: request)
+            return admin.respond(to: command, from: request, context: context)
         }
         if AdminCommandTypo.matches(request.body) {
             return .error(IntegrationError.badRequest(AdminCommandTypo.message))

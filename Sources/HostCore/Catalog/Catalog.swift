@@ -6,8 +6,9 @@ import Synchronization
 
 /// Every integration found in the integrations directory, by name, slash command and route.
 ///
-/// The catalog scans the directory at start and again whenever `rescan()` is called (by the poller, on SIGHUP,
-/// and when a lookup misses). A file is reloaded when its size, modification time or inode changes; a file that
+/// The catalog scans the directory at start and again whenever `rescan()` is called (by its `DirectoryWatcher` when
+/// the directory changes, on SIGHUP, and when a lookup misses). While it watches, every lookup first catches up
+/// with changes the kernel has reported, so it never answers from a file replaced before it began. A file is reloaded when its size, modification time or inode changes; a file that
 /// fails to load keeps its last good version; a removed file takes its integrations away.
 public final class Catalog: Sendable {
     public let directory: URL
@@ -15,6 +16,8 @@ public final class Catalog: Sendable {
     private let logger: HostLogger
     private let state = Mutex(State())
     private let scanLock = Mutex(())
+    /// Set once by `watch()`; lookups read it without a lock.
+    private let watcher = AtomicLazyReference<DirectoryWatcher>()
 
     struct FileStamp: Equatable {
         var size: Int64
@@ -73,10 +76,23 @@ public final class Catalog: Sendable {
         state.withLock { $0.byName.values.sorted { $0.name < $1.name } }
     }
 
+    /// Watches the directory from now on (`DirectoryWatcher`), rescanning when it changes. Called once, at start.
+    public func watch() throws {
+        guard watcher.load() == nil else { return }
+        let started = try DirectoryWatcher(directory: directory, logger: logger) { [self] in rescan() }
+        _ = watcher.storeIfNil(started)
+    }
+
+    /// Stops watching and waits for the watcher's thread to end.
+    public func stopWatching() async {
+        await watcher.load()?.stop()
+    }
+
     /// The integration answering slash command `command`, if any. A miss triggers a rescan (at most one per
     /// `missRescanInterval`) so a file just dropped in answers at once.
     public func integration(forCommand command: String) -> (any Integration)? {
         guard IntegrationName.isValid(command) else { return nil }
+        watcher.load()?.catchUp()
         if let found = state.withLock({ $0.byCommand[command] }) { return found }
         guard rescanOnMiss() else { return nil }
         return state.withLock { $0.byCommand[command] }
@@ -85,6 +101,7 @@ public final class Catalog: Sendable {
     /// The integration named `name`, if any (same miss rule as commands).
     public func integration(named name: String) -> (any Integration)? {
         guard IntegrationName.isValid(name) else { return nil }
+        watcher.load()?.catchUp()
         if let found = state.withLock({ $0.byName[name] }) { return found }
         guard rescanOnMiss() else { return nil }
         return state.withLock { $0.byName[name] }
@@ -100,7 +117,8 @@ public final class Catalog: Sendable {
 
     /// Finds the declared route matching `path` and `method`.
     public func route(path: String, method: HTTPMethod) -> RouteMatch {
-        state.withLock { $0.routes }.route(path: path, method: method)
+        watcher.load()?.catchUp()
+        return state.withLock { $0.routes }.route(path: path, method: method)
     }
 
     /// The least time between two rescans caused by lookups that missed, so a flood of unknown names costs at most

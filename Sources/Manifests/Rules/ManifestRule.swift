@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import JSON
 
 /// A trigger rule, after adnanh/webhook's model: `all`/`any`/`not` over the match types `match` (a value equals
