@@ -42,7 +42,7 @@ import TestSupport
         let c = try configuration([
             "-p", "9000", "-i", Self.directory, "-t", "a:1", "5:x:2", "--bind", "::1", "--admin-token", "adm",
             "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
-            "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4",
+            "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4", "--max-body", "25",
         ], environment: ["LOG_LEVEL": "debug"])
         #expect(c.port == 9000)
         #expect(c.tokens.global["a"] == "1")
@@ -54,6 +54,7 @@ import TestSupport
         #expect(c.maxExec == 16)
         #expect(c.execContainment == .processGroup)
         #expect(c.regexThreads == 4)
+        #expect(c.webhookBodyLimit == 25 << 20)
         #expect(c.logLevel == .debug)
     }
 
@@ -80,6 +81,8 @@ import TestSupport
         (["8000", ".", "--max-exec", "many"], "--max-exec must be a whole number in 1-100000, got 'many'"),
         (["8000", ".", "--exec-containment", "jail"], "--exec-containment must be namespace or process-group, got 'jail'"),
         (["8000", ".", "--regex-threads", "0"], "--regex-threads must be a whole number in 1-64, got '0'"),
+        (["8000", ".", "--max-body", "0"], "--max-body must be a whole number of MiB in 1-1024, got '0'"),
+        (["8000", ".", "--max-body", "2048"], "--max-body must be a whole number of MiB in 1-1024, got '2048'"),
         (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
         (["-p", "1", "-p", "2", "."], "--port given twice"),
         (["8000", ".", "--logfile"], "--logfile needs a value"),

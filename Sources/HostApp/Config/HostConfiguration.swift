@@ -31,6 +31,9 @@ public struct HostConfiguration: Sendable {
     public var regexThreads: Int
     /// Connections one client address may hold (`--max-connections-per-peer`); 0 for no cap.
     public var maxConnectionsPerPeer: Int
+    /// The largest request body webhook routes take, in bytes, unless an integration sets its own (`--max-body`);
+    /// chat and host routes keep the server's 1 MiB.
+    public var webhookBodyLimit: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -47,6 +50,7 @@ public struct HostConfiguration: Sendable {
         maxExec: Int = ExecSlots.defaultLimit, execContainment: ExecContainment? = nil,
         regexThreads: Int = RegexPool.defaultThreads,
         maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer,
+        webhookBodyLimit: Int = WebhookRoutes.standardBodyLimit,
         plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
@@ -65,6 +69,7 @@ public struct HostConfiguration: Sendable {
         self.execContainment = execContainment
         self.regexThreads = regexThreads
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
+        self.webhookBodyLimit = webhookBodyLimit
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota
