@@ -52,7 +52,8 @@ enum DeliveryVerdict: Equatable {
     static func retryAfter(_ value: String?, now: Date) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            return .seconds(Int(value) ?? Int.max / 1_000_000_000_000)
+            // Too many digits for an Int: longer than any retry budget, which is what matters.
+            return .seconds(Int(value) ?? Int(Int32.max))
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -123,6 +123,25 @@ import TestSupport
             return
         }
         #expect(reason.hasPrefix("HTTP 503; the next try would wait 120.0 seconds, past what is left of the retry budget"), "\(reason)")
+
+        // Retry-After may also be an HTTP date: the wait is the time until then (30 s ahead here; the bounds only
+        // allow for the moments between writing the header and reading it).
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let dated = RecordingHandler(answers: [
+            .init(status: 429, headers: ["Retry-After": formatter.string(from: Date().addingTimeInterval(30))]),
+        ])
+        let datedServer = try LoopbackServer(dated)
+        let datedWaits = RecordedWaits()
+        let datedDeliverer = ReplyDeliverer(sleep: datedWaits.sleep)
+        let afterDate = await datedDeliverer.deliver(
+            OutboundMessage(url: datedServer.url("/commands/2"), body: Array(#"{"text":"x"}"#.utf8)), requestID: "t")
+        #expect(afterDate == .delivered(status: 200, attempts: 2))
+        let wait = try #require(datedWaits.all.first)
+        #expect(wait > .seconds(20) && wait <= .seconds(31), "\(wait)")
+        await datedServer.stop()
         await sinkServer.stop()
     }
 }
