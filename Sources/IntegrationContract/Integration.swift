@@ -21,6 +21,10 @@ public protocol Integration: Sendable {
     /// pass their deadline (`runTimeBound`) are not counted: they never pile up.
     var runLimits: RunLimits? { get }
 
+    /// The largest request body, in bytes, its webhook routes (`/hooks/NAME` and its own) take; `nil` (the default)
+    /// for the host's `--max-body`.
+    var bodyLimit: Int? { get }
+
     /// Why the integration cannot run now — a plugin that crashed too often — or `nil` when it can. `/healthz`
     /// lists the integrations that have one.
     var unavailableReason: String? { get }
@@ -34,6 +38,7 @@ extension Integration {
     public var routes: [IntegrationRoute] { [] }
     public var runTimeBound: Duration? { nil }
     public var runLimits: RunLimits? { nil }
+    public var bodyLimit: Int? { nil }
     public var unavailableReason: String? { nil }
     public func restart() {}
 }

@@ -12,6 +12,8 @@ public protocol PlatformAdapter: Sendable {
     var name: String { get }
     /// How long the platform waits for the HTTP answer. The gateway acks about half a second before it.
     var answerDeadline: Duration { get }
+    /// The methods the platform sends with; others get 405. `POST` unless the adapter says otherwise.
+    var methods: Set<HTTPMethod> { get }
 
     /// An answer given before verification and dispatch, for probes that carry nothing to run (Slack's
     /// `ssl_check=1`); `nil` for everything else.
@@ -54,6 +56,7 @@ extension PlatformAdapter {
     public func probe(_ request: HTTPRequest) -> HTTPResponse? { nil }
     public func handshake(_ request: HTTPRequest) -> HTTPResponse? { nil }
     public var acksLateRuns: Bool { true }
+    public var methods: Set<HTTPMethod> { [.post] }
     public func noWayBack(for event: PlatformEvent) -> String? { nil }
     public func unknownTarget(for event: PlatformEvent) -> HTTPResponse {
         .error(IntegrationError.notFound("no integration answers /\(event.target.name)"))

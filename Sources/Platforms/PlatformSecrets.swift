@@ -63,11 +63,11 @@ public struct PlatformSecrets: Sendable {
     public static let settingNames: Set<String> = [
         "hipchat_secret", "slack_signing_secret", "slack_bot_token", "slack_api_url", "slack_ack_text", "mattermost_token",
         "mattermost_bot_token", "mattermost_url", "mattermost_username", "mattermost_icon_url", "mattermost_ack_text",
-        "teams_secret", "teams_webhook_url", "teams_ack_text", "github_secret", "gitlab_secret", "webhooks_credentials",
+        "teams_secret", "teams_webhook_url", "teams_webhook_kind", "teams_ack_text", "github_secret", "gitlab_secret", "webhooks_credentials",
     ]
 
     /// Setting names whose values are secrets; the others (`*_ack_text`, `*_username`, `*_icon_url`,
-    /// `mattermost_url`, `slack_api_url`) are plain settings and appear in logs as they are.
+    /// `mattermost_url`, `slack_api_url`, `teams_webhook_kind`) are plain settings and appear in logs as they are.
     static let secretSuffixes = ["_secret", "_token", "_credentials", "_webhook_url"]
 
     /// Environment variables that name a secret platform setting (`SLACK_SIGNING_SECRET`, `DEPLOY_GITHUB_SECRET`)

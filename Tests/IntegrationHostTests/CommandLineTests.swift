@@ -45,6 +45,7 @@ import TestSupport
             "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
             "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4",
             "--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "fd00::/8",
+            "--max-body", "25",
         ], environment: ["LOG_LEVEL": "debug"])
         #expect(c.port == 9000)
         #expect(c.tokens.global["a"] == "1")
@@ -57,6 +58,7 @@ import TestSupport
         #expect(c.execContainment == .processGroup)
         #expect(c.regexThreads == 4)
         #expect(c.trustedProxies.ranges.map(\.description) == ["127.0.0.1/32", "fd00::/8"])
+        #expect(c.webhookBodyLimit == 25 << 20)
         #expect(c.logLevel == .debug)
     }
 
@@ -87,6 +89,8 @@ import TestSupport
             "--trusted-proxy must be an IPv4 or IPv6 address or CIDR block, got '10.0.0.0/33'"),
         (["8000", ".", "--trusted-proxy", "proxy.local"],
             "--trusted-proxy must be an IPv4 or IPv6 address or CIDR block, got 'proxy.local'"),
+        (["8000", ".", "--max-body", "0"], "--max-body must be a whole number of MiB in 1-1024, got '0'"),
+        (["8000", ".", "--max-body", "2048"], "--max-body must be a whole number of MiB in 1-1024, got '2048'"),
         (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
         (["-p", "1", "-p", "2", "."], "--port given twice"),
         (["8000", ".", "--logfile"], "--logfile needs a value"),

@@ -19,9 +19,12 @@ import Testing
             "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, limits, methods, name, on_mismatch, regex_timeout_ms, routes, rules)",
         ]),
         (#"{"actions": [], "limits": {"concurrent": 0, "queued": -1, "max": 3}}"#, "test.json", [
-            "test.json: limits.max: unknown key (expected one of: concurrent, exec, queued)",
+            "test.json: limits.max: unknown key (expected one of: body_mib, concurrent, exec, queued)",
             "test.json: limits.concurrent: must be a whole number from 1 to 10000",
             "test.json: limits.queued: must be a whole number from 0 to 10000",
+        ]),
+        (#"{"actions": [], "limits": {"body_mib": 2048}}"#, "test.json", [
+            "test.json: limits.body_mib: must be a whole number from 1 to 1024",
         ]),
         (#"{"name": "bad name", "actions": []}"#, "test.json", [
             "test.json: name: 'bad name' is not a valid integration name ([A-Za-z0-9_-]{1,64})",

@@ -343,7 +343,7 @@ final class EventLoop: @unchecked Sendable {
                 consumed += result.consumed
                 event = result.event
             } catch {
-                respond(connection, status: error.status, message: error.message)
+                respond(connection, status: error.status, message: error.message, head: connection.request?.head)
                 return input.count
             }
             switch event {
@@ -369,22 +369,24 @@ final class EventLoop: @unchecked Sendable {
     private func begin(_ connection: Connection, _ parsed: ParsedRequestHead, bodyAlreadyHere: Bool) {
         connection.headStarted = false
         if parsed.hasUnsupportedExpectation {
-            respond(connection, status: 417, message: "unsupported expectation")
+            respond(connection, status: 417, message: "unsupported expectation", head: parsed.head)
             return
         }
-        let limit = context.handler.bodyLimit(for: parsed.head) ?? context.configuration.defaultBodyLimit
-        switch parsed.framing {
-        case .none, .contentLength(0):
+        if parsed.framing == .none || parsed.framing == .contentLength(0) {
             dispatch(connection, parsed)
             return
+        }
+        // Only a request with a body asks the handler for its route's limit.
+        let limit = context.handler.bodyLimit(for: parsed.head) ?? context.configuration.defaultBodyLimit
+        switch parsed.framing {
         case .contentLength(let length) where length > limit:
-            respond(connection, status: 413, message: HTTPParseError.bodyTooLarge.message)
+            respond(connection, status: 413, message: HTTPParseError.bodyTooLarge.message, head: parsed.head)
             return
         case .contentLength(let length):
             // Reserve for what is declared, but only up to what a read brings: a declared length costs nothing
             // until the bytes arrive.
             connection.body.reserveCapacity(min(length, Self.readBufferSize))
-        case .chunked:
+        case .chunked, .none:
             break
         }
         connection.parser.bodyLimit = limit
@@ -418,10 +420,14 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Answers with `{"error": message}` (and `Retry-After` when given) and closes.
-    private func respond(_ connection: Connection, status: HTTPStatus, message: String, retryAfter: Int? = nil) {
+    /// Answers with `{"error": message}` (and `Retry-After` when given), plus the handler's headers for answers the
+    /// server gives on its own, and closes. `head` is the refused request's, when it was read.
+    private func respond(
+        _ connection: Connection, status: HTTPStatus, message: String, retryAfter: Int? = nil, head: HTTPRequestHead? = nil
+    ) {
         var response = HTTPResponse.error(status, message)
         if let retryAfter { response.headers.set("Retry-After", String(retryAfter)) }
+        for field in context.handler.serverAnswerHeaders(for: head) { response.headers.set(field.name, field.value) }
         let encoded = HTTPResponseEncoder.encode(
             response, isHeadRequest: false, requestVersion: .http1_1, keepAlive: false)
         connection.dropPendingInput()
@@ -522,7 +528,7 @@ final class EventLoop: @unchecked Sendable {
         for case let connection? in connections where connection.deadline <= now {
             switch connection.state {
             case .readingHead where !connection.isIdle, .readingBody:
-                respond(connection, status: 408, message: "request timeout")
+                respond(connection, status: 408, message: "request timeout", head: connection.request?.head)
             case .writing:
                 close(connection, abort: true)
             case .readingHead, .draining, .processing, .closed:

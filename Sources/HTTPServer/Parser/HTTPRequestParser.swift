@@ -86,7 +86,7 @@ struct HTTPRequestParser: Sendable {
             case .body(let remaining):
                 if rest.isEmpty { return (consumed, .needMoreData) }
                 let n = min(remaining, rest.count)
-                try appendBody(UnsafeBufferPointer(rebasing: rest[0..<n]), to: &body)
+                try appendBody(UnsafeBufferPointer(rebasing: rest[0..<n]), to: &body, total: bodyBytes + remaining)
                 consumed += n
                 if n == remaining {
                     state = .head
@@ -116,7 +116,7 @@ struct HTTPRequestParser: Sendable {
             case .chunkData(let remaining):
                 if rest.isEmpty { return (consumed, .needMoreData) }
                 let n = min(remaining, rest.count)
-                try appendBody(UnsafeBufferPointer(rebasing: rest[0..<n]), to: &body)
+                try appendBody(UnsafeBufferPointer(rebasing: rest[0..<n]), to: &body, total: bodyLimit)
                 consumed += n
                 state = n == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - n)
 
@@ -154,8 +154,15 @@ struct HTTPRequestParser: Sendable {
         }
     }
 
-    private mutating func appendBody(_ bytes: UnsafeBufferPointer<UInt8>, to body: inout [UInt8]) throws(HTTPParseError) {
+    /// Appends to the one body buffer, which grows by doubling but never past `total`, the most the body can reach
+    /// (its declared length, or the limit of a chunked one): a body near the limit never costs a buffer twice its
+    /// size.
+    private mutating func appendBody(
+        _ bytes: UnsafeBufferPointer<UInt8>, to body: inout [UInt8], total: Int
+    ) throws(HTTPParseError) {
         guard bytes.count <= bodyLimit - bodyBytes else { throw .bodyTooLarge }
+        let needed = body.count + bytes.count
+        if needed > body.capacity { body.reserveCapacity(max(needed, min(body.capacity * 2, total))) }
         body.append(contentsOf: bytes)
         bodyBytes += bytes.count
     }

@@ -1,7 +1,7 @@
 /// Serializes a response head and body into one buffer, ready for a single write.
 ///
 /// The server owns framing: any `Content-Length`, `Transfer-Encoding` or `Connection` field from the handler is
-/// replaced, a `Date` is added unless the handler set one, and fields whose name or value could break the
+/// replaced, a 205's body is dropped, a `Date` is added unless the handler set one, and fields whose name or value could break the
 /// message (CR, LF, NUL, non-token names) are dropped.
 enum HTTPResponseEncoder {
     /// The bytes to send and whether the connection closes after them.
@@ -11,11 +11,13 @@ enum HTTPResponseEncoder {
         var status = response.status
         if status.code < 200 || status.code > 999 { status = .internalServerError }
         let bodyAllowed = status.code != 204 && status.code != 304
+        // 205 Reset Content carries no content (RFC 9110 §15.3.6): `Content-Length: 0`, whatever the handler gave.
+        let body = status.code == 205 ? [] : response.body
         var close = !keepAlive
         var hasDate = false
 
         var out: [UInt8] = []
-        out.reserveCapacity(160 + response.headers.count * 32 + (isHeadRequest ? 0 : response.body.count))
+        out.reserveCapacity(160 + response.headers.count * 32 + (isHeadRequest ? 0 : body.count))
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         appendDecimal(status.code, to: &out)
         out.append(HTTPByte.space)
@@ -45,7 +47,7 @@ enum HTTPResponseEncoder {
         }
         if bodyAllowed {
             out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(response.body.count, to: &out)
+            appendDecimal(body.count, to: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
         if !hasDate {
@@ -60,7 +62,7 @@ enum HTTPResponseEncoder {
         }
         out.append(contentsOf: "\r\n".utf8)
         if bodyAllowed && !isHeadRequest {
-            out.append(contentsOf: response.body)
+            out.append(contentsOf: body)
         }
         return (out, close)
     }

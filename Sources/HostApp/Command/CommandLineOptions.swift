@@ -28,7 +28,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -73,6 +73,9 @@ public struct CommandLineOptions: Sendable {
                                     names the client: manifest ip rules, the admin loopback rule and 503
                                     pacing see that address (repeatable; default: none, the header is
                                     ignored); connection caps stay per TCP peer
+          --max-body MIB            the largest request body /hooks/NAME and integrations' own routes take,
+                                    1-1024 (default 1); a manifest's limits.body_mib sets its own; chat and
+                                    host routes keep 1 MiB
           --plugins MODE            isolated (default): each compiled plugin runs in worker processes of its
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
@@ -120,6 +123,7 @@ public struct CommandLineOptions: Sendable {
         var execContainment: String?
         var regexThreads: String?
         var maxPerPeer: String?
+        var maxBody: String?
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
@@ -158,6 +162,7 @@ public struct CommandLineOptions: Sendable {
             case "--exec-containment": try once(&execContainment, "--exec-containment")
             case "--regex-threads": try once(&regexThreads, "--regex-threads")
             case "--max-connections-per-peer": try once(&maxPerPeer, "--max-connections-per-peer")
+            case "--max-body": try once(&maxBody, "--max-body")
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
@@ -265,6 +270,14 @@ public struct CommandLineOptions: Sendable {
             }
             connectionsPerPeer = number
         }
+        var webhookBodyLimit = WebhookRoutes.standardBodyLimit
+        if let maxBody {
+            let range = RequestBodyLimit.mebibytes
+            guard let number = Int(maxBody), range.contains(number) else {
+                throw UsageError("--max-body must be a whole number of MiB in \(range.lowerBound)-\(range.upperBound), got '\(maxBody)'")
+            }
+            webhookBodyLimit = RequestBodyLimit.bytes(mebibytes: number)
+        }
         var plugins = PluginSettings()
         if let pluginMode {
             guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
@@ -328,7 +341,7 @@ public struct CommandLineOptions: Sendable {
                 logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
                 hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
                 regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer,
-                trustedProxies: TrustedProxies(trustedProxies), plugins: plugins,
+                trustedProxies: TrustedProxies(trustedProxies), webhookBodyLimit: webhookBodyLimit, plugins: plugins,
                 maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
     }
 

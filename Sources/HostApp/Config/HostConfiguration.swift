@@ -33,6 +33,9 @@ public struct HostConfiguration: Sendable {
     public var maxConnectionsPerPeer: Int
     /// The reverse proxies whose `X-Forwarded-For` names a request's client (`--trusted-proxy`); none by default.
     public var trustedProxies: TrustedProxies
+    /// The largest request body webhook routes take, in bytes, unless an integration sets its own (`--max-body`);
+    /// chat and host routes keep the server's 1 MiB.
+    public var webhookBodyLimit: Int
     /// How compiled plugins run: isolated in worker processes (the default) or in process.
     public var plugins: PluginSettings
     /// The largest storage file an admin `load` (or the `--state` file at start) may read (`--max-load`).
@@ -50,6 +53,7 @@ public struct HostConfiguration: Sendable {
         regexThreads: Int = RegexPool.defaultThreads,
         maxConnectionsPerPeer: Int = HTTPServerConfiguration.defaultMaxConnectionsPerPeer,
         trustedProxies: TrustedProxies = TrustedProxies(),
+        webhookBodyLimit: Int = WebhookRoutes.standardBodyLimit,
         plugins: PluginSettings = PluginSettings(),
         maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, storageQuota: StorageQuota = .standard,
         logLevel: LogLevel = .info
@@ -69,6 +73,7 @@ public struct HostConfiguration: Sendable {
         self.regexThreads = regexThreads
         self.maxConnectionsPerPeer = maxConnectionsPerPeer
         self.trustedProxies = trustedProxies
+        self.webhookBodyLimit = webhookBodyLimit
         self.plugins = plugins
         self.maxLoadBytes = maxLoadBytes
         self.storageQuota = storageQuota

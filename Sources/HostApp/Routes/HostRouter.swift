@@ -33,7 +33,9 @@ public struct HostRouter: HTTPHandler {
     public init(dependencies: HostDependencies) {
         self.init(
             routes: dependencies.routes(),
-            webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
+            webhooks: WebhookRoutes(
+                catalog: dependencies.catalog, gateway: dependencies.gateway,
+                defaultBodyLimit: dependencies.configuration.webhookBodyLimit),
             logger: dependencies.logger, trustedProxies: dependencies.configuration.trustedProxies)
     }
 
@@ -73,9 +75,22 @@ public struct HostRouter: HTTPHandler {
         return trustedProxies.client(of: request.peer, forwardedFor: request.headers.values(for: "X-Forwarded-For"))
     }
 
+    /// Chat and host routes keep the server's small default; webhook routes take their integration's limit.
+    public func bodyLimit(for head: HTTPRequestHead) -> Int? {
+        routes[head.path] == nil ? webhooks.bodyLimit(for: head) : nil
+    }
+
+    /// The server's own refusals (a malformed request, a body too large or too slow) carry an `X-Request-Id` too:
+    /// the caller's, when its head was read and it sent a well-formed one, else a new one.
+    public func serverAnswerHeaders(for head: HTTPRequestHead?) -> HTTPHeaders {
+        let requestID = head?.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
+        return ["X-Request-Id": requestID]
+    }
+
     private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        if request.path == "*" { return .allowing(HTTPMethod.known) }
         if let route = routes[request.path] {
-            guard route.methods.contains(request.method) else { return HTTPResponse.methodNotAllowed(route.methods) }
+            guard route.methods.contains(request.method) else { return .refusing(request.method, allowed: route.methods) }
             return await route.respond(to: request, context: context)
         }
         return await webhooks.respond(to: request, context: context)
@@ -83,10 +98,19 @@ public struct HostRouter: HTTPHandler {
 }
 
 extension HTTPResponse {
-    /// 405 with the `Allow` header listing `allowed`.
-    static func methodNotAllowed(_ allowed: Set<HTTPMethod>) -> HTTPResponse {
+    /// The answer to a method a path does not take: `OPTIONS` is answered 200 with `Allow` (RFC 9110 §9.3.7),
+    /// anything else 405 with the `Allow` header listing `allowed`.
+    static func refusing(_ method: HTTPMethod, allowed: Set<HTTPMethod>) -> HTTPResponse {
+        if method == .options { return .allowing(allowed) }
         var response = HTTPResponse.error(.methodNotAllowed, "method not allowed")
         response.headers.set("Allow", allowed.map(\.rawValue).sorted().joined(separator: ", "))
+        return response
+    }
+
+    /// 200 to `OPTIONS`, with `Allow` listing `allowed` and `OPTIONS` itself, and no content.
+    static func allowing(_ allowed: Set<HTTPMethod>) -> HTTPResponse {
+        var response = HTTPResponse(status: .ok)
+        response.headers.set("Allow", allowed.union([.options]).map(\.rawValue).sorted().joined(separator: ", "))
         return response
     }
 }

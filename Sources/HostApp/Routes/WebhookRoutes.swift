@@ -8,10 +8,34 @@ import IntegrationContract
 public struct WebhookRoutes: Sendable {
     let catalog: Catalog
     let gateway: PlatformGateway
+    /// The largest body an integration's webhook routes take unless it sets its own (`--max-body`).
+    let defaultBodyLimit: Int
 
-    public init(catalog: Catalog, gateway: PlatformGateway) {
+    public init(catalog: Catalog, gateway: PlatformGateway, defaultBodyLimit: Int = WebhookRoutes.standardBodyLimit) {
         self.catalog = catalog
         self.gateway = gateway
+        self.defaultBodyLimit = defaultBodyLimit
+    }
+
+    /// `--max-body`'s default: 1 MiB, the server's limit for every other route.
+    public static let standardBodyLimit = 1 << 20
+
+    /// The body limit of the request `head` names: its integration's own (`limits.body_mib`), else the default for
+    /// webhook routes; `nil` (the server's small default) when no loaded integration answers it, so a request that
+    /// gets a 404 is never read at length. Runs on an event-loop thread: only loaded integrations are looked up,
+    /// the directory is never rescanned.
+    func bodyLimit(for head: HTTPRequestHead) -> Int? {
+        let prefix = "/hooks/"
+        let integration: (any Integration)?
+        if head.path.hasPrefix(prefix) {
+            integration = catalog.loadedIntegration(named: String(head.path.dropFirst(prefix.count)))
+        } else if case .matched(let found, _) = catalog.route(path: head.path, method: head.method) {
+            integration = found
+        } else {
+            integration = nil
+        }
+        guard let integration else { return nil }
+        return integration.bodyLimit ?? defaultBodyLimit
     }
 
     /// Answers a request no fixed route took: `/hooks/NAME`, else an integration's own route, else 404.
@@ -23,7 +47,7 @@ public struct WebhookRoutes: Sendable {
                 return .error(IntegrationError.notFound("no integration named \(name)"))
             }
             let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
-            guard allowed.contains(request.method) else { return .methodNotAllowed(allowed) }
+            guard allowed.contains(request.method) else { return .refusing(request.method, allowed: allowed) }
             return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
         }
         switch catalog.route(path: request.path, method: request.method) {
@@ -31,7 +55,7 @@ public struct WebhookRoutes: Sendable {
             return await gateway.handleWebhook(
                 request, integration: integration, parameters: parameters, requestID: context.requestID)
         case .wrongMethod(let allowed):
-            return .methodNotAllowed(allowed)
+            return .refusing(request.method, allowed: allowed)
         case .none:
             return .error(IntegrationError.notFound("no route for \(request.path)"))
         }

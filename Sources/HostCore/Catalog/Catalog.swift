@@ -107,6 +107,12 @@ public final class Catalog: Sendable {
         return state.withLock { $0.byName[name] }
     }
 
+    /// The loaded integration called `name`, without rescanning the directory when there is none (for callers that
+    /// must not wait, such as the server's event loops).
+    public func loadedIntegration(named name: String) -> (any Integration)? {
+        state.withLock { $0.byName[name] }
+    }
+
     /// A route match for an extra route declared by an integration.
     public enum RouteMatch {
         case matched(any Integration, parameters: [String: String])

@@ -98,14 +98,17 @@ extension ManifestIntegration {
             ?? ManifestIntegration.defaultRegexTimeoutMilliseconds
         var runLimits: RunLimits?
         var execLimit = runtime.execSlots.integrationDefault
+        var bodyLimit: Int?
         if let value = members["limits"],
-            let limits = reader.object(value, at: "limits", allowed: ["concurrent", "queued", "exec"])
+            let limits = reader.object(value, at: "limits", allowed: ["concurrent", "queued", "exec", "body_mib"])
         {
             runLimits = RunLimits(
                 concurrent: reader.integer(limits, "concurrent", at: "limits", in: 1...10_000)
                     ?? RunLimits.standard.concurrent,
                 queued: reader.integer(limits, "queued", at: "limits", in: 0...10_000) ?? RunLimits.standard.queued)
             execLimit = reader.integer(limits, "exec", at: "limits", in: 1...100_000) ?? execLimit
+            bodyLimit = reader.integer(limits, "body_mib", at: "limits", in: RequestBodyLimit.mebibytes)
+                .map(RequestBodyLimit.bytes(mebibytes:))
         }
         let context = ManifestDecodingContext(
             reader: reader, directory: directory, runtime: runtime,
@@ -160,6 +163,7 @@ extension ManifestIntegration {
         self.regexTimeout = .milliseconds(regexTimeout)
         self.regexPool = runtime.regexPool.lane(for: name)
         self.runLimits = runLimits
+        self.bodyLimit = bodyLimit
         self.runTimeBound = ManifestIntegration.runTimeBound(
             checks: checks, actions: actions, regexTimeout: .milliseconds(regexTimeout))
     }

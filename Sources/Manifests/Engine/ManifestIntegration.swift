@@ -31,6 +31,8 @@ public struct ManifestIntegration: Integration {
     let regexPool: RegexPool.Lane
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
     public let runLimits: RunLimits?
+    /// `limits.body_mib` in bytes: the largest body its webhook routes take; `nil` for the host's `--max-body`.
+    public let bodyLimit: Int?
 
     /// What is left for the steps that neither wait nor match a regex: template rendering, storage, calc and dice
     /// on bounded input take microseconds; this is the margin allowed for them in `runTimeBound`.

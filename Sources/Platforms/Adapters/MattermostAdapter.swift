@@ -3,8 +3,9 @@ import HTTPServer
 import IntegrationContract
 import JSON
 
-/// `POST /mattermost`: Mattermost slash commands, authenticated by the command's token (`Authorization: Token …`,
-/// or the body's `token` field, in a form or a JSON object).
+/// `POST /mattermost` (and `GET`, for commands whose Request Method is GET): Mattermost slash commands,
+/// authenticated by the command's token (`Authorization: Token …`, or the `token` field of the form, JSON object
+/// or query).
 ///
 /// Settings: `mattermost_token` and/or `NAME.mattermost_token` (one per command; at least one required),
 /// `mattermost_username` / `mattermost_icon_url` for the reply's poster (the username defaults to the
@@ -12,6 +13,7 @@ import JSON
 /// through the API when a late reply cannot go to the `response_url`.
 public struct MattermostAdapter: ChatPlatformAdapter {
     public let name = "mattermost"
+    public var methods: Set<HTTPMethod> { [.get, .post] }
     public var answerDeadline: Duration = .seconds(3)
     public let secrets: PlatformSecrets
 
@@ -37,8 +39,12 @@ public struct MattermostAdapter: ChatPlatformAdapter {
     }
 
     /// The body's `command` and `token`, read as `decode` reads the body: a form, or a JSON object (only these two
-    /// members are picked out); the form fields of a body without a type.
+    /// members are picked out); the form fields of a body without a type; the query's for a GET.
     private static func verifiedFields(_ request: HTTPRequest) -> (command: String?, token: String?) {
+        if request.method == .get {
+            let query = request.queryItems
+            return (query.first { $0.name == "command" }?.value, query.first { $0.name == "token" }?.value)
+        }
         if let payload = try? RequestPayload.decode(request, picking: verifiedPaths), payload.string == nil {
             return (payload.value(atPath: "command")?.stringValue, payload.value(atPath: "token")?.stringValue)
         }
@@ -65,8 +71,11 @@ public struct MattermostAdapter: ChatPlatformAdapter {
             deliveryID: trigger.map { "mattermost:trigger:\($0)" })
     }
 
-    /// Mattermost posts a form; a JSON object body is read the same way.
+    /// Mattermost posts a form, or sends the same fields as the query of a GET when the command's "Request Method"
+    /// is GET (https://developers.mattermost.com/integrate/slash-commands/custom/); a JSON object body is read as
+    /// the form.
     static func fields(_ request: HTTPRequest) throws(IntegrationError) -> JSONValue {
+        if request.method == .get { return RequestPayload.formObject(request.queryItems) }
         let payload = try RequestPayload.decode(request)
         guard case .object = payload else { throw IntegrationError.badRequest("not a Mattermost slash command") }
         return payload

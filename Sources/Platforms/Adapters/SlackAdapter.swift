@@ -87,6 +87,10 @@ public struct SlackAdapter: ChatPlatformAdapter {
         return OutboundMessage(url: responseURL, body: body, budgetKey: responseURL.absoluteString, fallback: api)
     }
 
+    /// What every Web API call is sent as: Slack warns about JSON posted without the charset
+    /// (https://api.slack.com/web#posting_json).
+    static let webAPIContentType = "application/json; charset=utf-8"
+
     /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events); an
     /// ephemeral reply to a known user goes through `chat.postEphemeral` instead, since `chat.postMessage` has no
     /// ephemeral mode and ignores `response_type` (https://api.slack.com/methods/chat.postEphemeral).
@@ -108,6 +112,7 @@ public struct SlackAdapter: ChatPlatformAdapter {
         }
         return OutboundMessage(
             url: apiBaseURL.appendingPathComponent(method), headers: [("Authorization", "Bearer \(token)")],
-            body: JSONValue.object(message).serializedBytes())
+            body: JSONValue.object(message).serializedBytes(), contentType: SlackAdapter.webAPIContentType,
+            acceptance: .slackWebAPI)
     }
 }

@@ -7,7 +7,8 @@ import JSON
 /// keyed by the base64-decoded security token). The first `<at>Name</at>` mention names the command.
 ///
 /// Settings: `teams_secret` and/or `NAME.teams_secret` (base64 security tokens; at least one required),
-/// `teams_ack_text`, and `NAME.teams_webhook_url` / `teams_webhook_url` (an incoming webhook) for late replies.
+/// `teams_ack_text`, and `NAME.teams_webhook_url` / `teams_webhook_url` (a Workflows URL or a legacy connector's
+/// incoming webhook) for late replies, with `teams_webhook_kind` when the URL does not tell which (`TeamsWebhookKind`).
 public struct TeamsAdapter: ChatPlatformAdapter {
     public let name = "teams"
     public var answerDeadline: Duration = .seconds(5)
@@ -112,7 +113,8 @@ public struct TeamsAdapter: ChatPlatformAdapter {
         let integration = event.integrationName
         guard let url = secrets.value("teams_webhook_url", integrationOrGlobal: integration).flatMap(OutboundMessage.webURL)
         else { return nil }
-        let body: JSONValue = reply.json ?? ["text": .string(reply.text)]
-        return OutboundMessage(url: url, body: body.serializedBytes())
+        let kind = secrets.value("teams_webhook_kind", integrationOrGlobal: integration).flatMap(TeamsWebhookKind.init(setting:))
+            ?? TeamsWebhookKind(url: url)
+        return OutboundMessage(url: url, body: kind.body(for: reply).serializedBytes())
     }
 }

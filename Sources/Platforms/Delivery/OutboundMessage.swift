@@ -13,6 +13,8 @@ public struct OutboundMessage: Sendable {
     /// Where to send it if the budget is spent or the first destination refuses for good (a chat API after a
     /// `response_url`).
     public var fallback: Fallback?
+    /// How the destination says it took the message.
+    public var acceptance: DeliveryAcceptance
 
     /// A second destination, boxed so the message stays a value type.
     public final class Fallback: Sendable {
@@ -22,7 +24,7 @@ public struct OutboundMessage: Sendable {
 
     public init(
         url: URL, headers: [(name: String, value: String)] = [], body: [UInt8], contentType: String = "application/json",
-        budgetKey: String? = nil, fallback: OutboundMessage? = nil
+        budgetKey: String? = nil, fallback: OutboundMessage? = nil, acceptance: DeliveryAcceptance = .status
     ) {
         self.url = url
         self.headers = headers
@@ -30,6 +32,7 @@ public struct OutboundMessage: Sendable {
         self.contentType = contentType
         self.budgetKey = budgetKey
         self.fallback = fallback.map(Fallback.init)
+        self.acceptance = acceptance
     }
 
     /// `text` as an absolute `http` or `https` URL with a host, else `nil`: a response URL from a request is

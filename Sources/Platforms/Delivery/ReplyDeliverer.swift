@@ -4,8 +4,9 @@ import Logging
 import Scheduling
 
 /// Sends late replies and follow-ups: one POST per message through the `OutboundClient`, retried with backoff on network
-/// errors, 5xx and 429, within the destination's budget, falling back to the message's second destination when
-/// the first is spent or refuses. Every outcome is logged, without URLs' paths or any header value.
+/// errors, 5xx, 429 and transient Slack Web API errors (after the `Retry-After` the destination asks for, when it
+/// fits the policy's retry budget), within the destination's budget, falling back to the message's second
+/// destination when the first is spent or refuses. Every outcome is logged, without URLs' paths or any header value.
 public final class ReplyDeliverer: Sendable {
     /// What became of a message.
     public enum Outcome: Sendable, Equatable {
@@ -21,15 +22,20 @@ public final class ReplyDeliverer: Sendable {
     public let budget: ResponseURLBudget
     private let client: OutboundClient
     private let logger: HostLogger?
+    private let sleep: @Sendable (Duration) async throws -> Void
 
+    /// `sleep` waits between tries (the host's clock unless a test records the waits instead); it throws when the
+    /// task is cancelled.
     public init(
         client: OutboundClient = OutboundClient(), policy: RetryPolicy = RetryPolicy(),
-        budget: ResponseURLBudget = ResponseURLBudget(), logger: HostLogger? = nil
+        budget: ResponseURLBudget = ResponseURLBudget(), logger: HostLogger? = nil,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await DeadlineScheduler.shared.sleep(for: $0) }
     ) {
         self.client = client
         self.policy = policy
         self.budget = budget
         self.logger = logger
+        self.sleep = sleep
     }
 
     /// Delivers `message`, or its fallback; `requestID` tags the log lines.
@@ -59,34 +65,45 @@ public final class ReplyDeliverer: Sendable {
             method: "POST", url: message.url, headers: [("Content-Type", message.contentType)] + message.headers,
             body: message.body)
         var lastReason = ""
+        var waited = Duration.zero
         for attempt in 1...policy.maxAttempts {
             guard !Task.isCancelled else {
                 lastReason = lastReason.isEmpty ? "not sent: the host is shutting down" : lastReason
                 break
             }
+            let verdict: DeliveryVerdict
             do {
-                let status = try await client.send(request).status
-                if (200..<300).contains(status) {
-                    log(.info, "reply delivered to \(message.logDestination): \(status) after \(attempt) tries", requestID)
-                    return .delivered(status: status, attempts: attempt)
-                }
-                lastReason = "HTTP \(status)"
-                guard RetryPolicy.isRetryable(status: status) else {
-                    log(.warning, "reply to \(message.logDestination) refused: \(lastReason)", requestID)
-                    return .failed(reason: lastReason)
-                }
+                verdict = DeliveryVerdict(try await client.send(request), acceptance: message.acceptance)
             } catch {
-                lastReason = "network error: \(error)"
+                verdict = .retry(reason: "network error: \(error)", retryAfter: nil)
+            }
+            let retryAfter: Duration?
+            switch verdict {
+            case .accepted(let status):
+                log(.info, "reply delivered to \(message.logDestination): \(status) after \(attempt) tries", requestID)
+                return .delivered(status: status, attempts: attempt)
+            case .refused(let reason):
+                log(.warning, "reply to \(message.logDestination) refused: \(reason)", requestID)
+                return .failed(reason: reason)
+            case .retry(let reason, let asked):
+                lastReason = reason
+                retryAfter = asked
             }
             guard attempt < policy.maxAttempts, !Task.isCancelled else { break }
-            let delay = policy.delay(after: attempt)
-            log(.warning, "reply to \(message.logDestination) failed (\(lastReason)), try \(attempt) of \(policy.maxAttempts); retrying in \(delay)", requestID)
+            let delay = retryAfter ?? policy.delay(after: attempt)
+            guard waited + delay <= policy.retryBudget else {
+                lastReason += "; the next try would wait \(delay), past what is left of the retry budget (\(policy.retryBudget - waited))"
+                break
+            }
+            let asked = retryAfter == nil ? "" : " (Retry-After)"
+            log(.warning, "reply to \(message.logDestination) failed (\(lastReason)), try \(attempt) of \(policy.maxAttempts); retrying in \(delay)\(asked)", requestID)
             do {
-                try await DeadlineScheduler.shared.sleep(for: delay)
+                try await sleep(delay)
             } catch {
                 lastReason += "; retries stopped: the host is shutting down"
                 break
             }
+            waited += delay
         }
         log(.error, "reply to \(message.logDestination) given up: \(lastReason)", requestID)
         return .failed(reason: lastReason)

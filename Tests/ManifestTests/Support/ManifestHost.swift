@@ -20,15 +20,18 @@ final class ManifestHost: Sendable {
     let server: HostProcess
     let stateDirectory: URL
 
-    /// `regexPool`: the pool the host's manifests match on (by default the process's shared one).
+    /// `regexPool`: the pool the host's manifests match on (by default the process's shared one);
+    /// `webhookBodyLimit`: `--max-body` in bytes.
     init(
         directory: URL = Fixtures.integrationsDirectory, tokens: [String] = [], maxExec: Int = ExecSlots.defaultLimit,
-        regexPool: RegexPool = .shared, deadline: Duration = .seconds(10)
+        regexPool: RegexPool = .shared, deadline: Duration = .seconds(10),
+        webhookBodyLimit: Int = WebhookRoutes.standardBodyLimit
     ) throws {
         stateDirectory = Fixtures.temporaryDirectory()
         let configuration = HostConfiguration(
             port: 0, bindAddress: "127.0.0.1", integrationsPath: directory, tokens: try Tokens(parsing: tokens),
-            stateDirectory: stateDirectory, deadline: deadline, maxExec: maxExec, logLevel: .warning)
+            stateDirectory: stateDirectory, deadline: deadline, maxExec: maxExec,
+            webhookBodyLimit: webhookBodyLimit, logLevel: .warning)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: stateDirectory.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)

@@ -30,8 +30,8 @@ final class LoopbackServer: Sendable {
     func stop() async { await server.shutdown(gracePeriod: .seconds(1)) }
 }
 
-/// Stands in for Slack's response_url and chat APIs: records every POST and answers with the statuses it is given
-/// in turn (then 200).
+/// Stands in for Slack's response_url and chat APIs: records every POST and answers with the answers (or statuses)
+/// it is given in turn, then 200 `{"ok":true}`.
 final class RecordingHandler: HTTPHandler {
     struct Received: Sendable {
         let path: String
@@ -41,16 +41,27 @@ final class RecordingHandler: HTTPHandler {
         var json: JSONValue? { try? JSONValue(parsing: body) }
     }
 
-    private let state = Mutex<(received: [Received], statuses: [Int])>(([], []))
+    /// One scripted answer: a status, a JSON body and extra headers (`Retry-After`).
+    struct Answer: Sendable {
+        var status: Int = 200
+        var body: String = #"{"ok":true}"#
+        var headers: [String: String] = [:]
+    }
 
-    init(statuses: [Int] = []) { state.withLock { $0.statuses = statuses } }
+    private let state = Mutex<(received: [Received], answers: [Answer])>(([], []))
+
+    init(statuses: [Int] = []) { state.withLock { $0.answers = statuses.map { Answer(status: $0) } } }
+
+    init(answers: [Answer]) { state.withLock { $0.answers = answers } }
 
     func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let status = state.withLock { state -> Int in
+        let answer = state.withLock { state -> Answer in
             state.received.append(Received(path: request.path, headers: request.headers, body: request.body, at: .now))
-            return state.statuses.isEmpty ? 200 : state.statuses.removeFirst()
+            return state.answers.isEmpty ? Answer() : state.answers.removeFirst()
         }
-        return HTTPResponse(status: HTTPStatus(status), contentType: "application/json", body: #"{"ok":true}"#)
+        var response = HTTPResponse(status: HTTPStatus(answer.status), contentType: "application/json", body: answer.body)
+        for (name, value) in answer.headers { response.headers.set(name, value) }
+        return response
     }
 
     var received: [Received] { state.withLock { $0.received } }
@@ -79,9 +90,17 @@ enum Client {
     }()
 
     static func post(_ url: URL, headers: [String: String] = [:], body: String) async throws -> Response {
+        try await send("POST", url, headers: headers, body: body)
+    }
+
+    static func get(_ url: URL, headers: [String: String] = [:]) async throws -> Response {
+        try await send("GET", url, headers: headers, body: nil)
+    }
+
+    static func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: String?) async throws -> Response {
         var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.utf8)
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = response as! HTTPURLResponse
