@@ -35,7 +35,7 @@ public struct HostDependencies: Sendable {
         let secrets = PlatformSecrets(configuration: configuration)
         let logger = try logger
             ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
-                secrets: configuration.secrets + secrets.redactions)
+                secrets: configuration.secrets + secrets.redactions, format: configuration.logFormat)
         self.configuration = configuration
         self.logger = logger
         for name in configuration.shortSecrets {

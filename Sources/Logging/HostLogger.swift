@@ -8,12 +8,15 @@ import Darwin
 /// secret of at least `minimumSecretLength` bytes is replaced by `[redacted]` where it stands as a whole value (not
 /// inside a longer run of letters and digits) before a line is written, whoever wrote it; shorter values are not
 /// secrets the log can keep (the host warns about them at start). Control characters are escaped (`\n`, `\r`,
-/// `\t`, `\xHH`), so nothing a request carries can forge a line or reach a terminal as an escape sequence.
+/// `\t`, `\xHH`), so nothing a request carries can forge a line or reach a terminal as an escape sequence. In the
+/// JSON format (`LogFormat.json`) each value is redacted before it is JSON-escaped, so a secret is hidden even where
+/// escaping would change its bytes.
 ///
 /// Lines are built as bytes and written with one `write(2)` each (to a file opened `O_APPEND`), so concurrent
 /// writers never interleave within a line and no lock is taken.
 public final class HostLogger: Sendable {
     public let minimumLevel: LogLevel
+    public let format: LogFormat
     /// Secrets shorter than this are not redacted: a value like `1` would mangle every timestamp and address.
     public static let minimumSecretLength = 8
     private let fileDescriptor: Int32?
@@ -31,17 +34,23 @@ public final class HostLogger: Sendable {
     /// - Parameters:
     ///   - logFile: a path to append to, created if missing.
     ///   - secrets: values that must never be written (tokens, signing secrets).
+    ///   - format: plain text lines or JSON lines.
     public convenience init(
-        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true
+        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true,
+        format: LogFormat = .text
     ) throws {
         try self.init(
             minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
-            throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+            format: format, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
     }
 
-    init(minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, throttle: LogThrottle) throws {
+    init(
+        minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, format: LogFormat = .text,
+        throttle: LogThrottle
+    ) throws {
         self.throttle = throttle
         self.minimumLevel = minimumLevel
+        self.format = format
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
             .sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
         self.echoToStderr = echoToStderr
@@ -74,6 +83,17 @@ public final class HostLogger: Sendable {
             guard let count = throttle.admit(key) else { return }
             leftOut = count
         }
+        let text = leftOut > 0 ? message() + " (\(leftOut) more like this left out of the log)" : message()
+        var line = format == .json ? jsonLine(level, text, tags: tags) : textLine(level, text, tags: tags)
+        line.append(UInt8(ascii: "\n"))
+        line.withUnsafeBytes { buffer in
+            if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
+            if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
+        }
+    }
+
+    /// `time level key=value… message`, redacted as a whole.
+    private func textLine(_ level: LogLevel, _ message: String, tags: [(String, String)]) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(160)
         HostLogger.appendTimestamp(to: &line)
@@ -86,14 +106,53 @@ public final class HostLogger: Sendable {
             HostLogger.appendEscaped(value, to: &line)
         }
         line.append(UInt8(ascii: " "))
-        HostLogger.appendEscaped(message(), to: &line)
-        if leftOut > 0 { line.append(contentsOf: " (\(leftOut) more like this left out of the log)".utf8) }
-        if !secrets.isEmpty { line = redact(line) }
-        line.append(UInt8(ascii: "\n"))
-        line.withUnsafeBytes { buffer in
-            if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
-            if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
+        HostLogger.appendEscaped(message, to: &line)
+        return secrets.isEmpty ? line : redact(line)
+    }
+
+    /// `{"ts": …, "level": …, "msg": …, tags…}` with every value redacted, then JSON-escaped.
+    private func jsonLine(_ level: LogLevel, _ message: String, tags: [(String, String)]) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(192)
+        line.append(contentsOf: #"{"ts":""#.utf8)
+        HostLogger.appendTimestamp(to: &line)
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: "\(level)".utf8)
+        line.append(contentsOf: #"","msg":"#.utf8)
+        appendJSONString(Array(message.utf8), to: &line)
+        for (key, value) in tags {
+            line.append(UInt8(ascii: ","))
+            HostLogger.appendJSONEscaped(Array(key.utf8), to: &line)
+            line.append(UInt8(ascii: ":"))
+            appendJSONString(Array(value.utf8), to: &line)
         }
+        line.append(UInt8(ascii: "}"))
+        return line
+    }
+
+    /// `value`, redacted, as a quoted JSON string.
+    private func appendJSONString(_ value: [UInt8], to line: inout [UInt8]) {
+        HostLogger.appendJSONEscaped(secrets.isEmpty ? value : redact(value), to: &line)
+    }
+
+    /// `bytes` as a quoted JSON string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t` or `\u00HH`.
+    private static func appendJSONEscaped(_ bytes: [UInt8], to line: inout [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        line.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20, 0x7F:
+                line.append(contentsOf: #"\u00"#.utf8)
+                line.append(contentsOf: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+            default: line.append(byte)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     /// `text` with control characters written as `\n`, `\r`, `\t` or `\xHH`.

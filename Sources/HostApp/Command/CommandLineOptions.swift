@@ -90,6 +90,7 @@ public struct CommandLineOptions: Sendable {
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          LOG_FORMAT                text (default) or json: one JSON object a line
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
           Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
         """
@@ -311,13 +312,21 @@ public struct CommandLineOptions: Sendable {
             }
             logLevel = level
         }
-        return .run(
-            HostConfiguration(
-                port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
-                logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
-                regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
-                maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
+        var logFormat = LogFormat.text
+        if let name = environment["LOG_FORMAT"], !name.isEmpty {
+            guard let format = LogFormat(rawValue: name.lowercased()) else {
+                throw UsageError("LOG_FORMAT must be text or json; got '\(name)'")
+            }
+            logFormat = format
+        }
+        var configuration = HostConfiguration(
+            port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
+            logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
+            hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
+            regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
+            maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel)
+        configuration.logFormat = logFormat
+        return .run(configuration)
     }
 
     /// `list`'s arguments: DIR, then `--json` and tokens in any order.

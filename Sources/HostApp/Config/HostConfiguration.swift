@@ -38,6 +38,8 @@ public struct HostConfiguration: Sendable {
     /// How much each integration may store (`--storage-keys`, `--storage-mib`).
     public var storageQuota: StorageQuota
     public var logLevel: LogLevel
+    /// Text lines or JSON lines (`LOG_FORMAT`).
+    public var logFormat: LogFormat = .text
 
     public init(
         port: Int, bindAddress: String = "0.0.0.0", integrationsPath: URL, tokens: Tokens = Tokens(),

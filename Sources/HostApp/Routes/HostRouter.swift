@@ -30,15 +30,12 @@ public struct HostRouter: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let started = ContinuousClock.now
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
         let context = RouteContext(requestID: requestID)
         var response = await route(request, context: context)
         response.headers.set("X-Request-Id", requestID)
-        if response.status.code >= 400 {
-            logger.log(
-                .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)],
-                throttle: "status \(response.status.code)")
-        }
+        logAccess(request, response.status.code, since: started, requestID: requestID)
         if response.status.code == 503, let retryAfter = response.headers["Retry-After"].flatMap({ Int($0) }),
             let hold = pacer.hold(for: request.peer, retryAfter: retryAfter)
         {
@@ -48,6 +45,19 @@ public struct HostRouter: HTTPHandler {
             try? await DeadlineScheduler.shared.sleep(for: hold)
         }
         return response
+    }
+
+    /// The access line: method, path (the query is left out: it can carry tokens), status, time taken, peer. Lines
+    /// for error statuses are throttled per status, so a flood of refusals does not become a flood of writes.
+    private func logAccess(_ request: HTTPRequest, _ status: Int, since started: ContinuousClock.Instant, requestID: String) {
+        guard logger.isEnabled(.info) else { return }
+        let elapsed = ContinuousClock.now - started
+        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let milliseconds = "\(microseconds / 1000).\(String(microseconds % 1000 + 1000).dropFirst())"
+        logger.log(
+            .info, "\(request.method) \(request.path) -> \(status) in \(milliseconds) ms",
+            tags: [("request", requestID), ("peer", request.peer.host)],
+            throttle: status >= 400 ? "status \(status)" : nil)
     }
 
     private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
