@@ -170,6 +170,12 @@ public final class HostLogger: Sendable {
         }
     }
 
+    /// `bytes` with every configured secret that stands there as a whole value replaced by `[redacted]`: the log's
+    /// own redaction, for other records that leave the process (the delivery log).
+    public func redacted(_ bytes: [UInt8]) -> [UInt8] {
+        secrets.isEmpty ? bytes : redact(bytes)
+    }
+
     /// `line` with every whole-value occurrence of every secret replaced by `[redacted]`.
     private func redact(_ line: [UInt8]) -> [UInt8] {
         var line = line

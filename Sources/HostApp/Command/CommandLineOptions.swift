@@ -28,7 +28,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -53,6 +53,9 @@ public struct CommandLineOptions: Sendable {
                                     either fails with 507 (manifests) or INTEGRATION_QUOTA_EXCEEDED (plugins)
           --max-load MIB            the largest storage file admin load (and --state at start) reads
                                     (default 256); a larger one gets 400 before it is read
+          --delivery-log N          requests kept per integration for GET /integrations/NAME/deliveries and
+                                    admin replay, saved beside the --state file (default 50, 0-10000; 0: none)
+          --metrics-public          let GET /metrics answer without the admin token
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
@@ -124,6 +127,8 @@ public struct CommandLineOptions: Sendable {
         var maxLoad: String?
         var storageKeys: String?
         var storageMiB: String?
+        var deliveryLog: String?
+        var metricsPublic = false
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -161,6 +166,8 @@ public struct CommandLineOptions: Sendable {
             case "--max-load": try once(&maxLoad, "--max-load")
             case "--storage-keys": try once(&storageKeys, "--storage-keys")
             case "--storage-mib": try once(&storageMiB, "--storage-mib")
+            case "--delivery-log": try once(&deliveryLog, "--delivery-log")
+            case "--metrics-public": metricsPublic = true
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -326,6 +333,13 @@ public struct CommandLineOptions: Sendable {
             regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer, plugins: plugins,
             maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel)
         configuration.logFormat = logFormat
+        configuration.metricsPublic = metricsPublic
+        if let deliveryLog {
+            guard let count = Int(deliveryLog), (0...10_000).contains(count) else {
+                throw UsageError("--delivery-log must be a whole number in 0-10000, got '\(deliveryLog)'")
+            }
+            configuration.deliveryLogSize = count
+        }
         return .run(configuration)
     }
 

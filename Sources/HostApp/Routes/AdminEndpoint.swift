@@ -21,15 +21,19 @@ public struct AdminEndpoint: Sendable {
 
     /// Runs `command` for `request`'s caller.
     public func respond(to command: AdminCommand, from request: HTTPRequest) -> HTTPResponse {
-        if let refusal = authorizationRefusal(request) {
-            logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
-            return .error(IntegrationError.forbidden(refusal))
-        }
+        if let refusal = refusal(request) { return refusal }
         do throws(IntegrationError) {
             return .json(.ok, bytes: try commands.run(command).serializedBytes())
         } catch {
             return .error(error)
         }
+    }
+
+    /// The 403 an admin command from `request`'s caller gets (logged), or `nil` when the caller may run it.
+    func refusal(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let refusal = authorizationRefusal(request) else { return nil }
+        logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
+        return .error(IntegrationError.forbidden(refusal))
     }
 
     /// Headers that say a request came from a browser page or through a proxy: then a loopback peer proves nothing

@@ -9,31 +9,54 @@ import Scheduling
 /// error. Routing order: fixed host routes (`/`, `/hipchat`, `/healthz`, platform routes), then `/hooks/NAME`,
 /// then routes declared by integrations.
 public struct HostRouter: HTTPHandler {
-    private let routes: [String: any HostRoute]
+    /// Each fixed route, with the index of its label in `requests`.
+    private let routes: [String: (route: any HostRoute, label: Int)]
     private let webhooks: WebhookRoutes
+    private let deliveries: DeliveriesRoute?
     private let logger: HostLogger
     private let pacer: RefusalPacer
+    /// Requests answered, by route and status (`/metrics`).
+    private let requests: RequestCounters
+    private let hooksLabel: Int
+    private let otherLabel: Int
+    private let deliveriesLabel: Int
 
-    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer()) {
-        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+    public init(
+        routes: [any HostRoute], webhooks: WebhookRoutes, deliveries: DeliveriesRoute? = nil, logger: HostLogger,
+        pacer: RefusalPacer = RefusalPacer(), requests: RequestCounters? = nil
+    ) {
+        let requests = requests ?? RequestCounters(paths: routes.map(\.path) + [DeliveriesRoute.label])
+        self.routes = Dictionary(
+            routes.map { ($0.path, ($0, requests.routeIndex(of: $0.path))) }, uniquingKeysWith: { first, _ in first })
         self.webhooks = webhooks
+        self.deliveries = deliveries
         self.logger = logger
         self.pacer = pacer
+        self.requests = requests
+        hooksLabel = requests.hooksIndex
+        otherLabel = requests.otherIndex
+        deliveriesLabel = requests.routeIndex(of: DeliveriesRoute.label)
     }
 
-    /// The router of a host built from `dependencies`, with its fixed routes.
+    /// The router of a host built from `dependencies`, with its fixed routes; replays go through it.
     public init(dependencies: HostDependencies) {
+        let routes = dependencies.routes()
         self.init(
-            routes: dependencies.routes(),
+            routes: routes,
             webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
-            logger: dependencies.logger)
+            deliveries: DeliveriesRoute(
+                deliveries: dependencies.deliveries, admin: dependencies.adminEndpoint, logger: dependencies.logger),
+            logger: dependencies.logger, requests: dependencies.requests)
+        dependencies.replayer.attach(self)
     }
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let started = ContinuousClock.now
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
         let context = RouteContext(requestID: requestID)
-        var response = await route(request, context: context)
+        let (answer, label) = await routed(request, context: context)
+        var response = answer
+        requests.record(route: label, status: response.status.code)
         response.headers.set("X-Request-Id", requestID)
         logAccess(request, response.status.code, since: started, requestID: requestID)
         if response.status.code == 503, let retryAfter = response.headers["Retry-After"].flatMap({ Int($0) }),
@@ -60,12 +83,22 @@ public struct HostRouter: HTTPHandler {
             throttle: status >= 400 ? "status \(status)" : nil)
     }
 
-    private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
-        if let route = routes[request.path] {
-            guard route.methods.contains(request.method) else { return HTTPResponse.methodNotAllowed(route.methods) }
-            return await route.respond(to: request, context: context)
+    /// Routes `request` as `handle` does, without the access line, the counters and the pacing (a replay).
+    func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        await routed(request, context: context).response
+    }
+
+    /// The answer, and the label of the route that gave it.
+    private func routed(_ request: HTTPRequest, context: RouteContext) async -> (response: HTTPResponse, label: Int) {
+        if let (route, label) = routes[request.path] {
+            guard route.methods.contains(request.method) else { return (.methodNotAllowed(route.methods), label) }
+            return (await route.respond(to: request, context: context), label)
         }
-        return await webhooks.respond(to: request, context: context)
+        if let deliveries, let name = DeliveriesRoute.integration(in: request.path) {
+            return (deliveries.respond(to: request, integration: name, context: context), deliveriesLabel)
+        }
+        let label = request.path.hasPrefix("/hooks/") ? hooksLabel : otherLabel
+        return (await webhooks.respond(to: request, context: context), label)
     }
 }
 

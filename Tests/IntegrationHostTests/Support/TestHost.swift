@@ -23,7 +23,8 @@ final class TestHost: Sendable {
 
     init(
         files: [String: String] = [:], tokens: [String] = [], adminToken: String? = nil, stateFile: String? = nil,
-        hipchatAPI: URL? = nil, deadline: Duration = .seconds(10), loaders: [any IntegrationLoader]? = nil
+        hipchatAPI: URL? = nil, deadline: Duration = .seconds(10), loaders: [any IntegrationLoader]? = nil,
+        configure: (inout HostConfiguration) -> Void = { _ in }
     ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ihtest-\(UUID().uuidString)")
         integrations = root.appendingPathComponent("integrations")
@@ -38,6 +39,7 @@ final class TestHost: Sendable {
             stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken, deadline: deadline,
             logLevel: .warning)
         if let hipchatAPI { configuration.hipchatAPI = hipchatAPI }
+        configure(&configuration)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)

@@ -1,0 +1,65 @@
+import Glibc
+import HTTPServer
+import HostCore
+import IntegrationContract
+import JSON
+import Synchronization
+
+/// Runs a recorded delivery again through the host's router, as received (or, for a record read back from a
+/// file, as redacted), under a new request id; the new delivery is recorded as a replay of the old one. The
+/// router is attached once it exists, since the admin route that replays is one of its routes.
+public final class DeliveryReplayer: Sendable {
+    let deliveries: DeliveryLog
+    private let router = Mutex<HostRouter?>(nil)
+
+    public init(deliveries: DeliveryLog) {
+        self.deliveries = deliveries
+    }
+
+    func attach(_ router: HostRouter) {
+        self.router.withLock { $0 = router }
+    }
+
+    /// Replays delivery `id`: 404 when the log holds none, else 200 with the new delivery's record
+    /// (`{"replayed": ID, "delivery": {…}}`).
+    func replay(_ id: String) async -> HTTPResponse {
+        guard let record = deliveries.find(id) else {
+            return .error(IntegrationError.notFound("no delivery \(id) in the delivery log"))
+        }
+        guard let router = router.withLock({ $0 }) else {
+            return .error(IntegrationError.unavailable("the host is starting", retryAfter: 1))
+        }
+        let request = DeliveryReplayer.request(from: record.request)
+        let replayID = RequestID.make()
+        let response = await PlatformGateway.$replayOf.withValue(id) {
+            await router.route(request, context: RouteContext(requestID: replayID))
+        }
+        let replayed = deliveries.list(record.integration).first { $0.id == replayID }
+        var answer: [String: JSONValue] = ["replayed": .string(id), "request_id": .string(replayID)]
+        answer["delivery"] = replayed?.json
+            ?? ["status": .number(Double(response.status.code)), "reply": .string(String(decoding: response.body, as: UTF8.self))]
+        return .json(.ok, bytes: JSONValue.object(answer).serializedBytes())
+    }
+
+    /// The HTTP request a record describes, from the peer it came from.
+    static func request(from recorded: DeliveryRecord.Request) -> HTTPRequest {
+        let target = recorded.query.isEmpty ? recorded.path : recorded.path + "?" + recorded.query
+        let head = HTTPRequestHead(
+            method: HTTPMethod(rawValue: recorded.method), target: target, path: recorded.path,
+            rawQuery: recorded.query, version: HTTPVersion(major: 1, minor: 1), headers: HTTPHeaders(recorded.headers))
+        return HTTPRequest(head: head, body: recorded.body, peer: peerAddress(recorded.peer, port: recorded.peerPort))
+    }
+
+    /// `host` (as `PeerAddress.host` writes it) back as an address; the unspecified IPv4 address when unreadable.
+    static func peerAddress(_ host: String, port: Int) -> PeerAddress {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            return PeerAddress(bytes: withUnsafeBytes(of: &v4) { Array($0) }, port: port)
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return PeerAddress(bytes: withUnsafeBytes(of: &v6) { Array($0) }, port: port)
+        }
+        return PeerAddress(bytes: [0, 0, 0, 0], port: port)
+    }
+}
