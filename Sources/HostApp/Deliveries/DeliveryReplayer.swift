@@ -1,4 +1,3 @@
-import Glibc
 import HTTPServer
 import HostCore
 import IntegrationContract
@@ -47,19 +46,6 @@ public final class DeliveryReplayer: Sendable {
         let head = HTTPRequestHead(
             method: HTTPMethod(rawValue: recorded.method), target: target, path: recorded.path,
             rawQuery: recorded.query, version: HTTPVersion(major: 1, minor: 1), headers: HTTPHeaders(recorded.headers))
-        return HTTPRequest(head: head, body: recorded.body, peer: peerAddress(recorded.peer, port: recorded.peerPort))
-    }
-
-    /// `host` (as `PeerAddress.host` writes it) back as an address; the unspecified IPv4 address when unreadable.
-    static func peerAddress(_ host: String, port: Int) -> PeerAddress {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            return PeerAddress(bytes: withUnsafeBytes(of: &v4) { Array($0) }, port: port)
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            return PeerAddress(bytes: withUnsafeBytes(of: &v6) { Array($0) }, port: port)
-        }
-        return PeerAddress(bytes: [0, 0, 0, 0], port: port)
+        return HTTPRequest(head: head, body: recorded.body, peer: recorded.peer)
     }
 }

@@ -149,8 +149,7 @@ public final class PlatformGateway: Sendable {
             duration: .now - started,
             request: DeliveryRecord.Request(
                 method: head.method.rawValue, path: head.path, query: head.rawQuery, headers: head.headers.fields,
-                body: request.body,
-                peer: request.peer.host, peerPort: request.peer.port),
+                body: request.body, peer: request.peer),
             answer: DeliveryRecord.Answer(
                 status: response.status.code, contentType: response.headers["Content-Type"], body: response.body)))
         return response

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import JSON
 
 /// One request to an integration as the delivery log keeps it: when, its id, the platform route, status and time,
@@ -15,13 +16,12 @@ public struct DeliveryRecord: Sendable {
         public var body: [UInt8]
         /// The body's full length (more than `body.count` when it was capped).
         public var bodyBytes: Int
-        /// The sender's address (`PeerAddress.host`) and port.
-        public var peer: String
-        public var peerPort: Int
+        /// The sender's address.
+        public var peer: PeerAddress
 
         public init(
             method: String, path: String, query: String, headers: [(name: String, value: String)], body: [UInt8],
-            peer: String, peerPort: Int
+            peer: PeerAddress
         ) {
             self.method = method
             self.path = path
@@ -30,7 +30,6 @@ public struct DeliveryRecord: Sendable {
             self.body = DeliveryRecord.capped(body)
             self.bodyBytes = body.count
             self.peer = peer
-            self.peerPort = peerPort
         }
     }
 
@@ -138,8 +137,8 @@ public struct DeliveryRecord: Sendable {
                 "headers": .array(request.headers.map { .array([.string($0.name), .string($0.value)]) }),
                 "body": .string(String(decoding: request.body, as: UTF8.self)),
                 "body_bytes": .number(Double(request.bodyBytes)),
-                "peer": .string(request.peer),
-                "peer_port": .number(Double(request.peerPort)),
+                "peer": .string(request.peer.host),
+                "peer_port": .number(Double(request.peer.port)),
             ],
             "reply": [
                 "status": .number(Double(answer.status)),
@@ -177,11 +176,26 @@ public struct DeliveryRecord: Sendable {
         self.init(
             id: id, replayOf: object["replay_of"]?.stringValue, time: time, integration: integration,
             platform: platform, duration: .microseconds(Int64(milliseconds * 1000)),
-            request: Request(method: method, path: path, query: query, headers: headers, body: Array(body.utf8), peer: peer, peerPort: port),
+            request: Request(
+                method: method, path: path, query: query, headers: headers, body: Array(body.utf8),
+                peer: DeliveryRecord.peerAddress(peer, port: port)),
             answer: Answer(status: Int(status), contentType: reply["content_type"]?.stringValue, body: Array(replyBody.utf8)))
         if case .number(let bytes)? = request["body_bytes"] { self.request.bodyBytes = Int(bytes) }
         if case .number(let bytes)? = reply["body_bytes"] { self.answer.bodyBytes = Int(bytes) }
         isRedacted = true
+    }
+
+    /// `host` (as `PeerAddress.host` writes it) back as an address; the unspecified IPv4 address when unreadable.
+    static func peerAddress(_ host: String, port: Int) -> PeerAddress {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            return PeerAddress(bytes: withUnsafeBytes(of: &v4) { Array($0) }, port: port)
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return PeerAddress(bytes: withUnsafeBytes(of: &v6) { Array($0) }, port: port)
+        }
+        return PeerAddress(bytes: [0, 0, 0, 0], port: port)
     }
 
     /// `2026-12-06T07:22:46.123Z`.
