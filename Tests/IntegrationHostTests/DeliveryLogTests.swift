@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HostApp
 import HostCore
@@ -142,5 +143,35 @@ import TestSupport
         let replay = try await restarted.request("POST", "/", body: Array("replay saved-1".utf8), headers: Self.bearer)
         #expect(replay.status == 200)
         #expect(try JSONValue(parsing: replay.body)["delivery"]?["status"] == 200)
+    }
+
+    /// A signed GitHub delivery replays with its original signature, and runs although its delivery id was seen
+    /// (a platform's retry of it is still answered without running).
+    @Test func aSignedDeliveryReplaysWithItsSignatureAndPastTheDuplicateCheck() async throws {
+        let secret = "ghsecret-0123456789"
+        let host = try TestHost(files: Self.files, tokens: ["count.github_secret:\(secret)"], adminToken: Self.admin)
+        defer { Task { await host.stop() } }
+        let body = Array(#"{"zen": "keep it logically awesome"}"#.utf8)
+        let signature = "sha256=" + Encoding.hex(HMACSHA256.authenticationCode(for: body, key: Array(secret.utf8)))
+        let headers = [
+            "Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "gh-delivery-1",
+            "X-Hub-Signature-256": signature, "X-Request-Id": "signed-1",
+        ]
+        let first = try await host.request("POST", "/hooks/count", body: body, headers: headers)
+        #expect(String(decoding: first.body, as: UTF8.self) == "n=1")
+        var retry = headers
+        retry["X-Request-Id"] = "signed-retry"
+        #expect(try await host.request("POST", "/hooks/count", body: body, headers: retry).body.isEmpty)
+
+        let replay = try await host.request("POST", "/", body: Array("replay signed-1".utf8), headers: Self.bearer)
+        #expect(replay.status == 200)
+        let delivery = try JSONValue(parsing: replay.body)["delivery"]
+        #expect(delivery?["status"] == 200)
+        #expect(delivery?["reply"]?["body"] == "n=2")
+        #expect(delivery?["replay_of"] == "signed-1")
+        let unsigned = try await host.request("POST", "/hooks/count", body: body, headers: ["X-Request-Id": "unsigned"])
+        #expect(unsigned.status == 401)
+        let refusedReplay = try await host.request("POST", "/", body: Array("replay unsigned".utf8), headers: Self.bearer)
+        #expect(try JSONValue(parsing: refusedReplay.body)["delivery"]?["status"] == 401)
     }
 }
