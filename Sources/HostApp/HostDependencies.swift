@@ -33,7 +33,8 @@ public struct HostDependencies: Sendable {
 
     /// - Parameters:
     ///   - loaders: the integration kinds; by default manifests and plugins.
-    ///   - logger: by default stderr (and `--logfile`), redacting the configured secrets.
+    ///   - logger: by default stderr (and `--logfile`), redacting the configured secrets, buffered (the process
+    ///     flushes it).
     ///   - platforms: the platform adapters, deliverer and clock; by default built from the configuration.
     public init(
         configuration: HostConfiguration, loaders: [any IntegrationLoader]? = nil, logger: HostLogger? = nil,
@@ -42,7 +43,7 @@ public struct HostDependencies: Sendable {
         let secrets = PlatformSecrets(configuration: configuration)
         let logger = try logger
             ?? HostLogger(minimumLevel: configuration.logLevel, logFile: configuration.logFile,
-                secrets: configuration.secrets + secrets.redactions, format: configuration.logFormat)
+                secrets: configuration.secrets + secrets.redactions, format: configuration.logFormat, buffered: true)
         self.configuration = configuration
         self.logger = logger
         for name in configuration.shortSecrets {

@@ -21,6 +21,8 @@ public final class HostProcess: Sendable {
     /// How often the directory is polled for changes, and the state file saved when storage changed.
     public static let pollInterval: Duration = .seconds(1)
     public static let autosaveInterval: Duration = .seconds(5)
+    /// How often buffered log lines (access lines) are written at the latest.
+    public static let logFlushInterval: Duration = .milliseconds(100)
 
     /// Builds the host; nothing listens until `start()`.
     public init(
@@ -67,7 +69,11 @@ public final class HostProcess: Sendable {
             "listening on \(configuration.bindAddress):\(port) with \(dependencies.catalog.count) integrations from \(configuration.integrationsPath.path)"
         )
         let catalog = dependencies.catalog
-        var tasks = [HostProcess.every(HostProcess.pollInterval) { catalog.rescan() }]
+        let logger = dependencies.logger
+        var tasks = [
+            HostProcess.every(HostProcess.pollInterval) { catalog.rescan() },
+            HostProcess.every(HostProcess.logFlushInterval) { logger.flush() },
+        ]
         if configuration.stateFile != nil {
             tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
         }
@@ -109,6 +115,7 @@ public final class HostProcess: Sendable {
     @discardableResult
     public func shutdown(gracePeriod: Duration = .seconds(5)) async -> Bool {
         let logger = dependencies.logger
+        defer { logger.flush() }
         logger.log(.notice, "shutting down")
         let deadline = ContinuousClock.now + gracePeriod
         await server.shutdown(gracePeriod: gracePeriod)

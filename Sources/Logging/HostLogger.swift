@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The host's log: one line per event to stderr and, with `--logfile`, appended to a file. Every configured
 /// secret of at least `minimumSecretLength` bytes is replaced by `[redacted]` where it stands as a whole value (not
@@ -13,7 +14,10 @@ import Darwin
 /// escaping would change its bytes.
 ///
 /// Lines are built as bytes and written with one `write(2)` each (to a file opened `O_APPEND`), so concurrent
-/// writers never interleave within a line and no lock is taken.
+/// writers never interleave within a line and no lock is taken. A buffered logger (`buffered: true`, the host
+/// process's) instead gathers `info` lines and below — one access line per request — and writes them in one call
+/// when `bufferLimit` bytes are pending, when a line at `notice` or above comes (after them, in order), or when its
+/// owner calls `flush()` (the host does every 100 ms and at shutdown).
 public final class HostLogger: Sendable {
     public let minimumLevel: LogLevel
     public let format: LogFormat
@@ -23,6 +27,12 @@ public final class HostLogger: Sendable {
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
     private let throttle: LogThrottle
+    /// Whether `info` lines and below are gathered in `pending` until `flush()`.
+    private let buffered: Bool
+    /// Lines not written yet, for a buffered logger.
+    private let pending = Mutex<[UInt8]>([])
+    /// How many bytes a buffered logger gathers before it writes them.
+    public static let bufferLimit = 64 << 10
     /// How many lines of one throttled kind (see `log(_:_:tags:throttle:)`) are written a second.
     public static let throttledLinesPerSecond = 10
 
@@ -35,20 +45,22 @@ public final class HostLogger: Sendable {
     ///   - logFile: a path to append to, created if missing.
     ///   - secrets: values that must never be written (tokens, signing secrets).
     ///   - format: plain text lines or JSON lines.
+    ///   - buffered: gather `info` lines and below until `flush()` (see above); the owner must call it.
     public convenience init(
         minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true,
-        format: LogFormat = .text
+        format: LogFormat = .text, buffered: Bool = false
     ) throws {
         try self.init(
             minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
-            format: format, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+            format: format, buffered: buffered, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
     }
 
     init(
         minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, format: LogFormat = .text,
-        throttle: LogThrottle
+        buffered: Bool = false, throttle: LogThrottle
     ) throws {
         self.throttle = throttle
+        self.buffered = buffered
         self.minimumLevel = minimumLevel
         self.format = format
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
@@ -66,7 +78,18 @@ public final class HostLogger: Sendable {
     }
 
     deinit {
+        flush()
         if let fileDescriptor { close(fileDescriptor) }
+    }
+
+    /// Writes the lines a buffered logger gathered; nothing for an unbuffered one.
+    public func flush() {
+        guard buffered else { return }
+        pending.withLock { buffer in
+            guard !buffer.isEmpty else { return }
+            writeOut(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= minimumLevel }
@@ -86,7 +109,18 @@ public final class HostLogger: Sendable {
         let text = leftOut > 0 ? message() + " (\(leftOut) more like this left out of the log)" : message()
         var line = format == .json ? jsonLine(level, text, tags: tags) : textLine(level, text, tags: tags)
         line.append(UInt8(ascii: "\n"))
-        line.withUnsafeBytes { buffer in
+        guard buffered else { return writeOut(line) }
+        pending.withLock { buffer in
+            buffer.append(contentsOf: line)
+            guard level >= .notice || buffer.count >= HostLogger.bufferLimit else { return }
+            writeOut(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// One `write(2)` of `bytes` to each destination.
+    private func writeOut(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
             if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
             if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
         }

@@ -68,6 +68,29 @@ import Testing
         #expect(!text.utf8.dropLast().contains { $0 < 0x20 })
     }
 
+    /// A buffered logger holds info lines until a notice line (written after them, in order), a full buffer or
+    /// `flush()`.
+    @Test func bufferedLinesWaitForANoticeLineOrAFlush() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let logger = try HostLogger(minimumLevel: .info, logFile: path, echoToStderr: false, buffered: true)
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map { String($0.split(separator: " ", maxSplits: 2)[2]) }
+        }
+        logger.log(.info, "first")
+        logger.log(.info, "second")
+        #expect(lines().isEmpty)
+        logger.log(.notice, "third")
+        #expect(lines() == ["first", "second", "third"])
+        logger.log(.info, "fourth")
+        #expect(lines().count == 3)
+        logger.flush()
+        #expect(lines() == ["first", "second", "third", "fourth"])
+        let long = String(repeating: "x", count: 1000)
+        for _ in 0..<(HostLogger.bufferLimit / 1000 + 1) { logger.log(.info, long) }
+        #expect(lines().count > 4)
+    }
+
     private static func logger(secrets: [String]) throws -> (HostLogger, () throws -> String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-log-\(UUID().uuidString)").path
         let logger = try HostLogger(minimumLevel: .info, logFile: path, secrets: secrets, echoToStderr: false)
