@@ -77,7 +77,7 @@ public struct HostDependencies: Sendable {
             storage: storage, stateDirectory: StateDirectory(root: configuration.stateDirectory),
             defaultFile: configuration.stateFile, maxLoadBytes: configuration.maxLoadBytes, logger: logger,
             deliveries: deliveries)
-        replayer = DeliveryReplayer(deliveries: deliveries)
+        replayer = DeliveryReplayer(deliveries: deliveries, logger: logger)
         requests = RequestCounters(paths: HostDependencies.routePaths + [DeliveriesRoute.label])
         startedAt = .now
     }

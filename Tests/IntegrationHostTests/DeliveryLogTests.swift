@@ -98,6 +98,7 @@ import TestSupport
         let listed = try await deliveries(host, "count")
         #expect(listed.map { $0["id"] } == [.string(newID), "count-1"])
         #expect(listed.first?["replay_of"] == "count-1")
+        #expect(host.log.contains("replayed delivery count-1 of count as \(newID): 200"))
 
         let unknown = try await host.request("POST", "/", body: Array("replay nosuchid".utf8), headers: Self.bearer)
         #expect(unknown.status == 404)

@@ -2,6 +2,7 @@ import HTTPServer
 import HostCore
 import IntegrationContract
 import JSON
+import Logging
 import Synchronization
 
 /// Runs a recorded delivery again through the host's router, as received (or, for a record read back from a
@@ -9,10 +10,12 @@ import Synchronization
 /// router is attached once it exists, since the admin route that replays is one of its routes.
 public final class DeliveryReplayer: Sendable {
     let deliveries: DeliveryLog
+    let logger: HostLogger
     private let router = Mutex<HostRouter?>(nil)
 
-    public init(deliveries: DeliveryLog) {
+    public init(deliveries: DeliveryLog, logger: HostLogger) {
         self.deliveries = deliveries
+        self.logger = logger
     }
 
     func attach(_ router: HostRouter) {
@@ -33,6 +36,9 @@ public final class DeliveryReplayer: Sendable {
         let response = await PlatformGateway.$replayOf.withValue(id) {
             await router.route(request, context: RouteContext(requestID: replayID))
         }
+        logger.log(
+            .notice, "replayed delivery \(id) of \(record.integration) as \(replayID): \(response.status.code)",
+            tags: [("request", replayID)])
         let replayed = deliveries.list(record.integration).first { $0.id == replayID }
         var answer: [String: JSONValue] = ["replayed": .string(id), "request_id": .string(replayID)]
         answer["delivery"] = replayed?.json
