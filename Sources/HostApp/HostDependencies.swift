@@ -110,7 +110,7 @@ public struct HostDependencies: Sendable {
                     requests: requests, statistics: dispatcher.statistics, catalog: catalog,
                     execSlots: manifests.execSlots, deliverer: gateway.deliverer, storage: storage,
                     deliveries: deliveries),
-                admin: adminEndpoint, isPublic: configuration.metricsPublic, logger: logger),
+                admin: adminEndpoint, isPublic: configuration.metricsPublic),
         ] + PlatformRoutes.paths.compactMap { path in
             gateway.routes.adapter(for: path).map { PlatformRoute(path: path, adapter: $0, gateway: gateway) }
         }

@@ -2,19 +2,16 @@ import HTTPServer
 import HostCore
 import IntegrationContract
 import JSON
-import Logging
 
 /// `GET /integrations/NAME/deliveries`: the delivery log of integration NAME, newest first, redacted, for admins
 /// only (the admin commands' check, as `GET /integrations`).
 public struct DeliveriesRoute: Sendable {
     let deliveries: DeliveryLog
     let admin: AdminEndpoint
-    let logger: HostLogger
 
-    public init(deliveries: DeliveryLog, admin: AdminEndpoint, logger: HostLogger) {
+    public init(deliveries: DeliveryLog, admin: AdminEndpoint) {
         self.deliveries = deliveries
         self.admin = admin
-        self.logger = logger
     }
 
     /// Its label in the request counters.
@@ -30,14 +27,7 @@ public struct DeliveriesRoute: Sendable {
 
     func respond(to request: HTTPRequest, integration name: String, context: RouteContext) -> HTTPResponse {
         guard request.method == .get else { return .methodNotAllowed([.get]) }
-        if let refusal = admin.authorizationRefusal(request) {
-            logger.log(
-                .warning, "GET \(request.path) refused for \(request.peer.host): \(refusal)",
-                tags: [("request", context.requestID)], throttle: "deliveries refused")
-            var response = HTTPResponse.error(IntegrationError.unauthorized(refusal))
-            response.headers.set("WWW-Authenticate", "Bearer")
-            return response
-        }
+        if let refusal = admin.readRefusal(request, context: context) { return refusal }
         guard IntegrationName.isValid(name) else {
             return .error(IntegrationError.badRequest("not an integration name"))
         }

@@ -1,7 +1,6 @@
 import HTTPServer
 import HostCore
 import IntegrationContract
-import Logging
 import Manifests
 import Platforms
 
@@ -23,27 +22,18 @@ public struct MetricsRoute: HostRoute {
     let admin: AdminEndpoint
     /// Whether callers without the admin token may read it (`--metrics-public`).
     let isPublic: Bool
-    let logger: HostLogger
 
-    public init(sources: Sources, admin: AdminEndpoint, isPublic: Bool, logger: HostLogger) {
+    public init(sources: Sources, admin: AdminEndpoint, isPublic: Bool) {
         self.sources = sources
         self.admin = admin
         self.isPublic = isPublic
-        self.logger = logger
     }
 
     public var path: String { "/metrics" }
     public var methods: Set<HTTPMethod> { [.get] }
 
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
-        if !isPublic, let refusal = admin.authorizationRefusal(request) {
-            logger.log(
-                .warning, "GET /metrics refused for \(request.peer.host): \(refusal)", tags: [("request", context.requestID)],
-                throttle: "metrics refused")
-            var response = HTTPResponse.error(IntegrationError.unauthorized(refusal))
-            response.headers.set("WWW-Authenticate", "Bearer")
-            return response
-        }
+        if !isPublic, let refusal = admin.readRefusal(request, context: context) { return refusal }
         return HTTPResponse(status: .ok, contentType: PrometheusText.contentType, body: render())
     }
 

@@ -36,6 +36,18 @@ public struct AdminEndpoint: Sendable {
         return .error(IntegrationError.forbidden(refusal))
     }
 
+    /// The 401 (with `WWW-Authenticate: Bearer`, logged) an admin-only read such as `GET /integrations` answers
+    /// `request`'s caller, or `nil` when the caller may read it.
+    func readRefusal(_ request: HTTPRequest, context: RouteContext) -> HTTPResponse? {
+        guard let refusal = authorizationRefusal(request) else { return nil }
+        logger.log(
+            .warning, "\(request.method) \(request.path) refused for \(request.peer.host): \(refusal)",
+            tags: [("request", context.requestID)], throttle: "admin read refused")
+        var response = HTTPResponse.error(IntegrationError.unauthorized(refusal))
+        response.headers.set("WWW-Authenticate", "Bearer")
+        return response
+    }
+
     /// Headers that say a request came from a browser page or through a proxy: then a loopback peer proves nothing
     /// (a web page can POST cross-site; behind a reverse proxy every client is loopback).
     static let forwardedOrCrossSite = ["Origin", "Referer", "X-Forwarded-For", "Forwarded"]

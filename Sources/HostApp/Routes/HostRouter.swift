@@ -44,8 +44,7 @@ public struct HostRouter: HTTPHandler {
         self.init(
             routes: routes,
             webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
-            deliveries: DeliveriesRoute(
-                deliveries: dependencies.deliveries, admin: dependencies.adminEndpoint, logger: dependencies.logger),
+            deliveries: DeliveriesRoute(deliveries: dependencies.deliveries, admin: dependencies.adminEndpoint),
             logger: dependencies.logger, requests: dependencies.requests)
         dependencies.replayer.attach(self)
     }
