@@ -3,6 +3,7 @@ import Foundation
 import HostApp
 import HostCore
 import JSON
+import Logging
 import Testing
 import TestSupport
 
@@ -174,5 +175,34 @@ import TestSupport
         #expect(unsigned.status == 401)
         let refusedReplay = try await host.request("POST", "/", body: Array("replay unsigned".utf8), headers: Self.bearer)
         #expect(try JSONValue(parsing: refusedReplay.body)["delivery"]?["status"] == 401)
+    }
+
+    /// `--delivery-log N` (0–10000) and `--metrics-public` on the command line, `LOG_FORMAT` in the environment.
+    @Test func flagsAndEnvironment() throws {
+        let directory = FileManager.default.temporaryDirectory.path
+        guard case .run(let defaults) = try CommandLineOptions.parse(["8000", directory], environment: [:]) else {
+            Issue.record("expected a run action")
+            return
+        }
+        #expect(defaults.deliveryLogSize == DeliveryLog.defaultCapacity)
+        #expect(!defaults.metricsPublic)
+        #expect(defaults.logFormat == .text)
+        guard case .run(let set) = try CommandLineOptions.parse(
+            ["8000", directory, "--delivery-log", "0", "--metrics-public"], environment: ["LOG_FORMAT": "json"])
+        else {
+            Issue.record("expected a run action")
+            return
+        }
+        #expect(set.deliveryLogSize == 0)
+        #expect(set.metricsPublic)
+        #expect(set.logFormat == .json)
+        for bad in ["-1", "10001", "many"] {
+            #expect(throws: CommandLineOptions.UsageError.self) {
+                try CommandLineOptions.parse(["8000", directory, "--delivery-log", bad], environment: [:])
+            }
+        }
+        #expect(throws: CommandLineOptions.UsageError.self) {
+            try CommandLineOptions.parse(["8000", directory], environment: ["LOG_FORMAT": "xml"])
+        }
     }
 }
