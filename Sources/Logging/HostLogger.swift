@@ -132,7 +132,7 @@ public final class HostLogger: Sendable {
         line.reserveCapacity(160)
         HostLogger.appendTimestamp(to: &line)
         line.append(UInt8(ascii: " "))
-        line.append(contentsOf: "\(level)".utf8)
+        line.append(contentsOf: level.name.utf8)
         for (key, value) in tags {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
@@ -151,7 +151,7 @@ public final class HostLogger: Sendable {
         line.append(contentsOf: #"{"ts":""#.utf8)
         HostLogger.appendTimestamp(to: &line)
         line.append(contentsOf: #"","level":""#.utf8)
-        line.append(contentsOf: "\(level)".utf8)
+        line.append(contentsOf: level.name.utf8)
         line.append(contentsOf: #"","msg":"#.utf8)
         appendJSONString(Array(message.utf8), to: &line)
         for (key, value) in tags {

@@ -77,7 +77,7 @@ public struct HostRouter: HTTPHandler {
         let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         let milliseconds = "\(microseconds / 1000).\(String(microseconds % 1000 + 1000).dropFirst())"
         logger.log(
-            .info, "\(request.method) \(request.path) -> \(status) in \(milliseconds) ms",
+            .info, "\(request.method.rawValue) \(request.path) -> \(status) in \(milliseconds) ms",
             tags: [("request", requestID), ("peer", request.peer.host)],
             throttle: status >= 400 ? "status \(status)" : nil)
     }
