@@ -152,6 +152,30 @@ import TestSupport
         #expect(value(again, requests, ["route": "/metrics", "code": "200"]) == 1)
     }
 
+    /// Late replies: one the chat API refuses is counted as failed, one it takes as delivered, none left pending.
+    @Test func lateRepliesAreCountedByOutcome() async throws {
+        for (status, outcome) in [(400, "failed"), (204, "delivered")] {
+            let api = RecordingServer(status: status)
+            let apiURL = try api.start()
+            let host = try TestHost(
+                files: ["echo.scripted": #"{"reply": "pong {query}"}"#], tokens: ["1234:echo:ROOMTOKEN"],
+                hipchatAPI: apiURL)
+            let response = try await host.request("POST", "/", body: try Fixtures.bytes("hipchat/room_message.json"))
+            #expect(response.status == 204)
+            #expect(await api.waitFor(1).count == 1)
+            let counted = await eventually {
+                guard let samples = try? await metrics(host, headers: [:]) else { return false }
+                return value(samples, "integration_host_late_replies_total", ["outcome": outcome]) == 1
+                    && value(samples, "integration_host_late_replies_pending") == 0
+            }
+            #expect(counted, "\(outcome)")
+            let samples = try await metrics(host, headers: [:])
+            #expect(value(samples, "integration_host_late_replies_total", ["outcome": outcome == "failed" ? "delivered" : "failed"]) == 0)
+            await host.stop()
+            await api.stop()
+        }
+    }
+
     @Test func adminsOnlyUnlessPublic() async throws {
         let closed = try TestHost(files: Self.files, adminToken: Self.admin)
         defer { Task { await closed.stop() } }
