@@ -13,12 +13,15 @@ import Synchronization
 public final class HostProcess: Sendable {
     public let dependencies: HostDependencies
     private let server: HTTPServer
-    /// The periodic work: the autosave. Cancelled and awaited at shutdown.
+    /// The periodic work: the log flush and the autosave. Cancelled and awaited at shutdown.
     private let periodic = Mutex<[Task<Void, Never>]>([])
     private let savedChangeCount = Mutex(0)
+    private let savedDeliveriesCount = Mutex(0)
 
     /// How often the state file is saved when storage changed.
     public static let autosaveInterval: Duration = .seconds(5)
+    /// How often buffered log lines (access lines) are written at the latest.
+    public static let logFlushInterval: Duration = .milliseconds(100)
 
     /// Builds the host; nothing listens until `start()`.
     public init(
@@ -69,7 +72,8 @@ public final class HostProcess: Sendable {
             dependencies.logger.log(.notice, "client addresses are read from X-Forwarded-For of trusted proxies \(proxies)")
         }
         try dependencies.catalog.watch()
-        var tasks: [Task<Void, Never>] = []
+        let logger = dependencies.logger
+        var tasks = [HostProcess.every(HostProcess.logFlushInterval) { logger.flush() }]
         if configuration.stateFile != nil {
             tasks.append(HostProcess.every(HostProcess.autosaveInterval) { [self] in saveStateFileIfChanged() })
         }
@@ -111,6 +115,7 @@ public final class HostProcess: Sendable {
     @discardableResult
     public func shutdown(gracePeriod: Duration = .seconds(5)) async -> Bool {
         let logger = dependencies.logger
+        defer { logger.flush() }
         logger.log(.notice, "shutting down")
         let deadline = ContinuousClock.now + gracePeriod
         await server.shutdown(gracePeriod: gracePeriod)
@@ -154,12 +159,41 @@ public final class HostProcess: Sendable {
             with: try AdminCommands.read(name, in: directory, maxBytes: dependencies.configuration.maxLoadBytes))
         savedChangeCount.withLock { $0 = dependencies.storage.changeCount }
         dependencies.logger.log(.notice, "storage loaded from \(name)")
+        do {
+            try dependencies.admin.loadDeliveries(besides: name)
+            savedDeliveriesCount.withLock { $0 = dependencies.deliveries.changeCount }
+        } catch {
+            dependencies.logger.log(
+                .warning, "the delivery log \(DeliveryLog.fileName(besides: name)) is not loaded: \(error); starting it empty")
+        }
     }
 
-    /// Saves storage to the state file when it changed since the last save; `false` when that failed.
+    /// Saves storage to the state file, and the delivery log beside it, when they changed since the last save;
+    /// `false` when that failed.
     @discardableResult
     private func saveStateFileIfChanged() -> Bool {
         guard let name = dependencies.configuration.stateFile else { return true }
+        let deliveriesSaved = saveDeliveriesIfChanged(besides: name)
+        return saveStorageIfChanged(to: name) && deliveriesSaved
+    }
+
+    private func saveDeliveriesIfChanged(besides name: String) -> Bool {
+        let deliveries = dependencies.deliveries
+        let current = deliveries.changeCount
+        guard savedDeliveriesCount.withLock({ $0 }) != current else { return true }
+        let file = DeliveryLog.fileName(besides: name)
+        do {
+            let url = try StateDirectory(root: dependencies.configuration.stateDirectory).resolve(file)
+            try StorageFile.writeAtomically(deliveries.encoded(), to: url)
+            savedDeliveriesCount.withLock { $0 = current }
+            return true
+        } catch {
+            dependencies.logger.log(.error, "saving the delivery log \(file) failed: \(error)")
+            return false
+        }
+    }
+
+    private func saveStorageIfChanged(to name: String) -> Bool {
         let current = dependencies.storage.changeCount
         guard savedChangeCount.withLock({ $0 }) != current else { return true }
         do {

@@ -31,6 +31,10 @@ public protocol Integration: Sendable {
 
     /// Forgets past failures and lets the integration run again (SIGHUP).
     func restart()
+
+    /// How many times its worker processes were restarted after crashing, since this version was loaded (an
+    /// isolated plugin; 0 for kinds without workers). `/metrics` shows it.
+    var workerRestarts: Int { get }
 }
 
 extension Integration {
@@ -41,4 +45,5 @@ extension Integration {
     public var bodyLimit: Int? { nil }
     public var unavailableReason: String? { nil }
     public func restart() {}
+    public var workerRestarts: Int { 0 }
 }

@@ -3,23 +3,36 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The host's log: one line per event to stderr and, with `--logfile`, appended to a file. Every configured
 /// secret of at least `minimumSecretLength` bytes is replaced by `[redacted]` where it stands as a whole value (not
 /// inside a longer run of letters and digits) before a line is written, whoever wrote it; shorter values are not
 /// secrets the log can keep (the host warns about them at start). Control characters are escaped (`\n`, `\r`,
-/// `\t`, `\xHH`), so nothing a request carries can forge a line or reach a terminal as an escape sequence.
+/// `\t`, `\xHH`), so nothing a request carries can forge a line or reach a terminal as an escape sequence. In the
+/// JSON format (`LogFormat.json`) each value is redacted before it is JSON-escaped, so a secret is hidden even where
+/// escaping would change its bytes.
 ///
 /// Lines are built as bytes and written with one `write(2)` each (to a file opened `O_APPEND`), so concurrent
-/// writers never interleave within a line and no lock is taken.
+/// writers never interleave within a line and no lock is taken. A buffered logger (`buffered: true`, the host
+/// process's) instead gathers `info` lines and below — one access line per request — and writes them in one call
+/// when `bufferLimit` bytes are pending, when a line at `notice` or above comes (after them, in order), or when its
+/// owner calls `flush()` (the host does every 100 ms and at shutdown).
 public final class HostLogger: Sendable {
     public let minimumLevel: LogLevel
+    public let format: LogFormat
     /// Secrets shorter than this are not redacted: a value like `1` would mangle every timestamp and address.
     public static let minimumSecretLength = 8
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
     private let throttle: LogThrottle
+    /// Whether `info` lines and below are gathered in `pending` until `flush()`.
+    private let buffered: Bool
+    /// Lines not written yet, for a buffered logger.
+    private let pending = Mutex<[UInt8]>([])
+    /// How many bytes a buffered logger gathers before it writes them.
+    public static let bufferLimit = 64 << 10
     /// How many lines of one throttled kind (see `log(_:_:tags:throttle:)`) are written a second.
     public static let throttledLinesPerSecond = 10
 
@@ -31,17 +44,25 @@ public final class HostLogger: Sendable {
     /// - Parameters:
     ///   - logFile: a path to append to, created if missing.
     ///   - secrets: values that must never be written (tokens, signing secrets).
+    ///   - format: plain text lines or JSON lines.
+    ///   - buffered: gather `info` lines and below until `flush()` (see above); the owner must call it.
     public convenience init(
-        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true
+        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true,
+        format: LogFormat = .text, buffered: Bool = false
     ) throws {
         try self.init(
             minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
-            throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+            format: format, buffered: buffered, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
     }
 
-    init(minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, throttle: LogThrottle) throws {
+    init(
+        minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, format: LogFormat = .text,
+        buffered: Bool = false, throttle: LogThrottle
+    ) throws {
         self.throttle = throttle
+        self.buffered = buffered
         self.minimumLevel = minimumLevel
+        self.format = format
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
             .sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
         self.echoToStderr = echoToStderr
@@ -57,7 +78,18 @@ public final class HostLogger: Sendable {
     }
 
     deinit {
+        flush()
         if let fileDescriptor { close(fileDescriptor) }
+    }
+
+    /// Writes the lines a buffered logger gathered; nothing for an unbuffered one.
+    public func flush() {
+        guard buffered else { return }
+        pending.withLock { buffer in
+            guard !buffer.isEmpty else { return }
+            writeOut(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= minimumLevel }
@@ -74,11 +106,33 @@ public final class HostLogger: Sendable {
             guard let count = throttle.admit(key) else { return }
             leftOut = count
         }
+        let text = leftOut > 0 ? message() + " (\(leftOut) more like this left out of the log)" : message()
+        var line = format == .json ? jsonLine(level, text, tags: tags) : textLine(level, text, tags: tags)
+        line.append(UInt8(ascii: "\n"))
+        guard buffered else { return writeOut(line) }
+        pending.withLock { buffer in
+            buffer.append(contentsOf: line)
+            guard level >= .notice || buffer.count >= HostLogger.bufferLimit else { return }
+            writeOut(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// One `write(2)` of `bytes` to each destination.
+    private func writeOut(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
+            if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
+        }
+    }
+
+    /// `time level key=value… message`, redacted as a whole.
+    private func textLine(_ level: LogLevel, _ message: String, tags: [(String, String)]) -> [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(160)
         HostLogger.appendTimestamp(to: &line)
         line.append(UInt8(ascii: " "))
-        line.append(contentsOf: "\(level)".utf8)
+        line.append(contentsOf: level.name.utf8)
         for (key, value) in tags {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
@@ -86,14 +140,53 @@ public final class HostLogger: Sendable {
             HostLogger.appendEscaped(value, to: &line)
         }
         line.append(UInt8(ascii: " "))
-        HostLogger.appendEscaped(message(), to: &line)
-        if leftOut > 0 { line.append(contentsOf: " (\(leftOut) more like this left out of the log)".utf8) }
-        if !secrets.isEmpty { line = redact(line) }
-        line.append(UInt8(ascii: "\n"))
-        line.withUnsafeBytes { buffer in
-            if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
-            if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
+        HostLogger.appendEscaped(message, to: &line)
+        return secrets.isEmpty ? line : redact(line)
+    }
+
+    /// `{"ts": …, "level": …, "msg": …, tags…}` with every value redacted, then JSON-escaped.
+    private func jsonLine(_ level: LogLevel, _ message: String, tags: [(String, String)]) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(192)
+        line.append(contentsOf: #"{"ts":""#.utf8)
+        HostLogger.appendTimestamp(to: &line)
+        line.append(contentsOf: #"","level":""#.utf8)
+        line.append(contentsOf: level.name.utf8)
+        line.append(contentsOf: #"","msg":"#.utf8)
+        appendJSONString(Array(message.utf8), to: &line)
+        for (key, value) in tags {
+            line.append(UInt8(ascii: ","))
+            HostLogger.appendJSONEscaped(Array(key.utf8), to: &line)
+            line.append(UInt8(ascii: ":"))
+            appendJSONString(Array(value.utf8), to: &line)
         }
+        line.append(UInt8(ascii: "}"))
+        return line
+    }
+
+    /// `value`, redacted, as a quoted JSON string.
+    private func appendJSONString(_ value: [UInt8], to line: inout [UInt8]) {
+        HostLogger.appendJSONEscaped(secrets.isEmpty ? value : redact(value), to: &line)
+    }
+
+    /// `bytes` as a quoted JSON string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t` or `\u00HH`.
+    private static func appendJSONEscaped(_ bytes: [UInt8], to line: inout [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        line.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20, 0x7F:
+                line.append(contentsOf: #"\u00"#.utf8)
+                line.append(contentsOf: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+            default: line.append(byte)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     /// `text` with control characters written as `\n`, `\r`, `\t` or `\xHH`.
@@ -109,6 +202,12 @@ public final class HostLogger: Sendable {
             default: line.append(byte)
             }
         }
+    }
+
+    /// `bytes` with every configured secret that stands there as a whole value replaced by `[redacted]`: the log's
+    /// own redaction, for other records that leave the process (the delivery log).
+    public func redacted(_ bytes: [UInt8]) -> [UInt8] {
+        secrets.isEmpty ? bytes : redact(bytes)
     }
 
     /// `line` with every whole-value occurrence of every secret replaced by `[redacted]`.

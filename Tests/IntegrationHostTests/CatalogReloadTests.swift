@@ -173,4 +173,18 @@ import TestSupport
         #expect(try await host.request("POST", "/hooks/missing").status == 404)
         #expect(try await host.request("DELETE", "/deploy/prod").status == 405)
     }
+
+    /// A manifest with several problems is logged as one line per problem, `file: key.path: reason`, never as one
+    /// line with escaped newlines.
+    @Test func manifestProblemsAreLoggedOneALine() async throws {
+        let host = try TestHost(files: [
+            "broken.json": #"{"description": 5, "actions": [{"reply": 1}, {"nonsense": true}]}"#
+        ])
+        defer { Task { await host.stop() } }
+        let lines = host.log.split(separator: "\n").filter { $0.contains("failed to load manifest broken.json") }
+        #expect(lines.count >= 2, "\(lines)")
+        #expect(lines.allSatisfy { !$0.contains(#"\n"#) })
+        #expect(lines.contains { $0.hasSuffix("failed to load manifest broken.json: description: must be a string") })
+        #expect(lines.contains { $0.contains("failed to load manifest broken.json: actions[0]") })
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Synchronization
 import HostApp
 @testable import Logging
@@ -44,6 +45,50 @@ import Testing
         #expect(line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z .*/) != nil)
         #expect(line.hasSuffix(
             " info listening on 127.0.0.1:18000; Bearer [redacted]; url?t=[redacted]&x; x0123456789abcdefx"))
+    }
+
+    /// JSON lines: every value redacted before it is escaped (a secret holding a quote is still found), control
+    /// characters escaped, tags as fields.
+    @Test func jsonLinesAreRedactedAndEscaped() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let secret = #"se"cret\-value"#
+        let logger = try HostLogger(
+            minimumLevel: .info, logFile: path, secrets: [secret], echoToStderr: false, format: .json)
+        logger.log(.warning, "got \(secret)\nforged\u{1B}", tags: [("request", "r\"1"), ("peer", secret)])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.split(separator: "\n").count == 1)
+        #expect(!text.contains("cret"))
+        let line = try JSONValue(parsing: Array(text.utf8.dropLast()))
+        #expect(line["level"] == "warning")
+        #expect(line["msg"] == "got [redacted]\nforged\u{1B}")
+        #expect(line["request"] == "r\"1")
+        #expect(line["peer"] == "[redacted]")
+        #expect(line["ts"]?.stringValue?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
+        #expect(!text.utf8.dropLast().contains { $0 < 0x20 })
+    }
+
+    /// A buffered logger holds info lines until a notice line (written after them, in order), a full buffer or
+    /// `flush()`.
+    @Test func bufferedLinesWaitForANoticeLineOrAFlush() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ih-log-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let logger = try HostLogger(minimumLevel: .info, logFile: path, echoToStderr: false, buffered: true)
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map { String($0.split(separator: " ", maxSplits: 2)[2]) }
+        }
+        logger.log(.info, "first")
+        logger.log(.info, "second")
+        #expect(lines().isEmpty)
+        logger.log(.notice, "third")
+        #expect(lines() == ["first", "second", "third"])
+        logger.log(.info, "fourth")
+        #expect(lines().count == 3)
+        logger.flush()
+        #expect(lines() == ["first", "second", "third", "fourth"])
+        let long = String(repeating: "x", count: 1000)
+        for _ in 0..<(HostLogger.bufferLimit / 1000 + 1) { logger.log(.info, long) }
+        #expect(lines().count > 4)
     }
 
     private static func logger(secrets: [String]) throws -> (HostLogger, () throws -> String) {

@@ -87,6 +87,19 @@ extension PluginTests {
             #expect(await eventually { (try? await host.hipchat("/misbehaving ok").status) == 200 })
         }
 
+        /// `/metrics` counts each crashed worker's restart for its plugin (no admin token: a loopback caller).
+        @Test func workerRestartsAreCountedInTheMetrics() async throws {
+            let host = try Self.host()
+            defer { Task { await host.stop() } }
+            for _ in 0..<2 { #expect(try await host.hipchat("/misbehaving exit").status == 502) }
+            #expect(try await host.hipchat("/misbehaving ok").status == 200)
+            let metrics = try await host.request("GET", "/metrics")
+            #expect(metrics.status == 200)
+            let lines = metrics.body.split(separator: "\n")
+            #expect(lines.contains(#"integration_host_plugin_worker_restarts_total{integration="misbehaving"} 2"#))
+            #expect(!lines.contains { $0.hasPrefix(#"integration_host_plugin_worker_restarts_total{integration="echo"}"#) })
+        }
+
         @Test func aHangIsAnsweredAtTheDeadlineAndItsWorkerIsKilled() async throws {
             let host = try Self.host(deadline: .seconds(1))
             defer { Task { await host.stop() } }

@@ -28,7 +28,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -53,6 +53,9 @@ public struct CommandLineOptions: Sendable {
                                     either fails with 507 (manifests) or INTEGRATION_QUOTA_EXCEEDED (plugins)
           --max-load MIB            the largest storage file admin load (and --state at start) reads
                                     (default 256); a larger one gets 400 before it is read
+          --delivery-log N          requests kept per integration for GET /integrations/NAME/deliveries and
+                                    admin replay, saved beside the --state file (default 50, 0-10000; 0: none)
+          --metrics-public          let GET /metrics answer without the admin token
           --hipchat-api URL         HipChat API base for replies to POST / (default https://api.hipchat.com)
           --deadline SECONDS        how long an integration may run before a 504 (default 10)
           --max-exec N              programs manifest exec actions may run at once; past it exec fails
@@ -97,6 +100,7 @@ public struct CommandLineOptions: Sendable {
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          LOG_FORMAT                text (default) or json: one JSON object a line
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
           Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
         """
@@ -132,6 +136,8 @@ public struct CommandLineOptions: Sendable {
         var maxLoad: String?
         var storageKeys: String?
         var storageMiB: String?
+        var deliveryLog: String?
+        var metricsPublic = false
         var index = 0
 
         func value(_ flag: String) throws(UsageError) -> String {
@@ -176,6 +182,8 @@ public struct CommandLineOptions: Sendable {
             case "--max-load": try once(&maxLoad, "--max-load")
             case "--storage-keys": try once(&storageKeys, "--storage-keys")
             case "--storage-mib": try once(&storageMiB, "--storage-mib")
+            case "--delivery-log": try once(&deliveryLog, "--delivery-log")
+            case "--metrics-public": metricsPublic = true
             case "-t", "--tokens":
                 var taken = 0
                 while index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
@@ -335,14 +343,29 @@ public struct CommandLineOptions: Sendable {
             }
             logLevel = level
         }
-        return .run(
-            HostConfiguration(
-                port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
-                logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
-                hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
-                regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer,
-                trustedProxies: TrustedProxies(trustedProxies), webhookBodyLimit: webhookBodyLimit, plugins: plugins,
-                maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel))
+        var logFormat = LogFormat.text
+        if let name = environment["LOG_FORMAT"], !name.isEmpty {
+            guard let format = LogFormat(rawValue: name.lowercased()) else {
+                throw UsageError("LOG_FORMAT must be text or json; got '\(name)'")
+            }
+            logFormat = format
+        }
+        var configuration = HostConfiguration(
+            port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
+            logFile: logFile, stateDirectory: stateDirectory, stateFile: stateFile, adminToken: adminToken,
+            hipchatAPI: api, deadline: deadlineDuration, maxExec: execLimit, execContainment: containment,
+            regexThreads: regexThreadCount, maxConnectionsPerPeer: connectionsPerPeer,
+            trustedProxies: TrustedProxies(trustedProxies), webhookBodyLimit: webhookBodyLimit, plugins: plugins,
+            maxLoadBytes: maxLoadBytes, storageQuota: storageQuota, logLevel: logLevel)
+        configuration.logFormat = logFormat
+        configuration.metricsPublic = metricsPublic
+        if let deliveryLog {
+            guard let count = Int(deliveryLog), (0...10_000).contains(count) else {
+                throw UsageError("--delivery-log must be a whole number in 0-10000, got '\(deliveryLog)'")
+            }
+            configuration.deliveryLogSize = count
+        }
+        return .run(configuration)
     }
 
     /// `list`'s arguments: DIR, then `--json` and tokens in any order.

@@ -43,6 +43,12 @@ public struct HostConfiguration: Sendable {
     /// How much each integration may store (`--storage-keys`, `--storage-mib`).
     public var storageQuota: StorageQuota
     public var logLevel: LogLevel
+    /// Text lines or JSON lines (`LOG_FORMAT`).
+    public var logFormat: LogFormat = .text
+    /// Deliveries the delivery log keeps per integration (`--delivery-log`); 0 keeps none.
+    public var deliveryLogSize = DeliveryLog.defaultCapacity
+    /// Whether `GET /metrics` answers callers without the admin token (`--metrics-public`).
+    public var metricsPublic = false
 
     public init(
         port: Int, bindAddress: String = "0.0.0.0", integrationsPath: URL, tokens: Tokens = Tokens(),

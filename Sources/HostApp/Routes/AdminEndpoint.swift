@@ -21,15 +21,31 @@ public struct AdminEndpoint: Sendable {
 
     /// Runs `command` for `request`'s caller.
     public func respond(to command: AdminCommand, from request: HTTPRequest, context: RouteContext) -> HTTPResponse {
-        if let refusal = authorizationRefusal(request, context: context) {
-            logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
-            return .error(IntegrationError.forbidden(refusal))
-        }
+        if let refusal = refusal(request, context: context) { return refusal }
         do throws(IntegrationError) {
             return .json(.ok, bytes: try commands.run(command).serializedBytes())
         } catch {
             return .error(error)
         }
+    }
+
+    /// The 403 an admin command from `request`'s caller gets (logged), or `nil` when the caller may run it.
+    func refusal(_ request: HTTPRequest, context: RouteContext) -> HTTPResponse? {
+        guard let refusal = authorizationRefusal(request, context: context) else { return nil }
+        logger.log(.warning, "admin command refused for \(request.peer.host): \(refusal)")
+        return .error(IntegrationError.forbidden(refusal))
+    }
+
+    /// The 401 (with `WWW-Authenticate: Bearer`, logged) an admin-only read such as `GET /integrations` answers
+    /// `request`'s caller, or `nil` when the caller may read it.
+    func readRefusal(_ request: HTTPRequest, context: RouteContext) -> HTTPResponse? {
+        guard let refusal = authorizationRefusal(request, context: context) else { return nil }
+        logger.log(
+            .warning, "\(request.method) \(request.path) refused for \(request.peer.host): \(refusal)",
+            tags: [("request", context.requestID)], throttle: "admin read refused")
+        var response = HTTPResponse.error(IntegrationError.unauthorized(refusal))
+        response.headers.set("WWW-Authenticate", "Bearer")
+        return response
     }
 
     /// Headers that say a request came from a browser page or through a proxy: then a loopback peer proves nothing

@@ -12,51 +12,68 @@ import Scheduling
 /// A request from a trusted proxy (`--trusted-proxy`) is routed with its client address from `X-Forwarded-For` as
 /// its `peer`: what manifest `ip` rules, the admin loopback rule, refusal pacing and the log see.
 public struct HostRouter: HTTPHandler {
-    private let routes: [String: any HostRoute]
+    /// Each fixed route, with the index of its label in `requests`.
+    private let routes: [String: (route: any HostRoute, label: Int)]
     private let webhooks: WebhookRoutes
+    private let deliveries: DeliveriesRoute?
     private let logger: HostLogger
     private let pacer: RefusalPacer
     private let trustedProxies: TrustedProxies
+    /// Requests answered, by route and status (`/metrics`).
+    private let requests: RequestCounters
+    private let hooksLabel: Int
+    private let otherLabel: Int
+    private let deliveriesLabel: Int
 
     public init(
-        routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer(),
+        routes: [any HostRoute], webhooks: WebhookRoutes, deliveries: DeliveriesRoute? = nil, logger: HostLogger,
+        pacer: RefusalPacer = RefusalPacer(), requests: RequestCounters? = nil,
         trustedProxies: TrustedProxies = TrustedProxies()
     ) {
-        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let requests = requests ?? RequestCounters(paths: routes.map(\.path) + [DeliveriesRoute.label])
+        self.routes = Dictionary(
+            routes.map { ($0.path, ($0, requests.routeIndex(of: $0.path))) }, uniquingKeysWith: { first, _ in first })
         self.webhooks = webhooks
+        self.deliveries = deliveries
         self.logger = logger
         self.pacer = pacer
         self.trustedProxies = trustedProxies
+        self.requests = requests
+        hooksLabel = requests.hooksIndex
+        otherLabel = requests.otherIndex
+        deliveriesLabel = requests.routeIndex(of: DeliveriesRoute.label)
     }
 
-    /// The router of a host built from `dependencies`, with its fixed routes.
+    /// The router of a host built from `dependencies`, with its fixed routes; replays go through it.
     public init(dependencies: HostDependencies) {
         self.init(
             routes: dependencies.routes(),
             webhooks: WebhookRoutes(
                 catalog: dependencies.catalog, gateway: dependencies.gateway,
                 defaultBodyLimit: dependencies.configuration.webhookBodyLimit),
-            logger: dependencies.logger, trustedProxies: dependencies.configuration.trustedProxies)
+            deliveries: DeliveriesRoute(deliveries: dependencies.deliveries, admin: dependencies.adminEndpoint),
+            logger: dependencies.logger, requests: dependencies.requests,
+            trustedProxies: dependencies.configuration.trustedProxies)
+        dependencies.replayer.attach(self)
     }
 
     public func handle(_ received: HTTPRequest) async throws -> HTTPResponse {
+        let started = ContinuousClock.now
         var request = received
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
         var response: HTTPResponse
+        let label: Int
         switch clientOf(request) {
         case .address(let client, let proxy):
             request.peer = client
-            response = await route(request, context: RouteContext(requestID: requestID, proxy: proxy))
+            (response, label) = await routed(request, context: RouteContext(requestID: requestID, proxy: proxy))
         case .malformed(let reason):
             logger.log(.warning, reason, tags: [("request", requestID)], throttle: "x-forwarded-for")
-            response = .error(.badRequest, reason)
+            (response, label) = (.error(.badRequest, reason), otherLabel)
         }
+        requests.record(route: label, status: response.status.code)
         response.headers.set("X-Request-Id", requestID)
-        if response.status.code >= 400 {
-            logger.log(
-                .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)],
-                throttle: "status \(response.status.code)")
-        }
+        logAccess(request, response.status.code, since: started, requestID: requestID)
         if response.status.code == 503, let retryAfter = response.headers["Retry-After"].flatMap({ Int($0) }),
             let hold = pacer.hold(for: request.peer, retryAfter: retryAfter)
         {
@@ -87,13 +104,38 @@ public struct HostRouter: HTTPHandler {
         return ["X-Request-Id": requestID]
     }
 
-    private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
-        if request.path == "*" { return .allowing(HTTPMethod.known) }
-        if let route = routes[request.path] {
-            guard route.methods.contains(request.method) else { return .refusing(request.method, allowed: route.methods) }
-            return await route.respond(to: request, context: context)
+    /// The access line: method, path (the query is left out: it can carry tokens), status, time taken, peer. Lines
+    /// for error statuses are throttled per status, so a flood of refusals does not become a flood of writes.
+    private func logAccess(_ request: HTTPRequest, _ status: Int, since started: ContinuousClock.Instant, requestID: String) {
+        guard logger.isEnabled(.info) else { return }
+        let elapsed = ContinuousClock.now - started
+        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        let milliseconds = "\(microseconds / 1000).\(String(microseconds % 1000 + 1000).dropFirst())"
+        logger.log(
+            .info, "\(request.method.rawValue) \(request.path) -> \(status) in \(milliseconds) ms",
+            tags: [("request", requestID), ("peer", request.peer.host)],
+            throttle: status >= 400 ? "status \(status)" : nil)
+    }
+
+    /// Routes `request` as `handle` does, without the access line, the counters and the pacing (a replay).
+    func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+        await routed(request, context: context).response
+    }
+
+    /// The answer, and the label of the route that gave it.
+    private func routed(_ request: HTTPRequest, context: RouteContext) async -> (response: HTTPResponse, label: Int) {
+        if request.path == "*" { return (.allowing(HTTPMethod.known), otherLabel) }
+        if let (route, label) = routes[request.path] {
+            guard route.methods.contains(request.method) else {
+                return (.refusing(request.method, allowed: route.methods), label)
+            }
+            return (await route.respond(to: request, context: context), label)
         }
-        return await webhooks.respond(to: request, context: context)
+        if let deliveries, let name = DeliveriesRoute.integration(in: request.path) {
+            return (deliveries.respond(to: request, integration: name, context: context), deliveriesLabel)
+        }
+        let label = request.path.hasPrefix("/hooks/") ? hooksLabel : otherLabel
+        return (await webhooks.respond(to: request, context: context), label)
     }
 }
 

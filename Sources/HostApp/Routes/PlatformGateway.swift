@@ -47,10 +47,18 @@ public final class PlatformGateway: Sendable {
     /// The host's deadline for inline answers (`--deadline`); a platform's own may be shorter.
     private let deadline: Duration
     private let logger: HostLogger
+    /// Where every request that reached an integration is recorded.
+    public let deliveries: DeliveryLog
+
+    /// The delivery a request replays (`replay REQUEST_ID`), while the replay runs: it skips the dedupe check (an
+    /// admin asked for it again) and is recorded as a replay.
+    @TaskLocal static var replayOf: String?
 
     public init(
-        settings: Settings, catalog: Catalog, dispatcher: Dispatcher, deadline: Duration, logger: HostLogger
+        settings: Settings, catalog: Catalog, dispatcher: Dispatcher, deadline: Duration, logger: HostLogger,
+        deliveries: DeliveryLog = DeliveryLog(capacity: 0)
     ) {
+        self.deliveries = deliveries
         self.routes = settings.routes
         self.deliverer = settings.deliverer
         self.deduplicator = settings.deduplicator
@@ -90,13 +98,23 @@ public final class PlatformGateway: Sendable {
             return adapter.unknownTarget(for: event)
         }
         event.integration = integration.name
-        return await run(integration, event, adapter: adapter, request: request, requestID: requestID)
+        return await recorded(request, integration: integration.name, platform: adapter.name, requestID: requestID) {
+            await run(integration, event, adapter: adapter, request: request, requestID: requestID)
+        }
     }
 
     /// Answers a webhook for `integration` (`/hooks/NAME`, or a route the integration declared, with its
     /// parameters): verified with the integration's secrets, answered with its own status and headers.
     public func handleWebhook(
         _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String
+    ) async -> HTTPResponse {
+        await recorded(request, integration: integration.name, platform: routes.hooks.name, requestID: requestID) {
+            await webhook(request, integration: integration, parameters: parameters, requestID: requestID)
+        }
+    }
+
+    private func webhook(
+        _ request: HTTPRequest, integration: any Integration, parameters: [String: String], requestID: String
     ) async -> HTTPResponse {
         let adapter = routes.hooks
         let proof: SenderProof?
@@ -117,6 +135,26 @@ public final class PlatformGateway: Sendable {
             integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters)
     }
 
+    /// Answers with `answer` and records the request and its answer in the delivery log.
+    private func recorded(
+        _ request: HTTPRequest, integration: String, platform: String, requestID: String,
+        _ answer: () async -> HTTPResponse
+    ) async -> HTTPResponse {
+        guard deliveries.capacity > 0 else { return await answer() }
+        let started = ContinuousClock.now
+        let response = await answer()
+        let head = request.head
+        deliveries.record(DeliveryRecord(
+            id: requestID, replayOf: PlatformGateway.replayOf, integration: integration, platform: platform,
+            duration: .now - started,
+            request: DeliveryRecord.Request(
+                method: head.method.rawValue, path: head.path, query: head.rawQuery, headers: head.headers.fields,
+                body: request.body, peer: request.peer),
+            answer: DeliveryRecord.Answer(
+                status: response.status.code, contentType: response.headers["Content-Type"], body: response.body)))
+        return response
+    }
+
     private func refuse(
         _ request: HTTPRequest, adapter: any PlatformAdapter, _ failure: VerificationFailure, _ requestID: String
     ) -> HTTPResponse {
@@ -128,9 +166,13 @@ public final class PlatformGateway: Sendable {
 
     /// Dedupe, then the run: inline when it finishes in time, else ack and deliver later.
     private func run(
-        _ integration: any Integration, _ event: PlatformEvent, adapter: any PlatformAdapter, request: HTTPRequest,
+        _ integration: any Integration, _ received: PlatformEvent, adapter: any PlatformAdapter, request: HTTPRequest,
         requestID: String, parameters: [String: String] = [:]
     ) async -> HTTPResponse {
+        var received = received
+        // A replay is run again on purpose: it neither checks nor claims the platform's delivery id.
+        if PlatformGateway.replayOf != nil { received.deliveryID = nil }
+        let event = received
         if let id = event.deliveryID, !deduplicator.claim(id) {
             let retry = request.headers["X-Slack-Retry-Num"].map { " (retry \($0))" } ?? ""
             log(.info, "\(adapter.name): delivery already handled\(retry), acknowledged without running", requestID)

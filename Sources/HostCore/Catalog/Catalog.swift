@@ -167,7 +167,12 @@ public final class Catalog: Sendable {
                     entry.error = message
                     files[fileName] = entry
                     let kept = entry.integrations.isEmpty ? "" : " (keeping its last good version)"
-                    logger.log(.error, "failed to load \(loader.kind) \(fileName)\(kept): \(message)")
+                    // One line per problem (a manifest's error lists them one a line, `file: key.path: reason`), each
+                    // `failed to load manifest file: key.path: reason`.
+                    for line in message.split(separator: "\n", omittingEmptySubsequences: true) {
+                        let problem = line.hasPrefix("\(fileName): ") ? line.dropFirst(fileName.count + 2) : line
+                        logger.log(.error, "failed to load \(loader.kind) \(fileName)\(kept): \(problem)")
+                    }
                 }
             }
             for removed in Set(files.keys).subtracting(seen) {

@@ -29,6 +29,9 @@ public final class RunStatistics: Sendable {
         counters(for: integration).record(duration: duration, result: result)
     }
 
+    /// The integrations that have run, sorted.
+    public var integrations: [String] { table.withLock { $0.keys.sorted() } }
+
     /// The counts of `integration`; all zero when it has not run.
     public func snapshot(of integration: String) -> Snapshot {
         table.withLock { $0[integration] }?.snapshot() ?? Snapshot()
@@ -40,6 +43,8 @@ public final class RunStatistics: Sendable {
     public static let failingMinimumRuns = 4
     /// How many recent run times the percentiles are computed over.
     public static let durationSamples = 1024
+    /// The upper bounds of the run-time histogram's buckets (`/metrics`), in seconds; a last bucket takes the rest.
+    public static let histogramBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 
     /// One integration's counts at one moment.
     public struct Snapshot: Sendable, Equatable {
@@ -58,6 +63,10 @@ public final class RunStatistics: Sendable {
         /// Finished runs and failures among them in the recent window.
         public var recentRuns = 0
         public var recentFailures = 0
+        /// Every finished run's time since the start, as `histogramBounds` buckets: cumulative counts (one more
+        /// than the bounds: the last is every finished run) and the sum in seconds.
+        public var histogram: [Int] = Array(repeating: 0, count: RunStatistics.histogramBounds.count + 1)
+        public var durationSum: Double = 0
 
         /// More than half of the last `recentWindow` finished runs failed, with at least `failingMinimumRuns` of them.
         public var isFailing: Bool {
@@ -95,7 +104,13 @@ public final class RunStatistics: Sendable {
             /// The recent window as bits, newest lowest: 1 for a failure.
             var recent: UInt64 = 0
             var recentCount = 0
+            /// Finished runs per histogram bucket (not cumulative), and their summed microseconds.
+            var buckets = [Int](repeating: 0, count: RunStatistics.histogramBounds.count + 1)
+            var microsecondsSum: UInt64 = 0
         }
+
+        /// The histogram bounds in microseconds.
+        private static let boundsMicroseconds = RunStatistics.histogramBounds.map { UInt32($0 * 1_000_000) }
 
         private let state = Mutex(State())
 
@@ -118,6 +133,8 @@ public final class RunStatistics: Sendable {
                     state.timeouts += 1
                     return
                 }
+                state.buckets[Counters.boundsMicroseconds.firstIndex { microseconds <= $0 } ?? state.buckets.count - 1] += 1
+                state.microsecondsSum &+= UInt64(microseconds)
                 state.durations[state.next] = microseconds
                 state.next = (state.next + 1) % RunStatistics.durationSamples
                 state.filled = min(state.filled + 1, RunStatistics.durationSamples)
@@ -130,10 +147,16 @@ public final class RunStatistics: Sendable {
             let window: UInt64 = RunStatistics.recentWindow >= 64 ? .max : (1 << UInt64(RunStatistics.recentWindow)) - 1
             // Copies the samples, never the ring itself: a copy sharing its buffer would make the next record copy it.
             var (snapshot, samples) = state.withLock { state in
-                let snapshot = Snapshot(
+                var snapshot = Snapshot(
                     runs: state.runs, failures: state.failures, rejections: state.rejections, timeouts: state.timeouts,
                     lastError: state.lastError, recentRuns: state.recentCount,
                     recentFailures: (state.recent & window).nonzeroBitCount)
+                var total = 0
+                snapshot.histogram = state.buckets.map { count in
+                    total += count
+                    return total
+                }
+                snapshot.durationSum = Double(state.microsecondsSum) / 1_000_000
                 return (snapshot, Array(state.durations[0..<state.filled]))
             }
             samples.sort()

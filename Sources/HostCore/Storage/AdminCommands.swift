@@ -14,11 +14,14 @@ public struct AdminCommands: Sendable {
     /// The largest file `load` reads.
     public let maxLoadBytes: Int
     public let logger: HostLogger
+    /// The delivery log, saved and loaded beside each storage file (`DeliveryLog.fileName(besides:)`).
+    public let deliveries: DeliveryLog?
 
     public init(
         storage: Storage, stateDirectory: StateDirectory, defaultFile: String?,
-        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, logger: HostLogger
+        maxLoadBytes: Int = AdminCommands.defaultMaxLoadBytes, logger: HostLogger, deliveries: DeliveryLog? = nil
     ) {
+        self.deliveries = deliveries
         self.storage = storage
         self.stateDirectory = stateDirectory
         self.defaultFile = defaultFile
@@ -43,6 +46,10 @@ public struct AdminCommands: Sendable {
                 let url = try stateDirectory.resolve(name)
                 let contents = storage.snapshot()
                 try StorageFile.writeAtomically(StorageFile.encode(contents), to: url)
+                if let deliveries {
+                    let deliveriesURL = try stateDirectory.resolve(DeliveryLog.fileName(besides: name))
+                    try StorageFile.writeAtomically(deliveries.encoded(), to: deliveriesURL)
+                }
                 logger.log(.notice, "storage saved to \(name)")
                 return ["saved": .string(name), "integrations": AdminCommands.summary(contents)]
             } catch let refusal as StateDirectory.Refusal {
@@ -56,6 +63,7 @@ public struct AdminCommands: Sendable {
             }
             do {
                 let contents = try AdminCommands.read(name, in: stateDirectory, maxBytes: maxLoadBytes)
+                try loadDeliveries(besides: name)
                 storage.replaceAll(with: contents)
                 logger.log(.notice, "storage loaded from \(name)")
                 return ["loaded": .string(name), "integrations": AdminCommands.summary(contents)]
@@ -63,6 +71,14 @@ public struct AdminCommands: Sendable {
                 throw IntegrationError.badRequest("cannot load \(name): \(error)")
             }
         }
+    }
+
+    /// Reads the deliveries file beside storage file `name` into the delivery log, when there is one.
+    public func loadDeliveries(besides name: String) throws {
+        guard let deliveries else { return }
+        let file = DeliveryLog.fileName(besides: name)
+        guard FileManager.default.fileExists(atPath: try stateDirectory.resolve(file).path) else { return }
+        try deliveries.replaceAll(withEncoded: AdminCommands.readBytes(file, in: stateDirectory, maxBytes: maxLoadBytes))
     }
 
     /// The largest storage file `load` reads (`--max-load`); a larger one is refused before it is read.
@@ -73,6 +89,11 @@ public struct AdminCommands: Sendable {
     public static func read(
         _ name: String, in directory: StateDirectory, maxBytes: Int = defaultMaxLoadBytes
     ) throws -> [String: [String: JSONValue]] {
+        try StorageFile.decode(readBytes(name, in: directory, maxBytes: maxBytes))
+    }
+
+    /// The bytes of a file inside the state directory, read as `read` reads a storage file.
+    static func readBytes(_ name: String, in directory: StateDirectory, maxBytes: Int) throws -> [UInt8] {
         let url = try directory.resolve(name)
         let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
@@ -97,7 +118,7 @@ public struct AdminCommands: Sendable {
         guard data.count <= maxBytes else {
             throw StorageFile.LoadError(description: "the file grew past \(maxBytes >> 20) MiB while it was read")
         }
-        return try StorageFile.decode(Array(data))
+        return Array(data)
     }
 
     /// Integration name → its sorted keys.

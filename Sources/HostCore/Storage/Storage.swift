@@ -44,6 +44,15 @@ public final class Storage: Sendable {
         return result
     }
 
+    /// How much each integration stores: keys, and bytes as the quota weighs them. Empty namespaces are left out.
+    public func usage() -> [(integration: String, keys: Int, bytes: Int)] {
+        let states = namespaces.withLock { $0 }
+        return states.keys.sorted().compactMap { name in
+            let (keys, bytes) = states[name]!.contents.withLock { ($0.values.count, $0.bytes) }
+            return keys == 0 ? nil : (name, keys, bytes)
+        }
+    }
+
     /// Replaces everything with `contents`; namespaces not in it become empty.
     public func replaceAll(with contents: [String: [String: JSONValue]]) {
         namespaces.withLock { all in

@@ -33,6 +33,9 @@ public final class ExecSlots: Sendable {
         return IntegrationExecSlots(name: name, limit: max(1, limit), own: counter, host: self)
     }
 
+    /// How many programs run now, host-wide.
+    public var inUse: Int { taken.count }
+
     /// Takes a host-wide slot; false when all are taken.
     fileprivate func acquire() -> Bool { taken.acquire(below: limit) }
 
@@ -73,6 +76,8 @@ struct IntegrationExecSlots: Sendable {
 /// A count of taken slots that never passes a limit.
 private final class SlotCounter: Sendable {
     private let taken = Atomic<Int>(0)
+
+    var count: Int { taken.load(ordering: .relaxed) }
 
     func acquire(below limit: Int) -> Bool {
         var current = taken.load(ordering: .relaxed)

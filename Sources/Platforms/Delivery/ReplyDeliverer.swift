@@ -2,6 +2,7 @@ import Foundation
 import HTTPClient
 import Logging
 import Scheduling
+import Synchronization
 
 /// Sends late replies and follow-ups: one POST per message through the `OutboundClient`, retried with backoff on network
 /// errors, 5xx, 429 and transient Slack Web API errors (after the `Retry-After` the destination asks for, when it
@@ -23,6 +24,19 @@ public final class ReplyDeliverer: Sendable {
     private let client: OutboundClient
     private let logger: HostLogger?
     private let sleep: @Sendable (Duration) async throws -> Void
+    private let inFlight = Atomic<Int>(0)
+    private let deliveredCount = Atomic<Int>(0)
+    private let failedCount = Atomic<Int>(0)
+    private let overBudgetCount = Atomic<Int>(0)
+
+    /// How many messages are being delivered now (retries and backoffs included).
+    public var pending: Int { inFlight.load(ordering: .relaxed) }
+
+    /// How many messages ended each way since the start (`/metrics`).
+    public var outcomes: (delivered: Int, failed: Int, overBudget: Int) {
+        (deliveredCount.load(ordering: .relaxed), failedCount.load(ordering: .relaxed),
+            overBudgetCount.load(ordering: .relaxed))
+    }
 
     /// `sleep` waits between tries (the host's clock unless a test records the waits instead); it throws when the
     /// task is cancelled.
@@ -41,6 +55,18 @@ public final class ReplyDeliverer: Sendable {
     /// Delivers `message`, or its fallback; `requestID` tags the log lines.
     @discardableResult
     public func deliver(_ message: OutboundMessage, requestID: String) async -> Outcome {
+        inFlight.add(1, ordering: .relaxed)
+        let outcome = await deliverOrFallBack(message, requestID: requestID)
+        inFlight.subtract(1, ordering: .relaxed)
+        switch outcome {
+        case .delivered: deliveredCount.add(1, ordering: .relaxed)
+        case .failed: failedCount.add(1, ordering: .relaxed)
+        case .overBudget: overBudgetCount.add(1, ordering: .relaxed)
+        }
+        return outcome
+    }
+
+    private func deliverOrFallBack(_ message: OutboundMessage, requestID: String) async -> Outcome {
         var current: OutboundMessage? = message
         var outcome = Outcome.overBudget
         while let next = current {

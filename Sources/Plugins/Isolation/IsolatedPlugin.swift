@@ -24,6 +24,7 @@ public struct IsolatedPlugin: Integration {
     public func run(_ invocation: Invocation) async throws -> Reply? { try await supervisor.run(invocation) }
 
     public var unavailableReason: String? { supervisor.unavailableReason }
+    public var workerRestarts: Int { supervisor.crashCount }
 
     public func restart() { supervisor.restart() }
 }

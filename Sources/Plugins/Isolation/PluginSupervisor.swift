@@ -13,6 +13,7 @@ final class PluginSupervisor: Sendable {
     private let copy: PluginCopy
     private let admission: Admission
     private let state: Mutex<State>
+    private let crashTotal = Atomic<Int>(0)
 
     private struct State {
         var idle: [WorkerProcess] = []
@@ -39,6 +40,9 @@ final class PluginSupervisor: Sendable {
     }
 
     var unavailableReason: String? { state.withLock { $0.unavailable } }
+
+    /// Every crash since this supervisor started (each one's worker is replaced by a fresh start).
+    var crashCount: Int { crashTotal.load(ordering: .relaxed) }
 
     func restart() {
         state.withLock { state in
@@ -122,6 +126,7 @@ final class PluginSupervisor: Sendable {
     /// in the window the plugin is unavailable until its file changes or SIGHUP.
     private func crashed(problem: String, exit: WorkerProcess.Exit?, worker: pid_t?, log: IntegrationLogger) {
         let now = ContinuousClock.now
+        crashTotal.add(1, ordering: .relaxed)
         let (backoff, unavailable) = state.withLock { state in
             state.crashes = state.crashes.filter { now - $0 < isolation.crashWindow } + [now]
             let backoff = state.backoff

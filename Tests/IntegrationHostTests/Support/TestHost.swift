@@ -24,7 +24,7 @@ final class TestHost: Sendable {
     init(
         files: [String: String] = [:], tokens: [String] = [], adminToken: String? = nil, stateFile: String? = nil,
         hipchatAPI: URL? = nil, deadline: Duration = .seconds(10), loaders: [any IntegrationLoader]? = nil,
-        trustedProxies: [String] = []
+        trustedProxies: [String] = [], configure: (inout HostConfiguration) -> Void = { _ in }
     ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("ihtest-\(UUID().uuidString)")
         integrations = root.appendingPathComponent("integrations")
@@ -40,6 +40,7 @@ final class TestHost: Sendable {
             logLevel: .warning)
         if let hipchatAPI { configuration.hipchatAPI = hipchatAPI }
         configuration.trustedProxies = TrustedProxies(trustedProxies.map { IPRange($0)! })
+        configure(&configuration)
         let logger = try HostLogger(
             minimumLevel: .debug, logFile: root.appendingPathComponent("host.log").path,
             secrets: configuration.secrets, echoToStderr: false)
