@@ -1,8 +1,8 @@
 /// SHA-256 (FIPS 180-4), incremental.
-public struct SHA256: Sendable {
+public struct SHA256: HashFunction {
     /// Digest length in bytes.
     public static let byteCount = 32
-    static let blockSize = 64
+    public static let blockSize = 64
 
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -11,13 +11,6 @@ public struct SHA256: Sendable {
     private var totalLength: UInt64 = 0
 
     public init() { buffer.reserveCapacity(SHA256.blockSize) }
-
-    /// The digest of `data` in one call.
-    public static func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data)
-        return hasher.finalize()
-    }
 
     /// Feeds more input.
     public mutating func update(_ data: some Sequence<UInt8>) {
