@@ -11,7 +11,7 @@ extension ManifestIntegration {
     static let maxRegexTimeoutMilliseconds = 1000
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
-        "regex_timeout_ms", "limits",
+        "regex_timeout_ms", "limits", "signature_failures",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
@@ -96,6 +96,10 @@ extension ManifestIntegration {
         let regexTimeout =
             reader.integer(members, "regex_timeout_ms", at: "", in: 1...ManifestIntegration.maxRegexTimeoutMilliseconds)
             ?? ManifestIntegration.defaultRegexTimeoutMilliseconds
+        let signatureFailures = reader.string(members, "signature_failures", at: "") ?? "hard"
+        if !["hard", "soft"].contains(signatureFailures) {
+            reader.fail("signature_failures", "must be \"hard\" or \"soft\"")
+        }
         var runLimits: RunLimits?
         var execLimit = runtime.execSlots.integrationDefault
         if let value = members["limits"],
@@ -158,6 +162,7 @@ extension ManifestIntegration {
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
+        self.signatureFailuresAreHard = signatureFailures == "hard"
         self.regexPool = runtime.regexPool
         self.runLimits = runLimits
         self.runTimeBound = ManifestIntegration.runTimeBound(

@@ -27,6 +27,9 @@ public struct ManifestIntegration: Integration {
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
+    /// `signature_failures`: `hard` (true, the default) ends the run when a signature rule does not hold; `soft`
+    /// makes it a plain mismatch.
+    let signatureFailuresAreHard: Bool
     /// Where its regexes are matched.
     let regexPool: RegexPool
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
@@ -51,7 +54,7 @@ public struct ManifestIntegration: Integration {
         guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
             throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
-        let scope = ManifestScope(invocation: invocation)
+        let scope = ManifestScope(invocation: invocation, signatureFailuresAreHard: signatureFailuresAreHard)
         for check in checks {
             if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool) { continue }
             invocation.log.debug("\(check.path) did not match")
@@ -62,6 +65,10 @@ public struct ManifestIntegration: Integration {
             if let condition = action.condition,
                 try await !condition.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool)
             {
+                if let failure = scope.signatureFailure {
+                    invocation.log.debug("\(action.path).if: \(failure)")
+                    throw IntegrationError(status: .unauthorized, failure)
+                }
                 continue
             }
             try Task.checkCancellation()

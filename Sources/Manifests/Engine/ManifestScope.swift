@@ -16,12 +16,18 @@ final class ManifestScope {
     let invocation: Invocation
     /// Variables defined by the run: captures, `into` results, `set`, `error`.
     var variables: [String: JSONValue] = [:]
+    /// `signature_failures: hard` (the default): a signature rule that does not hold ends the run.
+    let signatureFailuresAreHard: Bool
+    /// Why a signature rule did not hold, once one has not under `signatureFailuresAreHard`: no enclosing `any`
+    /// tries another branch and no `not` turns it into a match.
+    var signatureFailure: String?
     private var cachedPayload: JSONValue?
     private var cachedForm: [String: JSONValue]?
     private var cachedNotification: JSONValue?
 
-    init(invocation: Invocation) {
+    init(invocation: Invocation, signatureFailuresAreHard: Bool = true) {
         self.invocation = invocation
+        self.signatureFailuresAreHard = signatureFailuresAreHard
     }
 
     var log: IntegrationLogger { invocation.log }

@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import JSON
+import Testing
+
+@testable import Manifests
+
+/// adnanh/webhook's features as manifests, each through the real host on loopback
+/// (https://github.com/adnanh/webhook, docs/Hook-Definition.md, Hook-Rules.md, Referencing-Request-Values.md).
+@Suite struct WebhookParityTests {
+    /// A host serving `manifests` (file name → JSON text), with `tokens`.
+    static func host(_ manifests: [String: String], tokens: [String] = []) throws -> (ManifestHost, URL) {
+        let directory = Fixtures.temporaryDirectory()
+        for (name, text) in manifests {
+            try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        return (try ManifestHost(directory: directory, tokens: tokens), directory)
+    }
+
+    static let secret = "parity-secret-1"
+
+    static func hex(_ algorithm: String, _ body: [UInt8], key: String = secret) -> String {
+        let key = Array(key.utf8)
+        switch algorithm {
+        case "sha1": return Encoding.hex(HMAC<SHA1>.authenticationCode(for: body, key: key))
+        case "sha512": return Encoding.hex(HMAC<SHA512>.authenticationCode(for: body, key: key))
+        default: return Encoding.hex(HMAC<SHA256>.authenticationCode(for: body, key: key))
+        }
+    }
+
+    /// Hook-Rules.md, "Match payload-hmac-sha1/sha256/sha512": each algorithm checks its own header.
+    @Test func signaturesWithSHA1AndSHA512() async throws {
+        func manifest(_ algorithm: String) -> String {
+            #"{"rules": {"signature": {"header": "X-Sig", "algorithm": "\#(algorithm)", "prefix": "\#(algorithm)=", "secret": "{{tokens.parity_secret}}"}}, "actions": [{"reply": "ok \#(algorithm)"}]}"#
+        }
+        let (host, directory) = try Self.host(
+            ["h1.json": manifest("sha1"), "h256.json": manifest("sha256"), "h512.json": manifest("sha512")],
+            tokens: ["parity_secret:\(Self.secret)"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let body = Array(#"{"ref": "main"}"#.utf8)
+        for algorithm in ["sha1", "sha256", "sha512"] {
+            let path = "/hooks/h" + algorithm.dropFirst(3)
+            let good = try await host.request("POST", path, body: body, headers: ["X-Sig": "\(algorithm)=\(Self.hex(algorithm, body))"])
+            #expect(good.status == 200 && good.text == "ok \(algorithm)", "\(algorithm)")
+            let upper = try await host.request(
+                "POST", path, body: body, headers: ["X-Sig": "\(algorithm)=\(Self.hex(algorithm, body).uppercased())"])
+            #expect(upper.status == 200, "\(algorithm) in uppercase hex")
+            for other in ["sha1", "sha256", "sha512"] where other != algorithm {
+                let wrong = try await host.request("POST", path, body: body, headers: ["X-Sig": "\(algorithm)=\(Self.hex(other, body))"])
+                #expect(wrong.status == 401, "\(algorithm) header carrying a \(other) digest")
+            }
+            let tampered = try await host.request(
+                "POST", path, body: body + [0x20], headers: ["X-Sig": "\(algorithm)=\(Self.hex(algorithm, body))"])
+            #expect(tampered.status == 401 && tampered.json?["error"]?.stringValue?.hasPrefix("h") == true)
+        }
+        await host.stop()
+    }
+
+    /// Hook-Rules.md: "payload-hmac-* … multiple signatures": a list passes when one of its algorithm matches.
+    @Test func aHeaderListingSeveralSignatures() async throws {
+        let manifest = #"{"rules": {"signature": {"header": "X-Signature", "algorithm": "sha256", "prefix": "sha256=", "secret": "{{tokens.parity_secret}}"}}, "actions": [{"reply": "ok"}]}"#
+        let (host, directory) = try Self.host(["multi.json": manifest], tokens: ["parity_secret:\(Self.secret)"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let body = Array("payload".utf8)
+        let good = Self.hex("sha256", body)
+        let stale = Self.hex("sha256", body, key: "rotated-away-9")
+        let cases: [(header: String, status: Int)] = [
+            ("sha1=\(Self.hex("sha1", body)),sha256=\(good)", 200),
+            ("sha256=\(stale), sha256=\(good)", 200),
+            ("sha256=\(good),sha512=\(Self.hex("sha512", body))", 200),
+            ("sha256=\(stale),sha1=\(Self.hex("sha1", body))", 401),
+            ("sha1=\(good)", 401),
+            ("sha256=\(stale),,sha256=zz", 401),
+            (",", 401),
+        ]
+        for (header, status) in cases {
+            let response = try await host.request("POST", "/hooks/multi", body: body, headers: ["X-Signature": header])
+            #expect(response.status == status, "\(header)")
+        }
+        await host.stop()
+    }
+
+    /// Hook-Definition.md, `trigger-signature-soft-failures`: hard by default (a bad signature ends the run, no
+    /// other branch of `any` is tried), soft on request (just a mismatch).
+    @Test func signatureFailuresHardByDefaultSoftOnRequest() async throws {
+        func manifest(_ mode: String?) -> String {
+            let key = mode.map { #""signature_failures": "\#($0)", "# } ?? ""
+            return #"{\#(key)"actions": [{"if": {"any": [{"signature": {"header": "X-Sig", "prefix": "sha256=", "secret": "{{tokens.parity_secret}}"}}, {"match": {"value": "{{param.mode}}", "equals": "public"}}]}, "reply": "ran"}, {"if": {"not": {"signature": {"header": "X-Sig", "prefix": "sha256=", "secret": "{{tokens.parity_secret}}"}}}, "reply": "unsigned"}]}"#
+        }
+        let (host, directory) = try Self.host(
+            ["hard.json": manifest(nil), "soft.json": manifest("soft"), "explicit.json": manifest("hard")],
+            tokens: ["parity_secret:\(Self.secret)"])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let body = Array("x=1".utf8)
+        let signed = ["X-Sig": "sha256=\(Self.hex("sha256", body))", "Content-Type": "text/plain"]
+        let forged = ["X-Sig": "sha256=\(Self.hex("sha256", body, key: "guessed-key-1"))", "Content-Type": "text/plain"]
+        for name in ["hard", "explicit", "soft"] {
+            let ok = try await host.request("POST", "/hooks/\(name)", body: body, headers: signed)
+            #expect(ok.status == 200 && ok.text == "ran", "\(name), signed")
+        }
+        for name in ["hard", "explicit"] {
+            let refused = try await host.request("POST", "/hooks/\(name)?mode=public", body: body, headers: forged)
+            #expect(refused.status == 401, "\(name): a forged signature ends the run")
+            #expect(refused.json == ["error": .string("\(name): no valid sha256 signature in X-Sig")])
+        }
+        let soft = try await host.request("POST", "/hooks/soft?mode=public", body: body, headers: forged)
+        #expect(soft.status == 200 && soft.text == "unsigned", "soft: the next branch, and `not` holds")
+        await host.stop()
+    }
+}
