@@ -3,6 +3,8 @@ import Foundation
 import JSON
 import Testing
 
+@testable import HostApp
+@testable import HostCore
 @testable import Manifests
 
 /// adnanh/webhook's features as manifests, each through the real host on loopback
@@ -105,6 +107,60 @@ import Testing
         }
         let soft = try await host.request("POST", "/hooks/soft?mode=public", body: body, headers: forged)
         #expect(soft.status == 200 && soft.text == "unsigned", "soft: the next branch, and `not` holds")
+        await host.stop()
+    }
+
+    /// Issue #15's bug: a declared route under `/hooks/` with more segments passed `check` but answered 404.
+    @Test func declaredRoutesUnderHooksAreReachable() async throws {
+        let (host, directory) = try Self.host([
+            "sendgrid.json": #"{"routes": ["/hooks/sendgrid/inbound", {"path": "/hooks/<vendor>/status", "methods": ["GET"]}], "actions": [{"reply": "{{path}} {{param.vendor | default: \"-\"}}"}]}"#,
+            "echo.json": #"{"actions": [{"reply": "echo"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let inbound = try await host.request("POST", "/hooks/sendgrid/inbound", body: Array("x".utf8))
+        #expect(inbound.status == 200 && inbound.text == "/hooks/sendgrid/inbound -")
+        let status = try await host.request("GET", "/hooks/mailgun/status")
+        #expect(status.status == 200 && status.text == "/hooks/mailgun/status mailgun")
+        let wrongMethod = try await host.request("GET", "/hooks/sendgrid/inbound")
+        #expect(wrongMethod.status == 405 && wrongMethod.headers["allow"] == "POST")
+        #expect(try await host.request("POST", "/hooks/sendgrid").text == "/hooks/sendgrid -")
+        #expect(try await host.request("POST", "/hooks/echo").text == "echo")
+        let missing = try await host.request("POST", "/hooks/nobody")
+        #expect(missing.status == 404 && missing.json == ["error": "no integration named nobody"])
+        let deeper = try await host.request("POST", "/hooks/sendgrid/other")
+        #expect(deeper.status == 404 && deeper.json == ["error": "no route for /hooks/sendgrid/other"])
+        await host.stop()
+    }
+
+    /// A declared route that is another integration's `/hooks/NAME` can never be reached: a load problem.
+    @Test func aRouteThatIsAnotherIntegrationsHookIsAProblem() throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try #"{"routes": ["/hooks/echo"], "actions": []}"#.write(
+            to: directory.appendingPathComponent("shadow.json"), atomically: true, encoding: .utf8)
+        try #"{"actions": []}"#.write(to: directory.appendingPathComponent("echo.json"), atomically: true, encoding: .utf8)
+        let problems = Catalog.loadOnce(directory: directory, loaders: IntegrationKinds.loaders()).problems.map(\.description)
+        #expect(problems == ["shadow.json: route /hooks/echo of shadow is never reached: it is the webhook of echo"])
+    }
+
+    /// Hook-Definition.md, `http-methods`: `/hooks/NAME` takes the listed methods; others get 405 with `Allow`.
+    @Test func hookMethods() async throws {
+        let (host, directory) = try Self.host([
+            "ping.json": #"{"hook_methods": ["GET", "put"], "actions": [{"reply": "{{method}}"}]}"#,
+            "plain.json": #"{"routes": [{"path": "/plain/status", "methods": ["GET"]}], "actions": [{"reply": "{{method}}"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await host.request("GET", "/hooks/ping").text == "GET")
+        #expect(try await host.request("PUT", "/hooks/ping", body: Array("x".utf8)).text == "PUT")
+        let post = try await host.request("POST", "/hooks/ping", body: Array("x".utf8))
+        #expect(post.status == 405 && post.headers["allow"] == "GET, PUT")
+        #expect(try await host.request("DELETE", "/hooks/ping").status == 405)
+        #expect(try await host.request("POST", "/hooks/plain").text == "POST")
+        #expect(try await host.request("GET", "/hooks/plain").text == "GET")
+        let delete = try await host.request("DELETE", "/hooks/plain")
+        #expect(delete.status == 405 && delete.headers["allow"] == "GET, POST")
+        #expect(Fixtures.problems(#"{"hook_methods": ["FETCH"], "actions": []}"#)
+            == ["test.json: hook_methods[0]: 'FETCH' is not an HTTP method the server accepts"])
         await host.stop()
     }
 }

@@ -14,17 +14,19 @@ public struct WebhookRoutes: Sendable {
         self.gateway = gateway
     }
 
-    /// Answers a request no fixed route took: `/hooks/NAME`, else an integration's own route, else 404.
+    /// Answers a request no fixed route took: `/hooks/NAME` of a loaded integration NAME, else an integration's
+    /// own route (which may live under `/hooks/` too: `/hooks/sendgrid/inbound`), else 404.
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         let prefix = "/hooks/"
+        var hookName: String?
         if request.path.hasPrefix(prefix) {
             let name = String(request.path.dropFirst(prefix.count))
-            guard let integration = catalog.integration(named: name) else {
-                return .error(IntegrationError.notFound("no integration named \(name)"))
+            if let integration = catalog.integration(named: name) {
+                let allowed = integration.hookMethods
+                guard allowed.contains(request.method) else { return .methodNotAllowed(allowed) }
+                return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
             }
-            let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
-            guard allowed.contains(request.method) else { return .methodNotAllowed(allowed) }
-            return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
+            hookName = name
         }
         switch catalog.route(path: request.path, method: request.method) {
         case .matched(let integration, let parameters):
@@ -33,6 +35,9 @@ public struct WebhookRoutes: Sendable {
         case .wrongMethod(let allowed):
             return .methodNotAllowed(allowed)
         case .none:
+            if let hookName, IntegrationName.isValid(hookName) {
+                return .error(IntegrationError.notFound("no integration named \(hookName)"))
+            }
             return .error(IntegrationError.notFound("no route for \(request.path)"))
         }
     }

@@ -11,7 +11,7 @@ extension ManifestIntegration {
     static let maxRegexTimeoutMilliseconds = 1000
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
-        "regex_timeout_ms", "limits", "signature_failures",
+        "regex_timeout_ms", "limits", "signature_failures", "hook_methods",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
@@ -93,6 +93,13 @@ extension ManifestIntegration {
             }
         }
 
+        var hookMethods = routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
+        if let value = members["hook_methods"],
+            let parsed = ManifestIntegration.decodeMethods(value, at: "hook_methods", reader: reader)
+        {
+            hookMethods = parsed
+        }
+
         let regexTimeout =
             reader.integer(members, "regex_timeout_ms", at: "", in: 1...ManifestIntegration.maxRegexTimeoutMilliseconds)
             ?? ManifestIntegration.defaultRegexTimeoutMilliseconds
@@ -159,6 +166,7 @@ extension ManifestIntegration {
         self.commands = commands
         self.routes = routes
         self.methods = methods
+        self.hookMethods = hookMethods
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)

@@ -5,7 +5,7 @@ import JSON
 
 /// An integration described by a JSON manifest: identity, rules, then actions in order.
 ///
-/// A run checks the method, then each entry of `rules` in order; the first that does not hold ends the run with
+/// A run checks the method (one `/hooks/NAME` or a route takes), then each entry of `rules` in order; the first that does not hold ends the run with
 /// its `on_mismatch` (a reply with a status when it has `reply`, else an `IntegrationError` with the status,
 /// which the host answers as `{"error": message}`). Then the actions run in order; the last `reply` is the answer
 /// (`nil` when there is none).
@@ -24,6 +24,9 @@ public struct ManifestIntegration: Integration {
     /// The methods of `routes` entries that give none (default POST). `/hooks/NAME` takes POST and the methods
     /// of the routes, as the host's generic webhook route does.
     public let methods: Set<HTTPMethod>
+    /// `hook_methods`: the methods `/hooks/NAME` takes (adnanh/webhook's `http-methods`); by default POST and the
+    /// methods of the routes.
+    public let hookMethods: Set<HTTPMethod>
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
@@ -51,7 +54,7 @@ public struct ManifestIntegration: Integration {
 
     public func run(_ invocation: Invocation) async throws -> Reply? {
         let method = invocation.request.method
-        guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
+        guard hookMethods.contains(method) || routes.contains(where: { $0.methods.contains(method) }) else {
             throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
         let scope = ManifestScope(invocation: invocation, signatureFailuresAreHard: signatureFailuresAreHard)
