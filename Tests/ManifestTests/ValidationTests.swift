@@ -16,7 +16,7 @@ import Testing
         ("[]", "test.json", ["test.json: a manifest must be a JSON object"]),
         ("{}", "test.json", ["test.json: actions: is required (an array of actions; [] for none)"]),
         (#"{"actions": [], "nmae": "x"}"#, "test.json", [
-            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, hook_methods, limits, methods, name, on_mismatch, regex_timeout_ms, routes, rules, signature_failures)",
+            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, content_type, description, hook_methods, limits, methods, name, on_mismatch, parse_json, regex_timeout_ms, routes, rules, signature_failures)",
         ]),
         (#"{"actions": [], "limits": {"concurrent": 0, "queued": -1, "max": 3}}"#, "test.json", [
             "test.json: limits.max: unknown key (expected one of: concurrent, exec, queued)",

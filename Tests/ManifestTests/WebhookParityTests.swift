@@ -163,4 +163,71 @@ import Testing
             == ["test.json: hook_methods[0]: 'FETCH' is not an HTTP method the server accepts"])
         await host.stop()
     }
+
+    /// Referencing-Request-Values.md, `{"source": "request", "name": "remote-addr"}`: the client's address.
+    @Test func theClientsAddress() async throws {
+        let (host, directory) = try Self.host([
+            "whoami.json": #"{"rules": {"regex": {"value": "{{remote_addr}}", "pattern": "^127\\."}}, "actions": [{"reply": {"json": {"addr": "{{remote_addr}}", "port": "{{remote_port}}"}}}]}"#,
+            "elsewhere.json": #"{"rules": {"match": {"value": "{{remote_addr}}", "equals": "10.9.8.7"}, "on_mismatch": {"status": 403}}, "actions": [{"reply": "in"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let whoami = try await host.request("POST", "/hooks/whoami", body: Array("x".utf8))
+        #expect(whoami.status == 200 && whoami.json?["addr"] == "127.0.0.1")
+        #expect((whoami.json?["port"]?.doubleValue ?? 0) > 0)
+        #expect(try await host.request("POST", "/hooks/elsewhere", body: Array("x".utf8)).status == 403)
+        await host.stop()
+    }
+
+    /// Hook-Definition.md, `parse-parameters-as-json`: a form field, header or URL parameter holding JSON.
+    @Test func parametersParsedAsJSON() async throws {
+        let manifest = #"""
+            {"parse_json": ["form.payload", "header.X-Data", "param.meta", "payload.inner"],
+             "rules": {"match": {"value": "{{form.payload.ref}}", "equals": "refs/heads/main"}},
+             "actions": [{"reply": "{{form.payload.commits.1.id}} {{header.x-data.id}} {{param.meta.tags.0}} {{payload.inner.deep}} {{form.other}}"}]}
+            """#
+        let (host, directory) = try Self.host(["parsed.json": manifest])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let document = #"{"ref": "refs/heads/main", "commits": [{"id": "a1"}, {"id": "b2"}], "inner": 1}"#
+        let form = "payload=" + document.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "&other=plain"
+            + "&inner=" + #"{"deep": true}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let meta = #"{"tags":["x","y"]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let headers = ["Content-Type": "application/x-www-form-urlencoded", "X-Data": #"{"id": 7}"#]
+        let ok = try await host.request("POST", "/hooks/parsed?meta=\(meta)", body: Array(form.utf8), headers: headers)
+        #expect(ok.status == 200 && ok.text == "b2 7 x true plain")
+        let other = form.replacingOccurrences(of: "main", with: "dev")
+        #expect(try await host.request("POST", "/hooks/parsed?meta=\(meta)", body: Array(other.utf8), headers: headers).status == 400)
+        let broken = try await host.request(
+            "POST", "/hooks/parsed", body: Array(form.utf8), headers: ["Content-Type": "application/x-www-form-urlencoded", "X-Data": "{nope"])
+        #expect(broken.status == 400)
+        #expect(broken.json?["error"]?.stringValue?.hasPrefix("parsed: parse_json: header.X-Data is not a JSON document") == true)
+        #expect(Fixtures.problems(#"{"parse_json": ["query.x", "form", "header."], "actions": []}"#) == [
+            "test.json: parse_json[0]: 'query.x' is not form.NAME, header.NAME, param.NAME or payload.NAME",
+            "test.json: parse_json[1]: 'form' is not form.NAME, header.NAME, param.NAME or payload.NAME",
+            "test.json: parse_json[2]: 'header.' is not form.NAME, header.NAME, param.NAME or payload.NAME",
+        ])
+        await host.stop()
+    }
+
+    /// Hook-Definition.md, `incoming-payload-content-type`: the body is decoded as the manifest says.
+    @Test func aForcedContentType() async throws {
+        let (host, directory) = try Self.host([
+            "asform.json": #"{"content_type": "application/x-www-form-urlencoded", "actions": [{"reply": "{{form.a}}+{{payload.b}}"}]}"#,
+            "asjson.json": #"{"content_type": "application/json", "actions": [{"reply": "{{payload.x.y}}"}]}"#,
+            "bytype.json": #"{"actions": [{"reply": "{{form.a | default: \"none\"}}"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let form = Array("a=1&b=two".utf8)
+        let sentAsJSON = ["Content-Type": "application/json"]
+        #expect(try await host.request("POST", "/hooks/asform", body: form, headers: sentAsJSON).text == "1+two")
+        #expect(try await host.request("POST", "/hooks/bytype", body: form, headers: sentAsJSON).status == 400)
+        let document = Array(#"{"x": {"y": "deep"}}"#.utf8)
+        let sentAsForm = ["Content-Type": "application/x-www-form-urlencoded"]
+        #expect(try await host.request("POST", "/hooks/asjson", body: document, headers: sentAsForm).text == "deep")
+        #expect(try await host.request("POST", "/hooks/asjson", body: form, headers: sentAsForm).status == 400)
+        #expect(try await host.request("POST", "/hooks/bytype", body: form, headers: ["Content-Type": "text/plain"]).text == "none")
+        #expect(Fixtures.problems(#"{"content_type": "application/xml", "actions": []}"#) == [
+            "test.json: content_type: must be one of: application/json, application/x-www-form-urlencoded, multipart/form-data, text/plain",
+        ])
+        await host.stop()
+    }
 }

@@ -5,13 +5,14 @@ import JSON
 
 extension ManifestIntegration {
     static let maxFileSize = 1 << 20
+
     /// `regex_timeout_ms` when a manifest gives none, and the most it may give: a match that needs more than a
     /// second is a pattern to rewrite, and every waiting match holds a place in the host's `RegexPool`.
     static let defaultRegexTimeoutMilliseconds = 250
     static let maxRegexTimeoutMilliseconds = 1000
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
-        "regex_timeout_ms", "limits", "signature_failures", "hook_methods",
+        "regex_timeout_ms", "limits", "signature_failures", "hook_methods", "parse_json", "content_type",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
@@ -107,6 +108,22 @@ extension ManifestIntegration {
         if !["hard", "soft"].contains(signatureFailures) {
             reader.fail("signature_failures", "must be \"hard\" or \"soft\"")
         }
+        let payloadContentType = reader.string(members, "content_type", at: "")
+        if let payloadContentType, !PayloadContentType.forcible.contains(payloadContentType) {
+            reader.fail(
+                "content_type",
+                "must be one of: " + PayloadContentType.forcible.joined(separator: ", "))
+        }
+        var jsonParameters: [JSONParameter] = []
+        if let value = members["parse_json"], let texts = reader.strings(value, at: "parse_json", nonEmpty: false) {
+            for (index, text) in texts.enumerated() {
+                if let parameter = JSONParameter(text) {
+                    jsonParameters.append(parameter)
+                } else {
+                    reader.fail("parse_json[\(index)]", "'\(text)' is not form.NAME, header.NAME, param.NAME or payload.NAME")
+                }
+            }
+        }
         var runLimits: RunLimits?
         var execLimit = runtime.execSlots.integrationDefault
         if let value = members["limits"],
@@ -171,6 +188,8 @@ extension ManifestIntegration {
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
         self.signatureFailuresAreHard = signatureFailures == "hard"
+        self.jsonParameters = jsonParameters
+        self.payloadContentType = payloadContentType
         self.regexPool = runtime.regexPool
         self.runLimits = runLimits
         self.runTimeBound = ManifestIntegration.runTimeBound(

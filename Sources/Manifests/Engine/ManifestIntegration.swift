@@ -27,12 +27,16 @@ public struct ManifestIntegration: Integration {
     /// `hook_methods`: the methods `/hooks/NAME` takes (adnanh/webhook's `http-methods`); by default POST and the
     /// methods of the routes.
     public let hookMethods: Set<HTTPMethod>
+    /// `content_type`: how webhook bodies are decoded, whatever their `Content-Type` says.
+    public let payloadContentType: String?
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
     /// `signature_failures`: `hard` (true, the default) ends the run when a signature rule does not hold; `soft`
     /// makes it a plain mismatch.
     let signatureFailuresAreHard: Bool
+    /// `parse_json`: request values parsed as JSON documents before the rules run.
+    let jsonParameters: [JSONParameter]
     /// Where its regexes are matched.
     let regexPool: RegexPool
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
@@ -58,6 +62,7 @@ public struct ManifestIntegration: Integration {
             throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
         let scope = ManifestScope(invocation: invocation, signatureFailuresAreHard: signatureFailuresAreHard)
+        try scope.parseJSON(jsonParameters)
         for check in checks {
             if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool) { continue }
             invocation.log.debug("\(check.path) did not match")
