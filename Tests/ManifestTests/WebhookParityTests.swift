@@ -230,4 +230,45 @@ import Testing
         ])
         await host.stop()
     }
+
+    /// Hook-Definition.md's multipart payloads: fields and files become values; malformed or oversized bodies
+    /// answer 400 with `{"error"}` and the host goes on answering.
+    @Test func multipartBodies() async throws {
+        let (host, directory) = try Self.host([
+            "upload.json": #"{"actions": [{"reply": "{{form.note}}|{{payload.upload.filename}}|{{form.upload.content_type}}|{{form.upload.size}}|{{form.upload.content}}|{{query}}"}]}"#,
+            "forced.json": #"{"content_type": "multipart/form-data", "actions": [{"reply": "{{form.note}}"}]}"#,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let boundary = "----parity7MA4YWxk"
+        func body(_ parts: [String]) -> [UInt8] {
+            Array((parts.map { "--\(boundary)\r\n\($0)\r\n" }.joined() + "--\(boundary)--\r\n").utf8)
+        }
+        let good = body([
+            "Content-Disposition: form-data; name=\"note\"\r\n\r\nhi there",
+            "Content-Disposition: form-data; name=\"upload\"; filename=\"build.log\"\r\nContent-Type: text/plain\r\n\r\nline 1\nline 2",
+            "Content-Disposition: form-data; name=\"text\"\r\n\r\nthe query",
+        ])
+        let type = ["Content-Type": "multipart/form-data; boundary=\(boundary)"]
+        let ok = try await host.request("POST", "/hooks/upload", body: good, headers: type)
+        #expect(ok.status == 200 && ok.text == "hi there|build.log|text/plain|13|line 1\nline 2|the query")
+        let forced = try await host.request(
+            "POST", "/hooks/forced", body: good, headers: ["Content-Type": "application/octet-stream; boundary=\(boundary)"])
+        #expect(forced.text == "hi there")
+
+        let huge = body(["Content-Disposition: form-data; name=\"upload\"; filename=\"big\"\r\n\r\n" + String(repeating: "x", count: 600 * 1024)])
+        let bad: [(body: [UInt8], type: String, error: String)] = [
+            (good, "multipart/form-data", "multipart/form-data without a valid boundary parameter"),
+            (good, "multipart/form-data; boundary=other", "multipart body: no boundary other in the body"),
+            (Array(String(decoding: good, as: UTF8.self).replacingOccurrences(of: "\(boundary)\r\n", with: boundary).utf8),
+             type["Content-Type"]!, "multipart body: no CRLF after a boundary"),
+            (Array(good.dropLast(30)), type["Content-Type"]!, "multipart body: a part does not end with the boundary"),
+            (huge, type["Content-Type"]!, "multipart body: part upload is larger than 524288 bytes"),
+        ]
+        for (body, contentType, error) in bad {
+            let response = try await host.request("POST", "/hooks/upload", body: body, headers: ["Content-Type": contentType])
+            #expect(response.status == 400 && response.json == ["error": .string(error)], "\(error)")
+        }
+        #expect(try await host.request("POST", "/hooks/upload", body: good, headers: type).status == 200)
+        await host.stop()
+    }
 }

@@ -140,12 +140,15 @@ final class ManifestScope {
         return value
     }
 
-    /// Form fields of the body (first value of each name).
+    /// Form fields of the body (first value of each name): a urlencoded form's, or a multipart body's fields and
+    /// files as the platform layer decoded them.
     var form: [String: JSONValue] {
         if let cachedForm { return cachedForm }
         var members: [String: JSONValue] = [:]
         let contentType = invocation.request.headers["Content-Type"]?.lowercased() ?? ""
-        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+        if contentType.hasPrefix("multipart/form-data"), case .object(let parts) = invocation.notification.payload {
+            members = parts
+        } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
             for field in invocation.request.formFields where members[field.name] == nil {
                 members[field.name] = .string(field.value)
             }
