@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import Glibc
 import JSON
+import TestSupport
 import Testing
 
 @testable import HostApp
@@ -11,12 +13,14 @@ import Testing
 /// (https://github.com/adnanh/webhook, docs/Hook-Definition.md, Hook-Rules.md, Referencing-Request-Values.md).
 @Suite struct WebhookParityTests {
     /// A host serving `manifests` (file name → JSON text), with `tokens`.
-    static func host(_ manifests: [String: String], tokens: [String] = []) throws -> (ManifestHost, URL) {
-        let directory = Fixtures.temporaryDirectory()
+    static func host(
+        _ manifests: [String: String], tokens: [String] = [], deadline: Duration = .seconds(10), in directory: URL? = nil
+    ) throws -> (ManifestHost, URL) {
+        let directory = directory ?? Fixtures.temporaryDirectory()
         for (name, text) in manifests {
             try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        return (try ManifestHost(directory: directory, tokens: tokens), directory)
+        return (try ManifestHost(directory: directory, tokens: tokens, deadline: deadline), directory)
     }
 
     static let secret = "parity-secret-1"
@@ -270,5 +274,79 @@ import Testing
         }
         #expect(try await host.request("POST", "/hooks/upload", body: good, headers: type).status == 200)
         await host.stop()
+    }
+
+    /// Hook-Definition.md, `pass-file-to-command`: a value reaches the program as a private file whose path is in
+    /// an environment variable, and the file is gone once the program has ended: exited, timed out, cancelled by
+    /// the host's deadline, or not waited for.
+    @Test func valuesPassedToProgramsAsFiles() async throws {
+        let directory = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let marks = directory.appendingPathComponent("marks")
+        try FileManager.default.createDirectory(at: marks, withIntermediateDirectories: true)
+        Fixtures.script("show.sh", """
+            #!/bin/sh
+            echo "$PAYLOAD_FILE" > "$MARKS/$1"
+            printf '%s|%s|%s|' "$(cat "$PAYLOAD_FILE")" "$(stat -c %a "$PAYLOAD_FILE")" "$(stat -c %a "$(dirname "$PAYLOAD_FILE")")"
+            od -An -tx1 "$BYTES_FILE" | tr -d ' \\n'
+            [ "$1" = slow ] && exec sleep 30
+            exit 0
+            """, in: directory)
+        func manifest(_ mark: String, timeout: Int = 30, wait: Bool = true) -> String {
+            #"{"actions": [{"exec": {"argv": ["show.sh", "\#(mark)"], "env": {"MARKS": "\#(marks.path)"}, "timeout": \#(timeout), "wait": \#(wait), "files": {"PAYLOAD_FILE": "{{payload.text}}", "BYTES_FILE": {"content": "{{payload.bytes}}", "base64": true}}}, "into": "r"}, {"reply": "{{r.stdout}}"}]}"#
+        }
+        let (host, _) = try Self.host(
+            ["show.json": manifest("show"), "slow.json": manifest("slow", timeout: 1), "later.json": manifest("later", wait: false)],
+            in: directory)
+        let body = Array(#"{"text": "don't $(run) this", "bytes": "AAEC/w=="}"#.utf8)
+        let json = ["Content-Type": "application/json"]
+        func passed(_ mark: String) throws -> String {
+            try String(contentsOf: marks.appendingPathComponent(mark), encoding: .utf8).trimmingCharacters(in: .newlines)
+        }
+
+        let shown = try await host.request("POST", "/hooks/show", body: body, headers: json)
+        #expect(shown.status == 200 && shown.text == "don't $(run) this|600|700|000102ff")
+        let shownPath = try passed("show")
+        #expect(!shownPath.isEmpty && !FileManager.default.fileExists(atPath: shownPath))
+        #expect(!FileManager.default.fileExists(atPath: (shownPath as NSString).deletingLastPathComponent))
+
+        let timedOut = try await host.request("POST", "/hooks/slow", body: body, headers: json)
+        #expect(timedOut.status == 504)
+        #expect(!FileManager.default.fileExists(atPath: try passed("slow")))
+
+        #expect(try await host.request("POST", "/hooks/later", body: body, headers: json).status == 200)
+        #expect(await eventually {
+            guard let path = try? passed("later"), !path.isEmpty else { return false }
+            return !FileManager.default.fileExists(atPath: path)
+        })
+        let notBase64 = try await host.request("POST", "/hooks/show", body: Array(#"{"text": "x", "bytes": "%%"}"#.utf8), headers: json)
+        #expect(notBase64.status == 400 && notBase64.json == ["error": "show: exec: files.BYTES_FILE is not base64"])
+        await host.stop()
+
+        // A client that hangs up cancels its run (the deadline is far away): the program dies, its files go.
+        try FileManager.default.removeItem(at: marks.appendingPathComponent("slow"))
+        let (cancelling, _) = try Self.host(["slow.json": manifest("slow", timeout: 600)], deadline: .seconds(3600), in: directory)
+        let socket = try await ClientDisconnectTests.offPool { [port = cancelling.server.port] in
+            let fd = try ClientDisconnectTests.connect(port: port)
+            ClientDisconnectTests.send(
+                fd, "POST /hooks/slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    + String(decoding: body, as: UTF8.self))
+            return fd
+        }
+        var slowPath = ""
+        #expect(await eventually {
+            slowPath = (try? passed("slow")) ?? ""
+            return !slowPath.isEmpty && FileManager.default.fileExists(atPath: slowPath)
+        })
+        close(socket)
+        #expect(await eventually { !FileManager.default.fileExists(atPath: slowPath) })
+        await cancelling.stop()
+        #expect(Fixtures.problems(#"{"actions": [{"exec": {"argv": ["/bin/true"], "files": {"bad-name": "z", "G": 3}}}]}"#) == [
+            "test.json: actions[0].exec.files.G: must be a template or {\"content\", \"base64\"}",
+            "test.json: actions[0].exec.files.bad-name: is not an environment variable name",
+        ])
+        #expect(Fixtures.problems(#"{"actions": [{"exec": {"argv": ["/bin/true"], "env": {"F": "x"}, "files": {"F": "y"}}}]}"#) == [
+            "test.json: actions[0].exec.files.F: is also set in env",
+        ])
     }
 }
