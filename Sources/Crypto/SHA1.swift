@@ -7,44 +7,17 @@ public struct SHA1: HashFunction {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476, 0xc3d2_e1f0
     )
-    private var buffer: [UInt8] = []
-    private var totalLength: UInt64 = 0
+    private var buffer = BlockBuffer(blockSize: SHA1.blockSize, lengthFieldBytes: 8)
 
-    public init() { buffer.reserveCapacity(SHA1.blockSize) }
+    public init() {}
 
     public mutating func update(_ data: some Sequence<UInt8>) {
-        let bytes: [UInt8] = Array(data)
-        totalLength &+= UInt64(bytes.count)
-        var offset = 0
-        if !buffer.isEmpty {
-            let take = min(SHA1.blockSize - buffer.count, bytes.count)
-            buffer.append(contentsOf: bytes[0..<take])
-            offset = take
-            if buffer.count == SHA1.blockSize {
-                let block = buffer
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        bytes.withUnsafeBufferPointer { pointer in
-            while bytes.count - offset >= SHA1.blockSize {
-                compress(pointer.baseAddress! + offset)
-                offset += SHA1.blockSize
-            }
-        }
-        if offset < bytes.count { buffer.append(contentsOf: bytes[offset...]) }
+        let blocks = buffer.append(data)
+        BlockBuffer.forEachBlock(of: blocks, size: SHA1.blockSize) { compress($0) }
     }
 
     public mutating func finalize() -> [UInt8] {
-        let bitLength = totalLength &* 8
-        var tail = buffer
-        tail.append(0x80)
-        while tail.count % SHA1.blockSize != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { pointer in
-            for start in stride(from: 0, to: tail.count, by: SHA1.blockSize) { compress(pointer.baseAddress! + start) }
-        }
-        buffer.removeAll()
+        BlockBuffer.forEachBlock(of: buffer.finish(), size: SHA1.blockSize) { compress($0) }
         let words = [state.0, state.1, state.2, state.3, state.4]
         return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
     }

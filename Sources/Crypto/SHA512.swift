@@ -7,48 +7,17 @@ public struct SHA512: HashFunction {
         0x6a09_e667_f3bc_c908, 0xbb67_ae85_84ca_a73b, 0x3c6e_f372_fe94_f82b, 0xa54f_f53a_5f1d_36f1,
         0x510e_527f_ade6_82d1, 0x9b05_688c_2b3e_6c1f, 0x1f83_d9ab_fb41_bd6b, 0x5be0_cd19_137e_2179,
     ]
-    private var buffer: [UInt8] = []
-    /// Input length in bytes; the 128-bit length field's high half is always zero here (2^64 bytes is out of reach).
-    private var totalLength: UInt64 = 0
+    private var buffer = BlockBuffer(blockSize: SHA512.blockSize, lengthFieldBytes: 16)
 
-    public init() { buffer.reserveCapacity(SHA512.blockSize) }
+    public init() {}
 
     public mutating func update(_ data: some Sequence<UInt8>) {
-        let bytes: [UInt8] = Array(data)
-        totalLength &+= UInt64(bytes.count)
-        var offset = 0
-        if !buffer.isEmpty {
-            let take = min(SHA512.blockSize - buffer.count, bytes.count)
-            buffer.append(contentsOf: bytes[0..<take])
-            offset = take
-            if buffer.count == SHA512.blockSize {
-                let block = buffer
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        bytes.withUnsafeBufferPointer { pointer in
-            while bytes.count - offset >= SHA512.blockSize {
-                compress(pointer.baseAddress! + offset)
-                offset += SHA512.blockSize
-            }
-        }
-        if offset < bytes.count { buffer.append(contentsOf: bytes[offset...]) }
+        let blocks = buffer.append(data)
+        BlockBuffer.forEachBlock(of: blocks, size: SHA512.blockSize) { compress($0) }
     }
 
     public mutating func finalize() -> [UInt8] {
-        var tail = buffer
-        tail.append(0x80)
-        while tail.count % SHA512.blockSize != 112 { tail.append(0) }
-        tail += [UInt8](repeating: 0, count: 8)
-        let bitLengthHigh = totalLength >> 61
-        let bitLengthLow = totalLength &<< 3
-        tail[tail.count - 1] = UInt8(truncatingIfNeeded: bitLengthHigh)
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLengthLow >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { pointer in
-            for start in stride(from: 0, to: tail.count, by: SHA512.blockSize) { compress(pointer.baseAddress! + start) }
-        }
-        buffer.removeAll()
+        BlockBuffer.forEachBlock(of: buffer.finish(), size: SHA512.blockSize) { compress($0) }
         return state.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (56 - 8 * UInt64($0))) } }
     }
 
