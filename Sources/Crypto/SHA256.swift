@@ -1,59 +1,25 @@
 /// SHA-256 (FIPS 180-4), incremental.
-public struct SHA256: Sendable {
+public struct SHA256: HashFunction {
     /// Digest length in bytes.
     public static let byteCount = 32
-    static let blockSize = 64
+    public static let blockSize = 64
 
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
     )
-    private var buffer: [UInt8] = []
-    private var totalLength: UInt64 = 0
+    private var buffer = BlockBuffer(blockSize: SHA256.blockSize, lengthFieldBytes: 8)
 
-    public init() { buffer.reserveCapacity(SHA256.blockSize) }
-
-    /// The digest of `data` in one call.
-    public static func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(data)
-        return hasher.finalize()
-    }
+    public init() {}
 
     /// Feeds more input.
     public mutating func update(_ data: some Sequence<UInt8>) {
-        let bytes: [UInt8] = Array(data)
-        totalLength &+= UInt64(bytes.count)
-        var offset = 0
-        if !buffer.isEmpty {
-            let take = min(SHA256.blockSize - buffer.count, bytes.count)
-            buffer.append(contentsOf: bytes[0..<take])
-            offset = take
-            if buffer.count == SHA256.blockSize {
-                let block = buffer
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        bytes.withUnsafeBufferPointer { pointer in
-            while bytes.count - offset >= SHA256.blockSize {
-                compress(pointer.baseAddress! + offset)
-                offset += SHA256.blockSize
-            }
-        }
-        if offset < bytes.count { buffer.append(contentsOf: bytes[offset...]) }
+        let blocks = buffer.append(data)
+        BlockBuffer.forEachBlock(of: blocks, size: SHA256.blockSize) { compress($0) }
     }
 
     /// Pads, processes the last blocks, and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = totalLength &* 8
-        var tail = buffer
-        tail.append(0x80)
-        while tail.count % SHA256.blockSize != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBufferPointer { pointer in
-            for start in stride(from: 0, to: tail.count, by: SHA256.blockSize) { compress(pointer.baseAddress! + start) }
-        }
-        buffer.removeAll()
+        BlockBuffer.forEachBlock(of: buffer.finish(), size: SHA256.blockSize) { compress($0) }
         let words = [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7]
         return words.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
     }

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// One integration, of any kind (manifest, plugin): what the catalog holds and dispatch runs.
 public protocol Integration: Sendable {
     /// The catalog name, `[A-Za-z0-9_-]{1,64}`, unique across the directory.
@@ -8,6 +10,11 @@ public protocol Integration: Sendable {
     var commands: [String] { get }
     /// HTTP routes it answers besides `/hooks/NAME`.
     var routes: [IntegrationRoute] { get }
+    /// The methods `/hooks/NAME` takes; by default POST and the methods of `routes`.
+    var hookMethods: Set<HTTPMethod> { get }
+    /// The media type its webhook bodies are decoded as whatever their `Content-Type` says
+    /// (adnanh/webhook's `incoming-payload-content-type`); `nil` (the default) to go by the header.
+    var payloadContentType: String? { get }
 
     /// Runs once per notification, off the I/O threads, under the dispatcher's deadline. `nil` means no reply.
     func run(_ invocation: Invocation) async throws -> Reply?
@@ -40,6 +47,8 @@ public protocol Integration: Sendable {
 extension Integration {
     public var commands: [String] { [name] }
     public var routes: [IntegrationRoute] { [] }
+    public var hookMethods: Set<HTTPMethod> { routes.reduce(into: [.post]) { $0.formUnion($1.methods) } }
+    public var payloadContentType: String? { nil }
     public var runTimeBound: Duration? { nil }
     public var runLimits: RunLimits? { nil }
     public var bodyLimit: Int? { nil }

@@ -16,7 +16,7 @@ import Testing
         ("[]", "test.json", ["test.json: a manifest must be a JSON object"]),
         ("{}", "test.json", ["test.json: actions: is required (an array of actions; [] for none)"]),
         (#"{"actions": [], "nmae": "x"}"#, "test.json", [
-            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, description, limits, methods, name, on_mismatch, regex_timeout_ms, routes, rules)",
+            "test.json: nmae: unknown key (expected one of: $schema, actions, commands, content_type, description, hook_methods, limits, methods, name, on_mismatch, parse_json, regex_timeout_ms, routes, rules, signature_failures)",
         ]),
         (#"{"actions": [], "limits": {"concurrent": 0, "queued": -1, "max": 3}}"#, "test.json", [
             "test.json: limits.max: unknown key (expected one of: body_mib, concurrent, exec, queued)",
@@ -87,6 +87,10 @@ import Testing
         (#"{"rules": {"ip": ["10.0.0.0/33", "nope", "::1/128"]}, "actions": []}"#, "test.json", [
             "test.json: rules.ip[0]: '10.0.0.0/33' is not an IP address or CIDR block",
             "test.json: rules.ip[1]: 'nope' is not an IP address or CIDR block",
+        ]),
+        (#"{"rules": {"signature": {"header": "X", "secret": "s", "algorithm": "md5"}}, "signature_failures": "loud", "actions": []}"#, "test.json", [
+            #"test.json: signature_failures: must be "hard" or "soft""#,
+            #"test.json: rules.signature.algorithm: must be "sha1", "sha256" or "sha512""#,
         ]),
         (#"{"rules": [{"verified": false}, {"verified": "yes"}], "actions": []}"#, "test.json", [
             #"test.json: rules[0].verified: must be true (for the opposite, use "not")"#,

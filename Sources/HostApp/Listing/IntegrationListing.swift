@@ -51,12 +51,11 @@ public struct IntegrationListing: Sendable {
         let entries = catalog.entries
         items = entries.map { entry in
             let integration = entry.integration
-            let hookMethods = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
             let declared = integration.routes.map { Route(path: "\($0.pattern)", methods: IntegrationListing.names($0.methods)) }
             return Item(
                 name: entry.name, kind: entry.kind, file: entry.file, summary: integration.summary,
                 commands: integration.commands,
-                routes: [Route(path: "/hooks/\(entry.name)", methods: IntegrationListing.names(hookMethods))] + declared,
+                routes: [Route(path: "/hooks/\(entry.name)", methods: IntegrationListing.names(integration.hookMethods))] + declared,
                 auth: IntegrationAuth(integration, secrets: secrets), conflicts: entry.conflicts,
                 unavailableReason: integration.unavailableReason,
                 statistics: statistics.map { $0.snapshot(of: entry.name) })

@@ -104,7 +104,8 @@ public final class PlatformGateway: Sendable {
     }
 
     /// Answers a webhook for `integration` (`/hooks/NAME`, or a route the integration declared, with its
-    /// parameters): verified with the integration's secrets, answered with its own status and headers.
+    /// parameters): verified with the integration's secrets, decoded as its `payloadContentType` when it has one,
+    /// answered with its own status and headers.
     public func handleWebhook(
         _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String
     ) async -> HTTPResponse {
@@ -117,6 +118,10 @@ public final class PlatformGateway: Sendable {
         _ request: HTTPRequest, integration: any Integration, parameters: [String: String], requestID: String
     ) async -> HTTPResponse {
         let adapter = routes.hooks
+        var request = request
+        if let contentType = integration.payloadContentType {
+            request.head.headers = WebhookAdapter.headers(request.headers, forcingContentType: contentType)
+        }
         let proof: SenderProof?
         do throws(VerificationFailure) {
             proof = try adapter.verify(request, integration: integration.name)

@@ -26,29 +26,30 @@ public struct WebhookRoutes: Sendable {
     /// the directory is never rescanned.
     func bodyLimit(for head: HTTPRequestHead) -> Int? {
         let prefix = "/hooks/"
-        let integration: (any Integration)?
+        var integration: (any Integration)?
         if head.path.hasPrefix(prefix) {
             integration = catalog.loadedIntegration(named: String(head.path.dropFirst(prefix.count)))
-        } else if case .matched(let found, _) = catalog.route(path: head.path, method: head.method) {
+        }
+        if integration == nil, case .matched(let found, _) = catalog.route(path: head.path, method: head.method) {
             integration = found
-        } else {
-            integration = nil
         }
         guard let integration else { return nil }
         return integration.bodyLimit ?? defaultBodyLimit
     }
 
-    /// Answers a request no fixed route took: `/hooks/NAME`, else an integration's own route, else 404.
+    /// Answers a request no fixed route took: `/hooks/NAME` of a loaded integration NAME, else an integration's
+    /// own route (which may live under `/hooks/` too: `/hooks/sendgrid/inbound`), else 404.
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         let prefix = "/hooks/"
+        var hookName: String?
         if request.path.hasPrefix(prefix) {
             let name = String(request.path.dropFirst(prefix.count))
-            guard let integration = catalog.integration(named: name) else {
-                return .error(IntegrationError.notFound("no integration named \(name)"))
+            if let integration = catalog.integration(named: name) {
+                let allowed = integration.hookMethods
+                guard allowed.contains(request.method) else { return .refusing(request.method, allowed: allowed) }
+                return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
             }
-            let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
-            guard allowed.contains(request.method) else { return .refusing(request.method, allowed: allowed) }
-            return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
+            hookName = name
         }
         switch catalog.route(path: request.path, method: request.method) {
         case .matched(let integration, let parameters):
@@ -57,6 +58,9 @@ public struct WebhookRoutes: Sendable {
         case .wrongMethod(let allowed):
             return .refusing(request.method, allowed: allowed)
         case .none:
+            if let hookName, IntegrationName.isValid(hookName) {
+                return .error(IntegrationError.notFound("no integration named \(hookName)"))
+            }
             return .error(IntegrationError.notFound("no route for \(request.path)"))
         }
     }

@@ -223,6 +223,12 @@ public final class Catalog: Sendable {
                 }
             }
         }
+        for (route, integration) in routes {
+            let parts = "\(route.pattern)".split(separator: "/")
+            guard parts.count == 2, parts[0] == "hooks", let hook = byName[String(parts[1])] else { continue }
+            let reason = "route \(route.pattern) of \(integration.name) is never reached: it is the webhook of \(hook.name)"
+            conflicts.append(Problem(file: owner[integration.name] ?? "", reason: reason))
+        }
         let claimConflicts = claims.conflicts
         let (known, knownClaims) = state.withLock { state in
             defer {

@@ -5,11 +5,12 @@ import JSON
 import Logging
 import Scheduling
 
-/// `{"exec": {"argv", "env", "inherit_env", "dir", "timeout", "max_output", "wait"}}`: runs a program with an
+/// `{"exec": {"argv", "env", "files", "inherit_env", "dir", "timeout", "max_output", "wait"}}`: runs a program with an
 /// argv list — no shell, so an argument such as `; rm -rf /` stays one argument. `argv[0]` is a fixed path
 /// (absolute, or relative to the manifest's directory); the other arguments are templates.
 ///
-/// The child gets `PATH` (the host's), the variables named in `inherit_env`, and `env`. The result is
+/// The child gets `PATH` (the host's), the variables named in `inherit_env`, `env`, and for each entry of `files`
+/// the path of a private file holding its value (`ExecFiles`), removed when the program has ended. The result is
 /// `{"stdout", "stderr", "status", "timed_out"}` (stdout without its last newline). A nonzero exit is a failure
 /// with status 500 and a timeout one with 504, unless `on_error` says otherwise. With `"wait": false` the run
 /// goes on at once (as adnanh/webhook does); the exit is logged. Every program takes one of its integration's
@@ -21,6 +22,7 @@ struct ExecAction: ActionStep {
     let arguments: [Template]
     let environment: [(name: String, value: Template)]
     let inheritedEnvironment: [String]
+    let files: ExecFiles?
     let directory: String
     let timeout: Duration
     let maxOutput: Int
@@ -32,7 +34,7 @@ struct ExecAction: ActionStep {
     static func decode(_ value: JSONValue, at path: String, context: ManifestDecodingContext) -> ExecAction? {
         let reader = context.reader
         guard let members = reader.object(
-            value, at: path, allowed: ["argv", "env", "inherit_env", "dir", "timeout", "max_output", "wait"])
+            value, at: path, allowed: ["argv", "env", "files", "inherit_env", "dir", "timeout", "max_output", "wait"])
         else { return nil }
         let before = reader.problems.count
         let argvPath = ManifestReader.join(path, "argv")
@@ -65,6 +67,13 @@ struct ExecAction: ActionStep {
                 if let template = context.template(pair.value, at: pairPath) { environment.append((pair.key, template)) }
             }
         }
+        var files: ExecFiles?
+        if let filesValue = members["files"] {
+            files = ExecFiles.decode(filesValue, at: ManifestReader.join(path, "files"), context: context)
+            for entry in files?.entries ?? [] where environment.contains(where: { $0.name == entry.name }) {
+                reader.fail(ManifestReader.join(ManifestReader.join(path, "files"), entry.name), "is also set in env")
+            }
+        }
         var inherited: [String] = []
         if let inheritValue = members["inherit_env"] {
             let inheritPath = ManifestReader.join(path, "inherit_env")
@@ -85,7 +94,7 @@ struct ExecAction: ActionStep {
         let waits = reader.bool(members, "wait", at: path) ?? true
         guard reader.problems.count == before, let executable else { return nil }
         return ExecAction(
-            executable: executable, arguments: arguments, environment: environment, inheritedEnvironment: inherited,
+            executable: executable, arguments: arguments, environment: environment, inheritedEnvironment: inherited, files: files,
             directory: directory, timeout: .milliseconds(Int64(timeout * 1000)), maxOutput: maxOutput, waits: waits,
             slots: context.execSlots, containment: context.runtime.containment)
     }
@@ -109,10 +118,13 @@ struct ExecAction: ActionStep {
             if let value = getenv(name) { env.append("\(name)=\(String(cString: value))") }
         }
         for (name, template) in environment { env.append("\(name)=\(template.render(in: scope))") }
+        let written = try files?.write(in: scope)
+        env += written?.environment ?? []
         if !waits {
-            try await startDetached(argv, env: env, log: scope.log)
+            try await startDetached(argv, env: env, log: scope.log, files: written)
             return ["status": .null, "stdout": "", "stderr": "", "timed_out": false]
         }
+        defer { written?.remove() }
         let output = try await run(argv, env: env, log: scope.log)
         var stdout = String(decoding: output.stdout, as: UTF8.self)
         if stdout.hasSuffix("\n") { stdout.removeLast() }
@@ -147,11 +159,19 @@ struct ExecAction: ActionStep {
         }
     }
 
-    /// Spawns now (a failure to start is reported); the monitor reaps the process and logs a failure.
-    private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger) async throws {
-        let child = try await spawn(argv, env: env, log: log)
+    /// Spawns now (a failure to start is reported); the monitor reaps the process, logs a failure and removes
+    /// the program's `files`.
+    private func startDetached(_ argv: [String], env: [String], log: IntegrationLogger, files: ExecFiles.Written?) async throws {
+        let child: ChildProcess
+        do {
+            child = try await spawn(argv, env: env, log: log)
+        } catch {
+            files?.remove()
+            throw error
+        }
         let name = programName
         watch(child, maxOutput: 4096, cancelled: CancellationFlag()) { output in
+            files?.remove()
             if output.status != 0 || output.timedOut {
                 log.warning("exec: \(name) (not waited for) ended with status \(output.status)\(output.timedOut ? " after its timeout" : "")")
             }

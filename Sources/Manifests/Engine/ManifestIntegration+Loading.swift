@@ -5,13 +5,14 @@ import JSON
 
 extension ManifestIntegration {
     static let maxFileSize = 1 << 20
+
     /// `regex_timeout_ms` when a manifest gives none, and the most it may give: a match that needs more than a
     /// second is a pattern to rewrite, and every waiting match holds a place in the host's `RegexPool`.
     static let defaultRegexTimeoutMilliseconds = 250
     static let maxRegexTimeoutMilliseconds = 1000
     static let topLevelKeys: Set<String> = [
         "$schema", "name", "description", "commands", "routes", "methods", "rules", "on_mismatch", "actions",
-        "regex_timeout_ms", "limits",
+        "regex_timeout_ms", "limits", "signature_failures", "hook_methods", "parse_json", "content_type",
     ]
 
     /// Reads and validates a manifest file. Every problem is reported at once, with the file name.
@@ -93,9 +94,36 @@ extension ManifestIntegration {
             }
         }
 
+        var hookMethods = routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
+        if let value = members["hook_methods"],
+            let parsed = ManifestIntegration.decodeMethods(value, at: "hook_methods", reader: reader)
+        {
+            hookMethods = parsed
+        }
+
         let regexTimeout =
             reader.integer(members, "regex_timeout_ms", at: "", in: 1...ManifestIntegration.maxRegexTimeoutMilliseconds)
             ?? ManifestIntegration.defaultRegexTimeoutMilliseconds
+        let signatureFailures = reader.string(members, "signature_failures", at: "") ?? "hard"
+        if !["hard", "soft"].contains(signatureFailures) {
+            reader.fail("signature_failures", "must be \"hard\" or \"soft\"")
+        }
+        let payloadContentType = reader.string(members, "content_type", at: "")
+        if let payloadContentType, !PayloadContentType.forcible.contains(payloadContentType) {
+            reader.fail(
+                "content_type",
+                "must be one of: " + PayloadContentType.forcible.joined(separator: ", "))
+        }
+        var jsonParameters: [JSONParameter] = []
+        if let value = members["parse_json"], let texts = reader.strings(value, at: "parse_json", nonEmpty: false) {
+            for (index, text) in texts.enumerated() {
+                if let parameter = JSONParameter(text) {
+                    jsonParameters.append(parameter)
+                } else {
+                    reader.fail("parse_json[\(index)]", "'\(text)' is not form.NAME, header.NAME, param.NAME or payload.NAME")
+                }
+            }
+        }
         var runLimits: RunLimits?
         var execLimit = runtime.execSlots.integrationDefault
         var bodyLimit: Int?
@@ -158,9 +186,13 @@ extension ManifestIntegration {
         self.commands = commands
         self.routes = routes
         self.methods = methods
+        self.hookMethods = hookMethods
         self.checks = checks
         self.actions = actions
         self.regexTimeout = .milliseconds(regexTimeout)
+        self.signatureFailuresAreHard = signatureFailures == "hard"
+        self.jsonParameters = jsonParameters
+        self.payloadContentType = payloadContentType
         self.regexPool = runtime.regexPool.lane(for: name)
         self.runLimits = runLimits
         self.bodyLimit = bodyLimit

@@ -5,7 +5,7 @@ import JSON
 
 /// An integration described by a JSON manifest: identity, rules, then actions in order.
 ///
-/// A run checks the method, then each entry of `rules` in order; the first that does not hold ends the run with
+/// A run checks the method (one `/hooks/NAME` or a route takes), then each entry of `rules` in order; the first that does not hold ends the run with
 /// its `on_mismatch` (a reply with a status when it has `reply`, else an `IntegrationError` with the status,
 /// which the host answers as `{"error": message}`). Then the actions run in order; the last `reply` is the answer
 /// (`nil` when there is none).
@@ -24,9 +24,19 @@ public struct ManifestIntegration: Integration {
     /// The methods of `routes` entries that give none (default POST). `/hooks/NAME` takes POST and the methods
     /// of the routes, as the host's generic webhook route does.
     public let methods: Set<HTTPMethod>
+    /// `hook_methods`: the methods `/hooks/NAME` takes (adnanh/webhook's `http-methods`); by default POST and the
+    /// methods of the routes.
+    public let hookMethods: Set<HTTPMethod>
+    /// `content_type`: how webhook bodies are decoded, whatever their `Content-Type` says.
+    public let payloadContentType: String?
     let checks: [Check]
     let actions: [ManifestAction]
     let regexTimeout: Duration
+    /// `signature_failures`: `hard` (true, the default) ends the run when a signature rule does not hold; `soft`
+    /// makes it a plain mismatch.
+    let signatureFailuresAreHard: Bool
+    /// `parse_json`: request values parsed as JSON documents before the rules run.
+    let jsonParameters: [JSONParameter]
     /// Where its regexes are matched: its own share of the host's pool.
     let regexPool: RegexPool.Lane
     /// `limits`: runs at once and waiting; `nil` for the host's standard ones.
@@ -50,10 +60,11 @@ public struct ManifestIntegration: Integration {
 
     public func run(_ invocation: Invocation) async throws -> Reply? {
         let method = invocation.request.method
-        guard method == .post || routes.contains(where: { $0.methods.contains(method) }) else {
+        guard hookMethods.contains(method) || routes.contains(where: { $0.methods.contains(method) }) else {
             throw IntegrationError(status: .methodNotAllowed, "method \(method) is not allowed here")
         }
-        let scope = ManifestScope(invocation: invocation)
+        let scope = ManifestScope(invocation: invocation, signatureFailuresAreHard: signatureFailuresAreHard)
+        try scope.parseJSON(jsonParameters)
         for check in checks {
             if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool) { continue }
             invocation.log.debug("\(check.path) did not match")
@@ -64,6 +75,10 @@ public struct ManifestIntegration: Integration {
             if let condition = action.condition,
                 try await !condition.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool)
             {
+                if let failure = scope.signatureFailure {
+                    invocation.log.debug("\(action.path).if: \(failure)")
+                    throw IntegrationError(status: .unauthorized, failure)
+                }
                 continue
             }
             try Task.checkCancellation()

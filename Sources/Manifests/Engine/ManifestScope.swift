@@ -10,18 +10,27 @@ final class ManifestScope {
     /// The names a template may start with besides the variables a manifest defines.
     static let builtins: Set<String> = [
         "query", "text", "message", "command", "platform", "event", "team", "request_id", "method", "path", "sender", "room", "channel",
-        "payload", "form", "header", "param", "token", "tokens", "storage", "env", "error", "notification",
+        "payload", "form", "header", "param", "token", "tokens", "storage", "env", "error", "notification", "remote_addr",
+        "remote_port",
     ]
 
     let invocation: Invocation
     /// Variables defined by the run: captures, `into` results, `set`, `error`.
     var variables: [String: JSONValue] = [:]
+    /// `signature_failures: hard` (the default): a signature rule that does not hold ends the run.
+    let signatureFailuresAreHard: Bool
+    /// Why a signature rule did not hold, once one has not under `signatureFailuresAreHard`: no enclosing `any`
+    /// tries another branch and no `not` turns it into a match.
+    var signatureFailure: String?
+    /// The values `parse_json` parsed, by `SOURCE.NAME` (a header's name lowercased).
+    private var parsedJSON: [String: JSONValue] = [:]
     private var cachedPayload: JSONValue?
     private var cachedForm: [String: JSONValue]?
     private var cachedNotification: JSONValue?
 
-    init(invocation: Invocation) {
+    init(invocation: Invocation, signatureFailuresAreHard: Bool = true) {
         self.invocation = invocation
+        self.signatureFailuresAreHard = signatureFailuresAreHard
     }
 
     var log: IntegrationLogger { invocation.log }
@@ -31,6 +40,11 @@ final class ManifestScope {
         guard let root = path.first else { return nil }
         let rest = path.dropFirst()
         if let value = variables[root] { return ManifestScope.follow(value, rest) }
+        if !parsedJSON.isEmpty, let name = rest.first,
+            let value = parsedJSON[JSONParameter.key(source: root, name: name)]
+        {
+            return ManifestScope.follow(value, rest.dropFirst())
+        }
         let notification = invocation.notification
         switch root {
         case "query": return leaf(.string(invocation.query), rest)
@@ -42,6 +56,8 @@ final class ManifestScope {
         case "request_id": return leaf(.string(invocation.requestID), rest)
         case "method": return leaf(.string(invocation.request.method.rawValue), rest)
         case "path": return leaf(.string(invocation.request.path), rest)
+        case "remote_addr": return leaf(.string(invocation.request.peer.host), rest)
+        case "remote_port": return leaf(.number(Double(invocation.request.peer.port)), rest)
         case "sender":
             guard let sender = notification.sender else { return nil }
             var members: [String: JSONValue] = ["id": .string(sender.id)]
@@ -94,6 +110,25 @@ final class ManifestScope {
         }
     }
 
+    /// Parses each of `parameters` that the request carries as a JSON document, so that templates and rules
+    /// reach into it (`{{form.payload.ref}}`). A value that is not JSON ends the run with 400; an absent one is
+    /// left absent.
+    func parseJSON(_ parameters: [JSONParameter]) throws(IntegrationError) {
+        for parameter in parameters {
+            guard let value = lookup([parameter.source, parameter.name]) else { continue }
+            let text: String
+            switch value {
+            case .string(let string): text = string
+            default: continue
+            }
+            do {
+                parsedJSON[parameter.key] = try JSONValue(parsing: Array(text.utf8))
+            } catch {
+                throw IntegrationError.badRequest("parse_json: \(parameter) is not a JSON document: \(error)")
+            }
+        }
+    }
+
     /// The decoded body: the notification's payload, else the body parsed as JSON, else the form fields.
     var payload: JSONValue {
         if let cachedPayload { return cachedPayload }
@@ -105,12 +140,15 @@ final class ManifestScope {
         return value
     }
 
-    /// Form fields of the body (first value of each name).
+    /// Form fields of the body (first value of each name): a urlencoded form's, or a multipart body's fields and
+    /// files as the platform layer decoded them.
     var form: [String: JSONValue] {
         if let cachedForm { return cachedForm }
         var members: [String: JSONValue] = [:]
         let contentType = invocation.request.headers["Content-Type"]?.lowercased() ?? ""
-        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+        if contentType.hasPrefix("multipart/form-data"), case .object(let parts) = invocation.notification.payload {
+            members = parts
+        } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
             for field in invocation.request.formFields where members[field.name] == nil {
                 members[field.name] = .string(field.value)
             }

@@ -17,10 +17,12 @@ extension ManifestRule {
         case .any(let rules):
             for rule in rules {
                 if try await rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool) { return true }
+                if scope.signatureFailure != nil { return false }
             }
             return false
         case .not(let rule):
-            return try await !rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool)
+            let holds = try await rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: pool)
+            return scope.signatureFailure == nil && !holds
         case .match(let value, let equals):
             return value.render(in: scope) == equals.render(in: scope)
         case .regex(let value, let regex):
@@ -43,7 +45,11 @@ extension ManifestRule {
                 throw IntegrationError.unavailable("pattern matching is busy; try again later", retryAfter: 1)
             }
         case .signature(let check):
-            return check.verify(in: scope)
+            if check.verify(in: scope) { return true }
+            if scope.signatureFailuresAreHard {
+                scope.signatureFailure = "no valid \(check.algorithm.rawValue) signature in \(check.header)"
+            }
+            return false
         case .token(let header, let prefix, let secretTemplate):
             let secret = secretTemplate.render(in: scope)
             guard !secret.isEmpty else {
@@ -62,22 +68,35 @@ extension ManifestRule {
 }
 
 extension ManifestRule.SignatureCheck {
-    /// HMAC-SHA256 of the raw request body with the secret, compared in constant time with the header's digest.
+    /// The HMAC of the raw request body with the secret, compared in constant time with each digest the header
+    /// lists (comma-separated, each after `prefix`); true when one matches. Every listed digest is compared, so the
+    /// time taken does not tell which one came close.
     func verify(in scope: ManifestScope) -> Bool {
         let secret = secret.render(in: scope)
         guard !secret.isEmpty else {
             scope.log.warning("signature rule: the secret is empty (is its environment variable set?); rejecting")
             return false
         }
-        guard let sent = scope.invocation.request.headers[header], sent.hasPrefix(prefix) else { return false }
-        let digestText = String(sent.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
-        let digest: [UInt8]?
-        switch encoding {
-        case .hex: digest = Crypto.Encoding.bytes(fromHex: digestText)
-        case .base64: digest = Crypto.Encoding.bytes(fromBase64: digestText)
+        guard let sent = scope.invocation.request.headers[header] else { return false }
+        let digests = sent.split(separator: ",", omittingEmptySubsequences: true).compactMap { part -> [UInt8]? in
+            let text = part.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix(prefix) else { return nil }
+            let digestText = String(text.dropFirst(prefix.count))
+            switch encoding {
+            case .hex: return Crypto.Encoding.bytes(fromHex: digestText)
+            case .base64: return Crypto.Encoding.bytes(fromBase64: digestText)
+            }
         }
-        guard let digest else { return false }
-        let expected = HMACSHA256.authenticationCode(for: scope.invocation.request.body, key: Array(secret.utf8))
-        return ConstantTime.equals(digest, expected)
+        guard !digests.isEmpty else { return false }
+        let expected = authenticationCode(of: scope.invocation.request.body, key: Array(secret.utf8))
+        return digests.reduce(false) { matched, digest in ConstantTime.equals(digest, expected) || matched }
+    }
+
+    private func authenticationCode(of body: [UInt8], key: [UInt8]) -> [UInt8] {
+        switch algorithm {
+        case .sha1: return HMAC<SHA1>.authenticationCode(for: body, key: key)
+        case .sha256: return HMAC<SHA256>.authenticationCode(for: body, key: key)
+        case .sha512: return HMAC<SHA512>.authenticationCode(for: body, key: key)
+        }
     }
 }

@@ -3,7 +3,8 @@ import HTTPTypes
 import JSON
 
 /// A trigger rule, after adnanh/webhook's model: `all`/`any`/`not` over the match types `match` (a value equals
-/// another), `regex` (named groups become variables), `signature` (HMAC-SHA256 of the raw body in a header),
+/// another), `regex` (named groups become variables), `signature` (HMAC-SHA1, -SHA256 or -SHA512 of the raw body
+/// in a header, which may list several),
 /// `token` (a header equals a secret), `ip` (the peer is in an allow list) and `verified` (the platform's
 /// signature or credential was checked against a configured secret: a Slack signature, a HipChat JWT, … — see
 /// `SenderProof`).
@@ -23,10 +24,17 @@ indirect enum ManifestRule: Sendable {
         case hex, base64
     }
 
-    /// An HMAC-SHA256 signature over the raw body, carried in a header.
+    /// The hash function a `signature` HMAC uses.
+    enum SignatureAlgorithm: String, Sendable, CaseIterable {
+        case sha1, sha256, sha512
+    }
+
+    /// An HMAC signature over the raw body, carried in a header. The header may list several signatures separated
+    /// by commas (`sha1=…,sha256=…`); the check passes when one of those with `prefix` matches.
     struct SignatureCheck: Sendable {
         let header: String
         let secret: Template
+        let algorithm: SignatureAlgorithm
         let encoding: DigestEncoding
         /// Text before the digest, such as `sha256=`.
         let prefix: String
@@ -88,8 +96,13 @@ indirect enum ManifestRule: Sendable {
         case "regex":
             return decodeRegex(body, at: here, context: context)
         case "signature":
-            guard let fields = reader.object(body, at: here, allowed: ["header", "secret", "encoding", "prefix"]) else {
+            guard let fields = reader.object(body, at: here, allowed: ["header", "secret", "algorithm", "encoding", "prefix"]) else {
                 return nil
+            }
+            let algorithmName = reader.string(fields, "algorithm", at: here) ?? "sha256"
+            let algorithm = SignatureAlgorithm(rawValue: algorithmName)
+            if algorithm == nil {
+                reader.fail(ManifestReader.join(here, "algorithm"), "must be \"sha1\", \"sha256\" or \"sha512\"")
             }
             let header = reader.string(fields, "header", at: here, required: true)
             let secret = context.template(fields, "secret", at: here, required: true)
@@ -98,8 +111,9 @@ indirect enum ManifestRule: Sendable {
             if encoding == nil { reader.fail(ManifestReader.join(here, "encoding"), "must be \"hex\" or \"base64\"") }
             let prefix = reader.string(fields, "prefix", at: here) ?? ""
             let headerOK = header.map { checkHeaderName($0, at: here, reader: reader) } ?? false
-            guard let header, let secret, let encoding, headerOK else { return nil }
-            return .signature(SignatureCheck(header: header, secret: secret, encoding: encoding, prefix: prefix))
+            guard let header, let secret, let algorithm, let encoding, headerOK else { return nil }
+            return .signature(
+                SignatureCheck(header: header, secret: secret, algorithm: algorithm, encoding: encoding, prefix: prefix))
         case "token":
             guard let fields = reader.object(body, at: here, allowed: ["header", "secret", "prefix"]) else { return nil }
             let header = reader.string(fields, "header", at: here, required: true)

@@ -48,6 +48,20 @@ public struct WebhookAdapter: PlatformAdapter {
         return found
     }
 
+    /// `headers` with `Content-Type` replaced by `contentType` (one of `PayloadContentType.forcible`); a forced
+    /// `multipart/form-data` keeps the sender's `boundary`, which only the sender knows.
+    public static func headers(_ headers: HTTPHeaders, forcingContentType contentType: String) -> HTTPHeaders {
+        var value = contentType
+        if contentType == "multipart/form-data", let sent = headers["Content-Type"],
+            let boundary = sent.range(of: "boundary=", options: .caseInsensitive)
+        {
+            value += "; " + sent[boundary.lowerBound...]
+        }
+        var headers = headers
+        headers.set("Content-Type", value)
+        return headers
+    }
+
     /// `/hooks/NAME` → NAME, if NAME is a valid integration name.
     public static func integrationName(path: String) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import HTTPTypes
 import IntegrationContract
 import JSON
 
@@ -51,6 +52,7 @@ enum RequestPayload {
 
     /// The body as a JSON value:
     /// - `application/json` (and `+json` types): the document; invalid JSON is a 400;
+    /// - `multipart/form-data`: an object of fields and files (`multipartObject`);
     /// - `application/x-www-form-urlencoded`: an object of strings (the first value of a repeated field wins); with
     ///   `unwrappingFormPayload`, a form whose only field is `payload` holding a JSON document is that document
     ///   (GitHub's form content type); a body with no `=` at all is text, not a field name (`curl -d 'hello'`);
@@ -85,8 +87,39 @@ enum RequestPayload {
             }
             return .value(formObject(fields), raw: body)
         }
+        if type.is("multipart/form-data") {
+            return .value(try multipartObject(body, contentType: request.headers["Content-Type"] ?? ""), raw: body)
+        }
         if let pick = try? JSONValue.pick(paths, from: body) { return .document(pick, body: body, form: nil) }
         return .value(.string(String(decoding: body, as: UTF8.self)), raw: body)
+    }
+
+    /// A `multipart/form-data` body as a JSON object: a field as its text, a file as `{"filename", "content_type",
+    /// "size", "content"}` (the content as text); the first part of a repeated name wins. A malformed body, or one
+    /// past `MultipartDecoding.Limits.standard`, is a 400.
+    static func multipartObject(_ body: [UInt8], contentType: String) throws(IntegrationError) -> JSONValue {
+        guard let boundary = MultipartDecoding.boundary(contentType: contentType) else {
+            throw IntegrationError.badRequest("multipart/form-data without a valid boundary parameter")
+        }
+        let parts: [MultipartDecoding.Part]
+        do {
+            parts = try MultipartDecoding.parts(body, boundary: boundary)
+        } catch {
+            throw IntegrationError.badRequest("multipart body: \(error.reason)")
+        }
+        var object: [String: JSONValue] = [:]
+        for part in parts where object[part.name] == nil {
+            let text = JSONValue.string(String(decoding: part.body, as: UTF8.self))
+            guard let filename = part.filename else {
+                object[part.name] = text
+                continue
+            }
+            object[part.name] = .object([
+                "filename": .string(filename), "content_type": part.contentType.map(JSONValue.string) ?? .null,
+                "size": .number(Double(part.body.count)), "content": text,
+            ])
+        }
+        return .object(object)
     }
 
     /// Form fields as a JSON object of strings; the first value of a repeated field wins.
