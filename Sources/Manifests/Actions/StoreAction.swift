@@ -120,7 +120,7 @@ struct StoreAction: ActionStep {
 
     /// A 1-based position from a number or a string of digits; a string of digits too long for an `Int` is
     /// `Int.max` (no list is that long). Nil when the value is not a whole number.
-    static func position(_ value: JSONValue) -> Int? {
+    private static func position(_ value: JSONValue) -> Int? {
         if let number = value.doubleValue {
             guard number.rounded() == number, number.isFinite else { return nil }
             return number.magnitude < 1e15 ? Int(number) : (number < 0 ? Int.min : Int.max)

@@ -105,7 +105,9 @@ struct Placeholder: Sendable {
             }
         }
         if let defaultValue { return .string(defaultValue) }
-        if found == nil, listFilter == nil { scope.warnMissing(alternatives.map { $0.joined(separator: ".") }.joined(separator: " ?? ")) }
+        if found == nil, listFilter == nil {
+            scope.warnMissing(alternatives.map { $0.joined(separator: ".") }.joined(separator: " ?? "))
+        }
         return found
     }
 
