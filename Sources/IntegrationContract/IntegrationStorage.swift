@@ -15,6 +15,12 @@ public protocol IntegrationStorage: Sendable {
     @discardableResult func increment(_ key: String, by delta: Double) throws(StorageError) -> Double
     /// Appends `element` to the array at `key` (missing counts as empty) and returns the new count.
     @discardableResult func append(_ key: String, _ element: JSONValue) throws(StorageError) -> Int
+    /// Removes the element at `index` (0-based) of the array at `key` (missing counts as empty). With no element
+    /// there, nothing changes and the removal's `removed` is nil.
+    func removeElement(_ key: String, at index: Int) throws(StorageError) -> ListRemoval
+    /// Removes the first element equal to `element` from the array at `key` (missing counts as empty). With none
+    /// equal, nothing changes and the removal's `removed` is nil.
+    func removeElement(_ key: String, equalTo element: JSONValue) throws(StorageError) -> ListRemoval
     /// Sets `key` to `new` only if it currently holds `expected` (`nil` = absent); `new == nil` deletes.
     /// Returns whether it swapped.
     func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool

@@ -63,6 +63,90 @@ import Testing
         #expect(namespace.get("k-5") == nil)
     }
 
+    @Test func storeRemovesByPositionAndByValue() async throws {
+        let storage = Storage()
+        let list = storage.namespace("test")
+        for item: JSONValue in ["a", "b", "c", 2, "b"] { _ = try list.append("todo", item) }
+        let manifest = try Fixtures.manifest(#"""
+            {"actions": [
+              {"store": {"op": "remove", "key": "todo", "index": "{{query}}"}, "into": "second"},
+              {"store": {"op": "remove", "key": "todo", "index": 1}, "into": "first"},
+              {"store": {"op": "remove", "key": "todo", "value": "b"}, "into": "b"},
+              {"store": {"op": "remove", "key": "todo", "value": 2}, "into": "two"},
+              {"reply": "{{second}} {{first}} {{b}} {{two}} {{storage.todo}}"}]}
+            """#)
+        let reply = try await manifest.run(Fixtures.invocation(query: " 2 ", storage: storage))
+        #expect(reply?.text == #"b a b 2 ["c"]"#)
+        #expect(list.get("todo") == ["c"])
+    }
+
+    /// A position past the end, before the start, or a value not in the list: 404 with the reason, nothing removed.
+    @Test(arguments: [
+        (#"{"index": "{{query}}"}"#, "3", 404, "store: the list at 'todo' has no item 3 (it has 2)"),
+        (#"{"index": "{{query}}"}"#, "0", 404, "store: the list at 'todo' has no item 0 (it has 2)"),
+        (#"{"index": "{{query}}"}"#, "-1", 404, "store: the list at 'todo' has no item -1 (it has 2)"),
+        (#"{"index": "{{query}}"}"#, "99999999999999999999999", 404, "store: the list at 'todo' has no item \(Int.max) (it has 2)"),
+        (#"{"index": "{{query}}"}"#, "x", 400, #"store: index "x" is not a whole number"#),
+        (#"{"index": "{{query}}"}"#, "1.5", 400, #"store: index "1.5" is not a whole number"#),
+        (#"{"index": 1.5}"#, "", 400, "store: index 1.5 is not a whole number"),
+        (#"{"value": "{{query}}"}"#, "c", 404, #"store: the list at 'todo' has no item equal to "c""#),
+        (#"{"value": "{{query}}"}"#, String(repeating: "z", count: 100), 404,
+         #"store: the list at 'todo' has no item equal to ""# + String(repeating: "z", count: 62) + "…"),
+    ])
+    func storeRemoveOfWhatIsNotThereChangesNothing(by: String, query: String, status: Int, message: String) async throws {
+        let storage = Storage()
+        _ = try storage.namespace("test").append("todo", "a")
+        _ = try storage.namespace("test").append("todo", "b")
+        let changes = storage.changeCount
+        let manifest = try Fixtures.manifest(#"{"actions": [{"store": {"op": "remove", "key": "todo", "#
+            + by.dropFirst() + "}]}")
+        do {
+            _ = try await manifest.run(Fixtures.invocation(query: query, storage: storage))
+            Issue.record("removing what is not there must fail")
+        } catch let error as IntegrationError {
+            #expect(error.status.code == status)
+            #expect(error.message == message)
+        }
+        #expect(storage.namespace("test").get("todo") == ["a", "b"])
+        #expect(storage.changeCount == changes)
+    }
+
+    @Test func storeRemoveFromAMissingListOrANonList() async throws {
+        let storage = Storage()
+        try storage.namespace("test").set("text", "not a list")
+        let manifest = try Fixtures.manifest(#"{"actions": [{"store": {"op": "remove", "key": "{{query}}", "index": 1}}]}"#)
+        for (key, status, message) in [("missing", 404, "store: the list at 'missing' has no item 1 (it has 0)"),
+                                       ("text", 409, "store: storage key 'text' does not hold an array")] {
+            do {
+                _ = try await manifest.run(Fixtures.invocation(query: key, storage: storage))
+                Issue.record("removing from \(key) must fail")
+            } catch let error as IntegrationError {
+                #expect(error.status.code == status)
+                #expect(error.message == message)
+            }
+        }
+        #expect(storage.namespace("test").keys() == ["text"])
+    }
+
+    /// Parallel removals of the first element each take a different one: every element comes out exactly once.
+    @Test func parallelRemovalsTakeEachElementOnce() async throws {
+        let storage = Storage()
+        for n in 0..<200 { _ = try storage.namespace("test").append("todo", .number(Double(n))) }
+        let manifest = try Fixtures.manifest(#"""
+            {"actions": [{"store": {"op": "remove", "key": "todo", "index": 1}, "into": "r"}, {"reply": "{{r}}"}]}
+            """#)
+        let removed = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await manifest.run(Fixtures.invocation(storage: storage))?.text ?? "" }
+            }
+            var all: [String] = []
+            for try await text in group { all.append(text) }
+            return all
+        }
+        #expect(removed.sorted() == (0..<200).map(String.init).sorted())
+        #expect(storage.namespace("test").get("todo") == [])
+    }
+
     @Test func storeTypeMismatchIsAFailure() async throws {
         let storage = Storage()
         try storage.namespace("test").set("s", "text")

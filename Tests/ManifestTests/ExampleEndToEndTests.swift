@@ -66,6 +66,75 @@ import Testing
         await host.stop()
     }
 
+    /// `/todo add`, `list` and `done` through the real host: numbered list, removal by number and by text,
+    /// helpful answers to bad input, and the room's list in storage after the sequence.
+    @Test func todo() async throws {
+        let secret = "hipchat-install-secret"
+        let host = try ManifestHost(tokens: ["hipchat_secret:\(secret)"])
+        func say(_ message: String) async throws -> String? {
+            try await host.hipchat(message, signedWith: secret).json?["message"]?.stringValue
+        }
+        #expect(try await say("/todo list") == "nothing to do")
+        #expect(try await say("/todo add buy milk") == "added 1. buy milk")
+        #expect(try await say("/todo add write report") == "added 2. write report")
+        #expect(try await say(#"/todo add fix "the" <bug>"#) == #"added 3. fix "the" <bug>"#)
+        #expect(try await say("/todo list") == "1. buy milk\n2. write report\n3. fix \"the\" <bug>")
+        #expect(try await say("/todo done 2") == "done: write report")
+        #expect(try await say("/todo done x")
+            == "'x' is not on the list: /todo done takes an item's number from /todo list, or its exact text")
+        #expect(try await say("/todo done 99") == "there is no item 99: /todo list shows 2")
+        #expect(try await say("/todo done 0") == "there is no item 0: /todo list shows 2")
+        #expect(try await say(#"/todo done fix "the" <bug>"#) == #"done: fix "the" <bug>"#)
+        #expect(try await say("/todo") == "1. buy milk")
+        let usage = "usage: /todo add TEXT (at most 200 characters), /todo list, /todo done N (N from /todo list)"
+        #expect(try await say("/todo add") == usage)
+        #expect(try await say("/todo remove 1") == usage)
+        #expect(try await say("/todo add " + String(repeating: "x", count: 201)) == usage)
+        #expect(host.server.dependencies.storage.namespace("todo").get("room-1234") == ["buy milk"])
+        #expect(try await say("/todo done 1") == "done: buy milk")
+        #expect(try await say("/todo list") == "nothing to do")
+        #expect(host.server.dependencies.storage.namespace("todo").get("room-1234") == [])
+        #expect(!host.log.contains("is not set"))
+        await host.stop()
+    }
+
+    @Test func todoFromAnUnverifiedSenderIsReadOnly() async throws {
+        let host = try ManifestHost()
+        let add = try await host.hipchat("/todo add buy milk")
+        #expect(add.status == 403)
+        #expect(add.json?["error"]?.stringValue?.hasPrefix("todo: changing the to-do list needs a verified chat request") == true)
+        #expect(try await host.hipchat("/todo list").json?["message"] == "nothing to do")
+        let hook = try await host.request("POST", "/hooks/todo", body: Array(#"{"text": "done 1"}"#.utf8),
+                                          headers: ["Content-Type": "application/json"])
+        #expect(hook.status == 403)
+        #expect(host.server.dependencies.storage.namespace("todo").keys() == [])
+        await host.stop()
+    }
+
+    /// Parallel `/todo add`s through the host lose nothing: every item is stored once, and each answer's number
+    /// is a different position.
+    @Test func parallelTodoAddsLoseNothing() async throws {
+        let secret = "hipchat-install-secret"
+        let host = try ManifestHost(tokens: ["hipchat_secret:\(secret)"])
+        let count = 150
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<count {
+                group.addTask { try await host.hipchat("/todo add item \(n)", signedWith: secret).json?["message"]?.stringValue ?? "" }
+            }
+            var all: [String] = []
+            for try await answer in group { all.append(answer) }
+            return all
+        }
+        let positions = answers.compactMap { $0.wholeMatch(of: /added (\d+)\. item \d+/).map { Int($0.1)! } }
+        #expect(positions.sorted() == Array(1...count))
+        let stored = try #require(host.server.dependencies.storage.namespace("todo").get("room-1234")?.arrayValue)
+        #expect(stored.count == count)
+        #expect(Set(stored.compactMap(\.stringValue)) == Set((0..<count).map { "item \($0)" }))
+        let list = try #require(try await host.hipchat("/todo list", signedWith: secret).json?["message"]?.stringValue)
+        #expect(list.split(separator: "\n").count == count)
+        await host.stop()
+    }
+
     @Test func calc() async throws {
         let host = try ManifestHost()
         #expect(try await host.hipchat("/calc (1+2)*3").json?["message"] == "(1+2)*3 = 9")

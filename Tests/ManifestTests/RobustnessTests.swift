@@ -41,7 +41,7 @@ import Testing
 
     @Test func mangledExampleManifestsNeverCrashTheLoader() throws {
         var generator = SeededGenerator(state: 20261123)
-        let files = ["echo.json", "roll.json", "karma.json", "calc.json", "github-push.json", "deploy.json"]
+        let files = ["echo.json", "roll.json", "karma.json", "calc.json", "github-push.json", "deploy.json", "todo.json"]
         var rejected = 0
         for file in files {
             let text = try String(contentsOf: Fixtures.integrationsDirectory.appendingPathComponent(file), encoding: .utf8)

@@ -89,12 +89,79 @@ import Testing
         #expect(log.contains("template variable 'payload.nope' is not set"))
     }
 
+    @Test func listFiltersJoinNumberAndCount() throws {
+        let list: JSONValue = ["buy milk", "write report", 3, ["a": 1]]
+        #expect(try render(#"{{ todo | join: ", " }}"#, variables: ["todo": list]) == #"buy milk, write report, 3, {"a":1}"#)
+        #expect(try render("{{ todo | join }}", variables: ["todo": ["a", "b"]]) == "a, b")
+        #expect(try render("{{ todo | join: + }}", variables: ["todo": ["a", "b"]]) == "a+b")
+        #expect(try render(#"{{ todo | join: "\n" }}"#, variables: ["todo": ["a", "b"]]) == "a\nb")
+        #expect(try render("{{ todo | numbered }}", variables: ["todo": ["buy milk", "write report"]]) == "1. buy milk\n2. write report")
+        #expect(try render("{{ todo | length }}", variables: ["todo": list]) == "4")
+        #expect(try render("{{ todo | numbered | upper }}", variables: ["todo": ["a"]]) == "1. A")
+    }
+
+    /// A missing list is the empty list, without the missing-variable warning: a stored list starts missing.
+    @Test func listFiltersReadMissingAndNullAsEmpty() throws {
+        let (logger, file) = Fixtures.recordingLogger()
+        let invocation = Fixtures.invocation(logger: logger)
+        #expect(try render("[{{ storage.todo | numbered }}]", invocation: invocation) == "[]")
+        #expect(try render("[{{ storage.todo | join }}]", invocation: invocation) == "[]")
+        #expect(try render("{{ storage.todo | length }}", invocation: invocation) == "0")
+        #expect(try render("{{ x | length }}/{{ x | numbered }}", variables: ["x": .null], invocation: invocation) == "0/")
+        #expect(try render("{{ x | numbered }}", variables: ["x": []], invocation: invocation) == "")
+        #expect(!(try String(contentsOf: file, encoding: .utf8)).contains("not set"))
+        // `default` applies to the value first: a missing list becomes the default, one item.
+        #expect(try render(#"{{ storage.todo | join | default: "nothing" }}"#, invocation: invocation) == "nothing")
+    }
+
+    @Test func listFiltersTakeAnyOtherValueAsOneItem() throws {
+        #expect(try render("{{ x | numbered }}", variables: ["x": "buy milk"]) == "1. buy milk")
+        #expect(try render("{{ x | join: - }}", variables: ["x": 2.5]) == "2.5")
+        #expect(try render("{{ x | length }}", variables: ["x": "héllo"]) == "5")
+        #expect(try render("{{ x | length }}", variables: ["x": ["a": 1, "b": 2]]) == "2")
+        #expect(try render("{{ x | length }}", variables: ["x": 1234]) == "4")
+        #expect(try render("{{ x | length }}", variables: ["x": true]) == "4")
+    }
+
+    @Test func listFiltersReadStorage() throws {
+        let storage = Storage()
+        _ = try storage.namespace("test").append("todo", "buy milk")
+        _ = try storage.namespace("test").append("todo", "write report")
+        let invocation = Fixtures.invocation(storage: storage)
+        #expect(try render("{{ storage.todo | numbered }}", invocation: invocation) == "1. buy milk\n2. write report")
+        #expect(try render(#"{{ storage.todo | join: ", " }}"#, invocation: invocation) == "buy milk, write report")
+        #expect(try render("{{ storage.todo }}", invocation: invocation) == #"["buy milk","write report"]"#)
+    }
+
+    /// The list filter's result is what the target escapes: inside a JSON string its newlines and quotes are
+    /// escaped; `| json` makes the whole result one JSON string (or a number, for `length`).
+    @Test func listFilterResultsAreEscapedForTheirTarget() throws {
+        let list: JSONValue = ["say \"hi\"", "<b>&</b>"]
+        #expect(try render(#"{"text": "{{ todo | numbered }}"}"#, escape: .json, variables: ["todo": list])
+            == #"{"text": "1. say \"hi\"\n2. <b>&</b>"}"#)
+        #expect(try render("{{ todo | join: / }}", escape: .html, variables: ["todo": list]) == "say &quot;hi&quot;/&lt;b&gt;&amp;&lt;/b&gt;")
+        #expect(try render("{{ todo | join: \" \" }}", escape: .url, variables: ["todo": ["a b", "c"]]) == "a%20b%20c")
+        #expect(try render("{{ todo | numbered | json }}", variables: ["todo": list]) == #""1. say \"hi\"\n2. <b>&</b>""#)
+        #expect(try render("{{ todo | length | json }}", variables: ["todo": list]) == "2")
+        let scope = ManifestScope(invocation: Fixtures.invocation())
+        scope.variables = ["todo": list]
+        #expect(try Template(parsing: "{{ todo | length }}").renderValue(in: scope) == 2)
+        #expect(try Template(parsing: "{{ todo | join: + }}").renderValue(in: scope) == #"say "hi"+<b>&</b>"#)
+        #expect(try Template(parsing: "{{ todo | length | trim }}").renderValue(in: scope) == "2")
+    }
+
     @Test(arguments: [
         ("{{", "'{{' at offset 0 is not closed by '}}'"),
         ("a {{}} b", "empty placeholder '{{}}'"),
         ("{{ a..b }}", "'a..b' is not a variable path (letters, digits, _ and -, joined by dots)"),
-        ("{{ a | shout }}", "unknown filter 'shout' (known: default, trim, lower, upper, json, url, html, raw)"),
+        ("{{ a | shout }}", "unknown filter 'shout' (known: default, trim, lower, upper, join, numbered, length, json, url, html, raw)"),
         ("{{ a | default }}", "filter 'default' needs a value, as in default: \"text\""),
+        (#"{{ a | join ", " }}"#, #"filter 'join' takes its separator after a colon, as in join: ", ""#),
+        ("{{ a | join: }}", #"filter 'join' takes its separator after a colon, as in join: ", ""#),
+        (#"{{ a | join: "open }}"#, "'{{' at offset 0 is not closed by '}}'"),
+        ("{{ a | joined }}", "unknown filter 'joined' (known: default, trim, lower, upper, join, numbered, length, json, url, html, raw)"),
+        ("{{ a | trim | numbered }}", "filter 'numbered' must come before the other filters: it reads the value as a list, not text"),
+        ("{{ a | length | join }}", "filter 'join' must come before the other filters: it reads the value as a list, not text"),
         (#"{{ "open }}"#, "'{{' at offset 0 is not closed by '}}'"),
         (#"{{ a | default: "x }}"#, "'{{' at offset 0 is not closed by '}}'"),
         (#"{{ "a\"b }}"#, "'{{' at offset 0 is not closed by '}}'"),

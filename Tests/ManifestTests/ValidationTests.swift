@@ -62,7 +62,7 @@ import Testing
             "test.json: actions[0].reply: unknown variable 'r' in {{r}}",
         ]),
         (#"{"actions": [{"reply": {"text": "{{query | shout}}"}}]}"#, "test.json", [
-            "test.json: actions[0].reply.text: unknown filter 'shout' (known: default, trim, lower, upper, json, url, html, raw)",
+            "test.json: actions[0].reply.text: unknown filter 'shout' (known: default, trim, lower, upper, join, numbered, length, json, url, html, raw)",
         ]),
         (#"{"actions": [{"reply": "a", "log": "b"}, {"into": "x"}]}"#, "test.json", [
             "test.json: actions[0]: has more than one of the keys: reply, log",
@@ -74,9 +74,20 @@ import Testing
             "test.json: actions[2].on_error: 'reply' cannot fail",
         ]),
         (#"{"actions": [{"store": {"op": "incr", "key": "k"}}, {"store": {"op": "set", "key": "k"}}, {"store": {"op": "get", "key": "k", "value": 1}}]}"#, "test.json", [
-            "test.json: actions[0].store.op: must be one of: get, set, increment, append, delete",
+            "test.json: actions[0].store.op: must be one of: get, set, increment, append, remove, delete",
             "test.json: actions[1].store.value: is required for op set",
             "test.json: actions[2].store.value: is not used by op get",
+        ]),
+        (#"{"actions": [{"store": {"op": "remove", "key": "k"}}, {"store": {"op": "remove", "key": "k", "index": 1, "value": "x"}}, {"store": {"op": "append", "key": "k", "value": 1, "index": 2}}, {"store": {"op": "remove", "key": "k", "by": 1, "index": "{{n}}"}}]}"#, "test.json", [
+            "test.json: actions[0].store: op remove needs index (1 for the first element) or value",
+            "test.json: actions[1].store: has both index and value; use one",
+            "test.json: actions[2].store.index: is not used by op append",
+            "test.json: actions[3].store.by: is not used by op remove",
+            "test.json: actions[3].store.index: unknown variable 'n' in {{n}}",
+        ]),
+        (#"{"actions": [{"reply": "{{storage.todo | trim | numbered}}"}, {"set": {"a": "{{query | join \"-\"}}"}}]}"#, "test.json", [
+            "test.json: actions[0].reply: filter 'numbered' must come before the other filters: it reads the value as a list, not text",
+            #"test.json: actions[1].set.a: filter 'join' takes its separator after a colon, as in join: ", ""#,
         ]),
         (#"{"rules": [{"regex": {"pattern": "("}}], "actions": []}"#, "test.json", [
             "test.json: rules[0].regex.pattern: invalid regular expression: (",

@@ -103,7 +103,9 @@ final class NamespaceState: Sendable {
 
         static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedBytes().count }
 
-        /// Stores `value` at `key` if the namespace stays within `quota`; else throws and changes nothing.
+        /// Stores `value` at `key` if the namespace stays within `quota`, or the value weighs no more than the one
+        /// it replaces (a namespace an admin `load` put over its quota can still shrink); else throws and changes
+        /// nothing.
         mutating func store(_ key: String, _ value: JSONValue?, quota: StorageQuota) throws(StorageError) {
             let old = values[key].map { Contents.weight(key, $0) } ?? 0
             guard let value else {
@@ -115,7 +117,7 @@ final class NamespaceState: Sendable {
             if values[key] == nil, values.count >= quota.maxKeys {
                 throw StorageError(.quota, description: "storage quota: at most \(quota.maxKeys) keys")
             }
-            guard bytes - old + new <= quota.maxBytes else {
+            guard new <= old || bytes - old + new <= quota.maxBytes else {
                 throw StorageError(.quota, description: "storage quota: at most \(quota.maxBytes >> 10) KiB of keys and values")
             }
             values[key] = value

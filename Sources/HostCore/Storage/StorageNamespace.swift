@@ -60,18 +60,48 @@ public struct StorageNamespace: IntegrationStorage {
     public func append(_ key: String, _ element: JSONValue) throws(StorageError) -> Int {
         let quota = storage.quota
         let count = try state.contents.withLock { (contents) throws(StorageError) -> Int in
-            var array: [JSONValue]
-            switch contents.values[key] {
-            case nil, .null?: array = []
-            case .array(let existing)?: array = existing
-            default: throw StorageError(description: "storage key '\(key)' does not hold an array")
-            }
+            var array = try StorageNamespace.array(at: key, in: contents)
             array.append(element)
             try contents.store(key, .array(array), quota: quota)
             return array.count
         }
         storage.noteChange()
         return count
+    }
+
+    /// Removes the element at `index` (0-based) of the array at `key` (missing counts as empty); with none there,
+    /// nothing changes.
+    public func removeElement(_ key: String, at index: Int) throws(StorageError) -> ListRemoval {
+        try removeElement(key) { array in array.indices.contains(index) ? index : nil }
+    }
+
+    /// Removes the first element equal to `element` from the array at `key` (missing counts as empty); with none
+    /// equal, nothing changes.
+    public func removeElement(_ key: String, equalTo element: JSONValue) throws(StorageError) -> ListRemoval {
+        try removeElement(key) { array in array.firstIndex(of: element) }
+    }
+
+    /// Removes the element `position` picks from the array at `key`, choosing and removing under one lock.
+    private func removeElement(_ key: String, choosing position: ([JSONValue]) -> Int?) throws(StorageError) -> ListRemoval {
+        let quota = storage.quota
+        let removal = try state.contents.withLock { (contents) throws(StorageError) -> ListRemoval in
+            var array = try StorageNamespace.array(at: key, in: contents)
+            guard let index = position(array) else { return ListRemoval(removed: nil, count: array.count) }
+            let removed = array.remove(at: index)
+            try contents.store(key, .array(array), quota: quota)
+            return ListRemoval(removed: removed, count: array.count)
+        }
+        if removal.removed != nil { storage.noteChange() }
+        return removal
+    }
+
+    /// The array at `key`: empty when the key is missing or null, a type mismatch when it holds something else.
+    private static func array(at key: String, in contents: NamespaceState.Contents) throws(StorageError) -> [JSONValue] {
+        switch contents.values[key] {
+        case nil, .null?: return []
+        case .array(let existing)?: return existing
+        default: throw StorageError(description: "storage key '\(key)' does not hold an array")
+        }
     }
 
     /// Sets `key` to `new` only if it currently holds `expected` (`nil` = absent); `new == nil` deletes.

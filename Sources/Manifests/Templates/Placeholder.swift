@@ -5,6 +5,7 @@ import JSON
 struct Placeholder: Sendable {
     enum Filter: Sendable, Equatable {
         case trim, lower, upper
+        case list(ListFilter)
         case escape(TemplateEscape)
     }
 
@@ -19,8 +20,15 @@ struct Placeholder: Sendable {
     /// The variables the paths start with (`payload` in `payload.ref`); empty for a literal.
     var roots: [String] { alternatives.compactMap(\.first) }
 
-    /// Whether the value passes through untouched (only `default` given), so its JSON type can be kept.
-    var keepsType: Bool { literal == nil && filters.isEmpty }
+    /// The list filter, which can only come first.
+    var listFilter: ListFilter? {
+        if case .list(let filter)? = filters.first { return filter }
+        return nil
+    }
+
+    /// Whether the value reaches the target as a value (only `default` and a list filter given), so its JSON type
+    /// can be kept: `{{n}}` stays a number, `{{list | length}}` is one.
+    var keepsType: Bool { literal == nil && filters.count == (listFilter == nil ? 0 : 1) }
 
     init(parsing inner: Substring) throws(Template.SyntaxError) {
         sourceText = "{{\(inner)}}"
@@ -57,24 +65,35 @@ struct Placeholder: Sendable {
                 defaultValue = argument.hasPrefix("\"") ? try Placeholder.unquote(argument) : argument
                 continue
             }
+            let filter: Filter
             switch text {
-            case "trim": filters.append(.trim)
-            case "lower": filters.append(.lower)
-            case "upper": filters.append(.upper)
-            case "json": filters.append(.escape(.json))
-            case "url": filters.append(.escape(.url))
-            case "html": filters.append(.escape(.html))
-            case "raw": filters.append(.escape(.none))
+            case "trim": filter = .trim
+            case "lower": filter = .lower
+            case "upper": filter = .upper
+            case "numbered": filter = .list(.numbered)
+            case "length": filter = .list(.length)
+            case "json": filter = .escape(.json)
+            case "url": filter = .escape(.url)
+            case "html": filter = .escape(.html)
+            case "raw": filter = .escape(.none)
+            case _ where text == "join" || text.hasPrefix("join:") || text.hasPrefix("join "):
+                filter = .list(.join(try Placeholder.joinSeparator(text)))
             default:
                 throw Template.SyntaxError(
-                    reason: "unknown filter '\(text)' (known: default, trim, lower, upper, json, url, html, raw)")
+                    reason: "unknown filter '\(text)' (known: default, trim, lower, upper, join, numbered, length, json, url, html, raw)")
             }
+            if case .list(let list) = filter, !filters.isEmpty {
+                throw Template.SyntaxError(
+                    reason: "filter '\(list.name)' must come before the other filters: it reads the value as a list, not text")
+            }
+            filters.append(filter)
         }
         self.filters = filters
         self.defaultValue = defaultValue
     }
 
-    /// The value, with the default applied; nil when missing and no default is given (a warning is logged).
+    /// The value, with the default applied; nil when missing and no default is given (a warning is logged, unless
+    /// a list filter reads it: a list that was never stored is the empty list).
     func value(in scope: ManifestScope) -> JSONValue? {
         if let literal { return .string(literal) }
         var found: JSONValue?
@@ -86,12 +105,20 @@ struct Placeholder: Sendable {
             }
         }
         if let defaultValue { return .string(defaultValue) }
-        if found == nil { scope.warnMissing(alternatives.map { $0.joined(separator: ".") }.joined(separator: " ?? ")) }
+        if found == nil, listFilter == nil {
+            scope.warnMissing(alternatives.map { $0.joined(separator: ".") }.joined(separator: " ?? "))
+        }
         return found
     }
 
+    /// The value with the default and the list filter applied; null when missing.
+    func shapedValue(in scope: ManifestScope) -> JSONValue {
+        let value = value(in: scope)
+        return listFilter.map { $0.apply(to: value) } ?? value ?? .null
+    }
+
     func render(in scope: ManifestScope, escape: TemplateEscape) -> String {
-        let value = value(in: scope) ?? .null
+        let value = shapedValue(in: scope)
         var text = value.plainText
         var transformed = false
         var escaped = false
@@ -106,6 +133,8 @@ struct Placeholder: Sendable {
             case .upper:
                 text = text.uppercased()
                 transformed = true
+            case .list:
+                continue
             case .escape(.json):
                 text = transformed || value.stringValue != nil ? JSONValue.string(text).serialized() : value.serialized()
                 escaped = true
@@ -115,6 +144,17 @@ struct Placeholder: Sendable {
             }
         }
         return escaped ? text : escape.apply(to: text)
+    }
+
+    /// The separator of a `join` filter: `join` alone is `, `; `join: SEP` takes SEP quoted (`join: " | "`) or bare.
+    private static func joinSeparator(_ text: String) throws(Template.SyntaxError) -> String {
+        let rest = text.dropFirst("join".count).trimmingCharacters(in: .whitespaces)
+        if rest.isEmpty { return ListFilter.defaultSeparator }
+        let argument = rest.dropFirst().trimmingCharacters(in: .whitespaces)
+        guard rest.hasPrefix(":"), !argument.isEmpty else {
+            throw Template.SyntaxError(reason: "filter 'join' takes its separator after a colon, as in join: \", \"")
+        }
+        return argument.hasPrefix("\"") ? try Placeholder.unquote(argument) : argument
     }
 
     private static func isPathCharacter(_ c: Character) -> Bool {

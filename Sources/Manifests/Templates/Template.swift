@@ -5,8 +5,8 @@ import JSON
 ///
 /// A placeholder is a dot path (`payload.commits.0.id`) or a quoted literal (`"{{"`), followed by filters:
 /// `{{ query | default: "1d6" | trim }}`. Filters: `default: TEXT` (used when the value is missing, null or empty),
-/// `trim`, `lower`, `upper`, and the escapes `json`, `url`, `html`, `raw`. Without an explicit escape the
-/// target's own escape applies (see `TemplateEscape`).
+/// `trim`, `lower`, `upper`, the list filters `join: SEP`, `numbered`, `length` (see `ListFilter`), and the escapes
+/// `json`, `url`, `html`, `raw`. Without an explicit escape the target's own escape applies (see `TemplateEscape`).
 struct Template: Sendable, CustomStringConvertible {
     enum Part: Sendable {
         case literal(String)
@@ -58,7 +58,7 @@ struct Template: Sendable, CustomStringConvertible {
     /// Whether the template has no placeholders.
     var isConstant: Bool { placeholders.isEmpty }
 
-    /// The template as a single placeholder without transforming filters, whose value keeps its JSON type.
+    /// The template as a single placeholder without text filters, whose value keeps its JSON type.
     var soleValuePlaceholder: Placeholder? {
         guard parts.count == 1, case .placeholder(let p) = parts[0], p.keepsType else { return nil }
         return p
@@ -81,7 +81,7 @@ struct Template: Sendable, CustomStringConvertible {
 
     /// The value as JSON: a sole placeholder keeps its type (a number stays a number), anything else is a string.
     func renderValue(in scope: ManifestScope) -> JSONValue {
-        if let placeholder = soleValuePlaceholder { return placeholder.value(in: scope) ?? .null }
+        if let placeholder = soleValuePlaceholder { return placeholder.shapedValue(in: scope) }
         return .string(render(in: scope))
     }
 }

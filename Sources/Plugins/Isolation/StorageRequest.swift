@@ -84,6 +84,14 @@ final class RemoteStorage: IntegrationStorage {
         throw StorageError(description: "append is not part of the plugin ABI")
     }
 
+    func removeElement(_ key: String, at index: Int) throws(StorageError) -> ListRemoval {
+        throw StorageError(description: "removing list elements is not part of the plugin ABI")
+    }
+
+    func removeElement(_ key: String, equalTo element: JSONValue) throws(StorageError) -> ListRemoval {
+        throw StorageError(description: "removing list elements is not part of the plugin ABI")
+    }
+
     func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool {
         var request: [String: JSONValue] = ["op": "cas", "key": .string(key)]
         request["expected"] = expected
