@@ -19,6 +19,8 @@ public final class HostLogger: Sendable {
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
+    /// Also receives every line written (without its newline): the `test` command prints a run's lines.
+    private let lineSink: (@Sendable (String) -> Void)?
     private let throttle: LogThrottle
     /// How many lines of one throttled kind (see `log(_:_:tags:throttle:)`) are written a second.
     public static let throttledLinesPerSecond = 10
@@ -31,16 +33,22 @@ public final class HostLogger: Sendable {
     /// - Parameters:
     ///   - logFile: a path to append to, created if missing.
     ///   - secrets: values that must never be written (tokens, signing secrets).
+    ///   - lineSink: also gets every line, redacted and escaped, without its newline.
     public convenience init(
-        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true
+        minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true,
+        lineSink: (@Sendable (String) -> Void)? = nil
     ) throws {
         try self.init(
             minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
-            throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+            throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond), lineSink: lineSink)
     }
 
-    init(minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, throttle: LogThrottle) throws {
+    init(
+        minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, throttle: LogThrottle,
+        lineSink: (@Sendable (String) -> Void)? = nil
+    ) throws {
         self.throttle = throttle
+        self.lineSink = lineSink
         self.minimumLevel = minimumLevel
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
             .sorted { $0.utf8.count > $1.utf8.count }.map { Array($0.utf8) }
@@ -89,11 +97,18 @@ public final class HostLogger: Sendable {
         HostLogger.appendEscaped(message(), to: &line)
         if leftOut > 0 { line.append(contentsOf: " (\(leftOut) more like this left out of the log)".utf8) }
         if !secrets.isEmpty { line = redact(line) }
+        lineSink?(String(decoding: line, as: UTF8.self))
         line.append(UInt8(ascii: "\n"))
         line.withUnsafeBytes { buffer in
             if echoToStderr { HostLogger.writeAll(STDERR_FILENO, buffer) }
             if let fileDescriptor { HostLogger.writeAll(fileDescriptor, buffer) }
         }
+    }
+
+    /// `text` with every configured secret replaced by `[redacted]`, as a log line would have it: for what the host
+    /// shows outside the log (a run's trace).
+    public func redacted(_ text: String) -> String {
+        secrets.isEmpty ? text : String(decoding: redact(Array(text.utf8)), as: UTF8.self)
     }
 
     /// `text` with control characters written as `\n`, `\r`, `\t` or `\xHH`.
