@@ -67,9 +67,13 @@ public struct HostDependencies: Sendable {
         startedAt = .now
     }
 
+    /// Who may run admin commands, read `GET /integrations` and see traces.
+    public var adminEndpoint: AdminEndpoint {
+        AdminEndpoint(commands: admin, adminToken: configuration.effectiveAdminToken, logger: logger)
+    }
+
     /// The fixed routes: `/`, `/hipchat`, `/healthz`, `/integrations` and the platform paths.
     public func routes() -> [any HostRoute] {
-        let adminEndpoint = AdminEndpoint(commands: admin, adminToken: configuration.effectiveAdminToken, logger: logger)
         func hipchat(inline: Bool) -> HipChatAdapter {
             HipChatAdapter(
                 repliesInline: inline, api: configuration.hipchatAPI, tokens: configuration.tokens,

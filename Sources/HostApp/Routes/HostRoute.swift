@@ -1,4 +1,5 @@
 import HTTPServer
+import IntegrationContract
 
 /// A fixed endpoint of the host (`/healthz`, `/hipchat`, `/slack`, …). The router hands it every request for its
 /// path; it answers with a response. Each route holds the parts it uses.
@@ -14,4 +15,12 @@ public protocol HostRoute: Sendable {
 public struct RouteContext: Sendable {
     /// The request's id: the caller's own `X-Request-Id` when well-formed, else a new one.
     public let requestID: String
+    /// Where the run records its trace, when an admin asked for one (`X-Integration-Trace: 1`) or the log is at
+    /// debug; `nil` otherwise.
+    public let trace: TraceRecorder?
+
+    public init(requestID: String, trace: TraceRecorder? = nil) {
+        self.requestID = requestID
+        self.trace = trace
+    }
 }

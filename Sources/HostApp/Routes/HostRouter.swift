@@ -8,17 +8,28 @@ import Scheduling
 /// The host's HTTP handler: gives every request an id, routes it, and turns anything unexpected into a JSON
 /// error. Routing order: fixed host routes (`/`, `/hipchat`, `/healthz`, platform routes), then `/hooks/NAME`,
 /// then routes declared by integrations.
+///
+/// A manifest run's trace (`ManifestTrace`) is recorded when the caller passes the admin check and sends
+/// `X-Integration-Trace: 1` (then it comes back in the `X-Integration-Trace` response header, `TraceHeader`), and
+/// when the log is at debug (then each entry is logged). Anyone else's request is answered as if it had no such
+/// header: nothing is recorded.
 public struct HostRouter: HTTPHandler {
     private let routes: [String: any HostRoute]
     private let webhooks: WebhookRoutes
     private let logger: HostLogger
     private let pacer: RefusalPacer
+    /// Who may see traces; `nil`: nobody (only the debug log has them).
+    private let admin: AdminEndpoint?
 
-    public init(routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer()) {
+    public init(
+        routes: [any HostRoute], webhooks: WebhookRoutes, logger: HostLogger, pacer: RefusalPacer = RefusalPacer(),
+        admin: AdminEndpoint? = nil
+    ) {
         self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         self.webhooks = webhooks
         self.logger = logger
         self.pacer = pacer
+        self.admin = admin
     }
 
     /// The router of a host built from `dependencies`, with its fixed routes.
@@ -26,14 +37,23 @@ public struct HostRouter: HTTPHandler {
         self.init(
             routes: dependencies.routes(),
             webhooks: WebhookRoutes(catalog: dependencies.catalog, gateway: dependencies.gateway),
-            logger: dependencies.logger)
+            logger: dependencies.logger, admin: dependencies.adminEndpoint)
     }
 
     public func handle(_ request: HTTPRequest) async throws -> HTTPResponse {
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
-        let context = RouteContext(requestID: requestID)
-        var response = await route(request, context: context)
+        let showTrace = TraceHeader.requested(request.headers[TraceHeader.name])
+            && admin.map { $0.authorizationRefusal(request) == nil } == true
+        let logTrace = logger.isEnabled(.debug)
+        let trace = showTrace || logTrace ? TraceRecorder() : nil
+        var response = await route(request, context: RouteContext(requestID: requestID, trace: trace))
         response.headers.set("X-Request-Id", requestID)
+        if let lines = trace?.recorded.lines, !lines.isEmpty {
+            if logTrace {
+                for line in lines { logger.log(.debug, "trace \(line)", tags: [("request", requestID)]) }
+            }
+            if showTrace { response.headers.set(TraceHeader.name, TraceHeader.value(lines.map(logger.redacted))) }
+        }
         if response.status.code >= 400 {
             logger.log(
                 .info, "\(request.method) \(request.path) -> \(response.status.code)", tags: [("request", requestID)],
@@ -50,7 +70,7 @@ public struct HostRouter: HTTPHandler {
         return response
     }
 
-    private func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
+    func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         if let route = routes[request.path] {
             guard route.methods.contains(request.method) else { return HTTPResponse.methodNotAllowed(route.methods) }
             return await route.respond(to: request, context: context)

@@ -63,8 +63,11 @@ public final class PlatformGateway: Sendable {
         self.logger = logger
     }
 
-    /// Answers a request to a fixed platform route (`/`, `/hipchat`, `/slack`, `/mattermost`, `/teams`).
-    public func handle(_ request: HTTPRequest, adapter: any PlatformAdapter, requestID: String) async -> HTTPResponse {
+    /// Answers a request to a fixed platform route (`/`, `/hipchat`, `/slack`, `/mattermost`, `/teams`); a manifest's
+    /// run records its trace in `trace` when given.
+    public func handle(
+        _ request: HTTPRequest, adapter: any PlatformAdapter, requestID: String, trace: TraceRecorder? = nil
+    ) async -> HTTPResponse {
         if let probe = adapter.probe(request) { return probe }
         let proof: SenderProof?
         do throws(VerificationFailure) {
@@ -90,13 +93,14 @@ public final class PlatformGateway: Sendable {
             return adapter.unknownTarget(for: event)
         }
         event.integration = integration.name
-        return await run(integration, event, adapter: adapter, request: request, requestID: requestID)
+        return await run(integration, event, adapter: adapter, request: request, requestID: requestID, trace: trace)
     }
 
     /// Answers a webhook for `integration` (`/hooks/NAME`, or a route the integration declared, with its
     /// parameters): verified with the integration's secrets, answered with its own status and headers.
     public func handleWebhook(
-        _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String
+        _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String,
+        trace: TraceRecorder? = nil
     ) async -> HTTPResponse {
         let adapter = routes.hooks
         let proof: SenderProof?
@@ -114,7 +118,8 @@ public final class PlatformGateway: Sendable {
         event.notification.verifiedBy = proof
         event.integration = integration.name
         return await run(
-            integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters)
+            integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters,
+            trace: trace)
     }
 
     private func refuse(
@@ -129,7 +134,7 @@ public final class PlatformGateway: Sendable {
     /// Dedupe, then the run: inline when it finishes in time, else ack and deliver later.
     private func run(
         _ integration: any Integration, _ event: PlatformEvent, adapter: any PlatformAdapter, request: HTTPRequest,
-        requestID: String, parameters: [String: String] = [:]
+        requestID: String, parameters: [String: String] = [:], trace: TraceRecorder?
     ) async -> HTTPResponse {
         if let id = event.deliveryID, !deduplicator.claim(id) {
             let retry = request.headers["X-Slack-Retry-Num"].map { " (retry \($0))" } ?? ""
@@ -140,6 +145,7 @@ public final class PlatformGateway: Sendable {
             for: integration, notification: event.notification, query: event.query, request: InvocationRequest(request),
             requestID: requestID, routeParameters: parameters)
         invocation.followUp = followUp(adapter: adapter, event: event, requestID: requestID)
+        invocation.trace = trace
         guard event.repliesInline else {
             let invocation = invocation
             let started = dispatcher.background.run {

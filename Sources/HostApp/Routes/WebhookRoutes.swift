@@ -24,12 +24,14 @@ public struct WebhookRoutes: Sendable {
             }
             let allowed = integration.routes.reduce(into: Set<HTTPMethod>([.post])) { $0.formUnion($1.methods) }
             guard allowed.contains(request.method) else { return .methodNotAllowed(allowed) }
-            return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
+            return await gateway.handleWebhook(
+                request, integration: integration, requestID: context.requestID, trace: context.trace)
         }
         switch catalog.route(path: request.path, method: request.method) {
         case .matched(let integration, let parameters):
             return await gateway.handleWebhook(
-                request, integration: integration, parameters: parameters, requestID: context.requestID)
+                request, integration: integration, parameters: parameters, requestID: context.requestID,
+                trace: context.trace)
         case .wrongMethod(let allowed):
             return .methodNotAllowed(allowed)
         case .none:
