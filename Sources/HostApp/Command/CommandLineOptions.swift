@@ -16,6 +16,8 @@ public struct CommandLineOptions: Sendable {
         case check(directory: URL)
         /// `list DIR [--json] [TOKEN...]`: what DIR holds, as the host would load it.
         case list(directory: URL, tokens: Tokens, json: Bool)
+        /// `test DIR COMMAND [QUERY...]` or `test DIR --route METHOD PATH …`: one run, in process, reported.
+        case test(TrialOptions)
         case help
         case version
     }
@@ -28,7 +30,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -87,6 +89,14 @@ public struct CommandLineOptions: Sendable {
           list DIR [--json] [TOKEN...]
                                     load DIR and print each integration: kind, file, commands, routes, auth,
                                     conflicts; then problems and mistyped TOKENs; exit 1 on problems
+          test DIR COMMAND [QUERY...] [--platform hipchat|slack|mattermost|teams] [--room ROOM] [--verified]
+          test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...
+                                    load DIR and run one integration once, in process, with no listener: print
+                                    the reply as each platform receives it (or the route's HTTP response), the
+                                    manifest's evaluation trace, storage changes and the run's log lines; exit 0
+                                    when it answered, 1 when it failed or nothing matched. Also takes
+                                    --tokens TOKEN..., --state FILE [--save-state] (a storage file read at start,
+                                    written back only with --save-state), --plugins MODE, --deadline SECONDS
 
         Environment:
           LOG_LEVEL                 trace, debug, info (default), notice, warning or error
@@ -101,6 +111,9 @@ public struct CommandLineOptions: Sendable {
             return .check(directory: try directory(arguments[1], what: "check DIR"))
         }
         if arguments.first == "list" { return try list(Array(arguments.dropFirst())) }
+        if arguments.first == "test" {
+            return .test(try TrialOptions.parse(Array(arguments.dropFirst()), environment: environment))
+        }
         var positional: [String] = []
         var port: String?
         var path: String?
@@ -337,7 +350,7 @@ public struct CommandLineOptions: Sendable {
         return .list(directory: try directory(path, what: "list DIR"), tokens: tokens, json: json)
     }
 
-    private static func directory(_ path: String, what: String) throws(UsageError) -> URL {
+    static func directory(_ path: String, what: String) throws(UsageError) -> URL {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw UsageError("\(what) '\(path)' does not exist")
