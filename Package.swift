@@ -96,7 +96,7 @@ let testTargets: [Target] = [
     .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "TestSupport"]),
     .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "JSON", "TestSupport"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "Scheduling", "TestSupport"]),
-    .testTarget(name: "IntegrationHostTests", dependencies: wholeHost + ["TestSupport"]),
+    .testTarget(name: "IntegrationHostTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "ManifestTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox", "TestSupport"]),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
