@@ -204,12 +204,7 @@ public struct CommandLineOptions: Sendable {
         guard (1...65535).contains(portNumber) else { throw UsageError("PORT must be 1-65535, got \(portNumber)") }
         guard let path else { throw UsageError("missing INTEGRATIONS_PATH") }
         let integrations = try directory(path, what: "INTEGRATIONS_PATH")
-        let parsedTokens: Tokens
-        do {
-            parsedTokens = try Tokens(parsing: tokens)
-        } catch {
-            throw UsageError(error.description)
-        }
+        let parsedTokens = try parseTokens(tokens)
         guard isIPAddress(bind) else { throw UsageError("--bind must be an IPv4 or IPv6 address, got '\(bind)'") }
         let stateDirectory = try stateDir.map { (dir: String) throws(UsageError) in try directory(dir, what: "--state-dir") }
             ?? HostConfiguration.defaultStateDirectory
@@ -232,13 +227,7 @@ public struct CommandLineOptions: Sendable {
             }
             api = url
         }
-        var deadlineDuration = Duration.seconds(10)
-        if let deadline {
-            guard let seconds = Double(deadline), seconds > 0, seconds <= 3600 else {
-                throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(deadline)'")
-            }
-            deadlineDuration = .milliseconds(Int64(seconds * 1000))
-        }
+        let deadlineDuration = try parseDeadline(deadline)
         var execLimit = ExecSlots.defaultLimit
         if let maxExec {
             guard let number = Int(maxExec), (1...100_000).contains(number) else {
@@ -268,12 +257,7 @@ public struct CommandLineOptions: Sendable {
             connectionsPerPeer = number
         }
         var plugins = PluginSettings()
-        if let pluginMode {
-            guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
-                throw UsageError("--plugins must be isolated or in-process, got '\(pluginMode)'")
-            }
-            plugins.mode = mode
-        }
+        plugins.mode = try parsePluginMode(pluginMode)
         if let pluginWorkers {
             guard let number = Int(pluginWorkers), (1...256).contains(number) else {
                 throw UsageError("--plugin-workers must be a whole number in 1-256, got '\(pluginWorkers)'")
@@ -317,13 +301,7 @@ public struct CommandLineOptions: Sendable {
             throw UsageError("\(empty) is set but empty: an empty secret would leave its route open; unset it or give it a value")
         }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
-        var logLevel = LogLevel.info
-        if let name = environment["LOG_LEVEL"], !name.isEmpty {
-            guard let level = LogLevel(name: name) else {
-                throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
-            }
-            logLevel = level
-        }
+        let logLevel = try parseLogLevel(environment) ?? .info
         return .run(
             HostConfiguration(
                 port: portNumber, bindAddress: bind, integrationsPath: integrations, tokens: parsedTokens,
@@ -348,6 +326,42 @@ public struct CommandLineOptions: Sendable {
             throw UsageError(error.description)
         }
         return .list(directory: try directory(path, what: "list DIR"), tokens: tokens, json: json)
+    }
+
+    /// The TOKEN arguments, checked.
+    static func parseTokens(_ arguments: [String]) throws(UsageError) -> Tokens {
+        do {
+            return try Tokens(parsing: arguments)
+        } catch {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// `--deadline SECONDS`, default 10 s.
+    static func parseDeadline(_ text: String?) throws(UsageError) -> Duration {
+        guard let text else { return .seconds(10) }
+        guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+            throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(text)'")
+        }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// `--plugins MODE`, default isolated.
+    static func parsePluginMode(_ text: String?) throws(UsageError) -> PluginSettings.Mode {
+        guard let text else { return PluginSettings().mode }
+        guard let mode = PluginSettings.Mode(rawValue: text) else {
+            throw UsageError("--plugins must be isolated or in-process, got '\(text)'")
+        }
+        return mode
+    }
+
+    /// `LOG_LEVEL` from the environment, `nil` when unset or empty.
+    static func parseLogLevel(_ environment: [String: String]) throws(UsageError) -> LogLevel? {
+        guard let name = environment["LOG_LEVEL"], !name.isEmpty else { return nil }
+        guard let level = LogLevel(name: name) else {
+            throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
+        }
+        return level
     }
 
     static func directory(_ path: String, what: String) throws(UsageError) -> URL {

@@ -153,35 +153,12 @@ public struct TrialOptions: Sendable {
         if let stateFile, !saveState, !FileManager.default.fileExists(atPath: stateFile) {
             throw UsageError("--state '\(stateFile)' does not exist (with --save-state it is created)")
         }
-        let parsedTokens: Tokens
-        do {
-            parsedTokens = try Tokens(parsing: tokens)
-        } catch {
-            throw UsageError(error.description)
-        }
         var plugins = PluginSettings()
-        if let pluginMode {
-            guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
-                throw UsageError("--plugins must be isolated or in-process, got '\(pluginMode)'")
-            }
-            plugins.mode = mode
-        }
-        var deadlineDuration = Duration.seconds(10)
-        if let deadline {
-            guard let seconds = Double(deadline), seconds > 0, seconds <= 3600 else {
-                throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(deadline)'")
-            }
-            deadlineDuration = .milliseconds(Int64(seconds * 1000))
-        }
-        var logLevel = LogLevel.debug
-        if let name = environment["LOG_LEVEL"], !name.isEmpty {
-            guard let level = LogLevel(name: name) else {
-                throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
-            }
-            logLevel = level
-        }
+        plugins.mode = try CommandLineOptions.parsePluginMode(pluginMode)
         return TrialOptions(
-            directory: directory, request: request, tokens: parsedTokens, stateFile: stateFile, saveState: saveState,
-            plugins: plugins, deadline: deadlineDuration, logLevel: logLevel)
+            directory: directory, request: request, tokens: try CommandLineOptions.parseTokens(tokens),
+            stateFile: stateFile, saveState: saveState, plugins: plugins,
+            deadline: try CommandLineOptions.parseDeadline(deadline),
+            logLevel: try CommandLineOptions.parseLogLevel(environment) ?? .debug)
     }
 }
