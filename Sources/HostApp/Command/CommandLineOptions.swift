@@ -99,7 +99,8 @@ public struct CommandLineOptions: Sendable {
                                     written back only with --save-state), --plugins MODE, --deadline SECONDS
 
         Environment:
-          LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          LOG_LEVEL                 trace, debug, info (default), notice, warning or error; at debug each
+                                    manifest run's trace is logged
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
           Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
         """
