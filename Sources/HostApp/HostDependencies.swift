@@ -82,7 +82,7 @@ public struct HostDependencies: Sendable {
         startedAt = .now
     }
 
-    /// The admin check and commands over HTTP.
+    /// Who may run admin commands, read `GET /integrations` and see traces.
     public var adminEndpoint: AdminEndpoint {
         AdminEndpoint(commands: admin, adminToken: configuration.effectiveAdminToken, logger: logger)
     }

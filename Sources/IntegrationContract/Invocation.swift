@@ -23,11 +23,13 @@ public struct Invocation: Sendable {
     /// Sends further messages back to the chat the notification came from (Slack/Mattermost `response_url`, chat
     /// APIs), during or after the run; `nil` where the platform has no way back.
     public var followUp: FollowUp?
+    /// Where a manifest records what each rule and action did, when the run is traced; `nil` (the default): no trace.
+    public var trace: TraceRecorder?
 
     public init(
         notification: Notification, query: String, allTokens: Tokens, token: String?,
         storage: any IntegrationStorage, log: IntegrationLogger, requestID: String, request: InvocationRequest,
-        routeParameters: [String: String] = [:], followUp: FollowUp? = nil
+        routeParameters: [String: String] = [:], followUp: FollowUp? = nil, trace: TraceRecorder? = nil
     ) {
         self.notification = notification
         self.query = query
@@ -39,5 +41,6 @@ public struct Invocation: Sendable {
         self.request = request
         self.routeParameters = routeParameters
         self.followUp = followUp
+        self.trace = trace
     }
 }

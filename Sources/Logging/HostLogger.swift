@@ -26,6 +26,8 @@ public final class HostLogger: Sendable {
     private let fileDescriptor: Int32?
     private let secrets: [[UInt8]]
     private let echoToStderr: Bool
+    /// Also receives every line written (without its newline): the `test` command prints a run's lines.
+    private let lineSink: (@Sendable (String) -> Void)?
     private let throttle: LogThrottle
     /// Whether `info` lines and below are gathered in `pending` until `flush()`.
     private let buffered: Bool
@@ -46,21 +48,24 @@ public final class HostLogger: Sendable {
     ///   - secrets: values that must never be written (tokens, signing secrets).
     ///   - format: plain text lines or JSON lines.
     ///   - buffered: gather `info` lines and below until `flush()` (see above); the owner must call it.
+    ///   - lineSink: also gets every line, redacted and escaped, without its newline.
     public convenience init(
         minimumLevel: LogLevel = .info, logFile: String? = nil, secrets: [String] = [], echoToStderr: Bool = true,
-        format: LogFormat = .text, buffered: Bool = false
+        format: LogFormat = .text, buffered: Bool = false, lineSink: (@Sendable (String) -> Void)? = nil
     ) throws {
         try self.init(
             minimumLevel: minimumLevel, logFile: logFile, secrets: secrets, echoToStderr: echoToStderr,
-            format: format, buffered: buffered, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond))
+            format: format, buffered: buffered, throttle: LogThrottle(linesPerSecond: HostLogger.throttledLinesPerSecond),
+            lineSink: lineSink)
     }
 
     init(
         minimumLevel: LogLevel, logFile: String?, secrets: [String], echoToStderr: Bool, format: LogFormat = .text,
-        buffered: Bool = false, throttle: LogThrottle
+        buffered: Bool = false, throttle: LogThrottle, lineSink: (@Sendable (String) -> Void)? = nil
     ) throws {
         self.throttle = throttle
         self.buffered = buffered
+        self.lineSink = lineSink
         self.minimumLevel = minimumLevel
         self.format = format
         self.secrets = secrets.filter { $0.utf8.count >= HostLogger.minimumSecretLength }
@@ -108,6 +113,7 @@ public final class HostLogger: Sendable {
         }
         let text = leftOut > 0 ? message() + " (\(leftOut) more like this left out of the log)" : message()
         var line = format == .json ? jsonLine(level, text, tags: tags) : textLine(level, text, tags: tags)
+        lineSink?(String(decoding: line, as: UTF8.self))
         line.append(UInt8(ascii: "\n"))
         guard buffered else { return writeOut(line) }
         pending.withLock { buffer in
@@ -187,6 +193,12 @@ public final class HostLogger: Sendable {
             }
         }
         line.append(UInt8(ascii: "\""))
+    }
+
+    /// `text` with every configured secret replaced by `[redacted]`, as a log line would have it: for what the host
+    /// shows outside the log (a run's trace).
+    public func redacted(_ text: String) -> String {
+        secrets.isEmpty ? text : String(decoding: redact(Array(text.utf8)), as: UTF8.self)
     }
 
     /// `text` with control characters written as `\n`, `\r`, `\t` or `\xHH`.

@@ -16,6 +16,8 @@ public struct CommandLineOptions: Sendable {
         case check(directory: URL)
         /// `list DIR [--json] [TOKEN...]`: what DIR holds, as the host would load it.
         case list(directory: URL, tokens: Tokens, json: Bool)
+        /// `test DIR COMMAND [QUERY...]` or `test DIR --route METHOD PATH …`: one run, in process, reported.
+        case test(TrialOptions)
         case help
         case version
     }
@@ -28,7 +30,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...]; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -97,9 +99,18 @@ public struct CommandLineOptions: Sendable {
           list DIR [--json] [TOKEN...]
                                     load DIR and print each integration: kind, file, commands, routes, auth,
                                     conflicts; then problems and mistyped TOKENs; exit 1 on problems
+          test DIR COMMAND [QUERY...] [--platform hipchat|slack|mattermost|teams] [--room ROOM] [--verified]
+          test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...
+                                    load DIR and run one integration once, in process, with no listener: print
+                                    the reply as each platform receives it (or the route's HTTP response), the
+                                    manifest's evaluation trace, storage changes and the run's log lines; exit 0
+                                    when it answered, 1 when it failed or nothing matched. Also takes
+                                    --tokens TOKEN..., --state FILE [--save-state] (a storage file read at start,
+                                    written back only with --save-state), --plugins MODE, --deadline SECONDS
 
         Environment:
-          LOG_LEVEL                 trace, debug, info (default), notice, warning or error
+          LOG_LEVEL                 trace, debug, info (default), notice, warning or error; at debug each
+                                    manifest run's trace is logged
           LOG_FORMAT                text (default) or json: one JSON object a line
           INTEGRATION_HOST_ADMIN_TOKEN   the admin token, kept out of the process list
           Platform secrets such as SLACK_SIGNING_SECRET: see Sources/Platforms/README.md
@@ -112,6 +123,9 @@ public struct CommandLineOptions: Sendable {
             return .check(directory: try directory(arguments[1], what: "check DIR"))
         }
         if arguments.first == "list" { return try list(Array(arguments.dropFirst())) }
+        if arguments.first == "test" {
+            return .test(try TrialOptions.parse(Array(arguments.dropFirst()), environment: environment))
+        }
         var positional: [String] = []
         var port: String?
         var path: String?
@@ -215,12 +229,7 @@ public struct CommandLineOptions: Sendable {
         guard (1...65535).contains(portNumber) else { throw UsageError("PORT must be 1-65535, got \(portNumber)") }
         guard let path else { throw UsageError("missing INTEGRATIONS_PATH") }
         let integrations = try directory(path, what: "INTEGRATIONS_PATH")
-        let parsedTokens: Tokens
-        do {
-            parsedTokens = try Tokens(parsing: tokens)
-        } catch {
-            throw UsageError(error.description)
-        }
+        let parsedTokens = try parseTokens(tokens)
         guard isIPAddress(bind) else { throw UsageError("--bind must be an IPv4 or IPv6 address, got '\(bind)'") }
         let stateDirectory = try stateDir.map { (dir: String) throws(UsageError) in try directory(dir, what: "--state-dir") }
             ?? HostConfiguration.defaultStateDirectory
@@ -243,13 +252,7 @@ public struct CommandLineOptions: Sendable {
             }
             api = url
         }
-        var deadlineDuration = Duration.seconds(10)
-        if let deadline {
-            guard let seconds = Double(deadline), seconds > 0, seconds <= 3600 else {
-                throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(deadline)'")
-            }
-            deadlineDuration = .milliseconds(Int64(seconds * 1000))
-        }
+        let deadlineDuration = try parseDeadline(deadline)
         var execLimit = ExecSlots.defaultLimit
         if let maxExec {
             guard let number = Int(maxExec), (1...100_000).contains(number) else {
@@ -287,12 +290,7 @@ public struct CommandLineOptions: Sendable {
             webhookBodyLimit = RequestBodyLimit.bytes(mebibytes: number)
         }
         var plugins = PluginSettings()
-        if let pluginMode {
-            guard let mode = PluginSettings.Mode(rawValue: pluginMode) else {
-                throw UsageError("--plugins must be isolated or in-process, got '\(pluginMode)'")
-            }
-            plugins.mode = mode
-        }
+        plugins.mode = try parsePluginMode(pluginMode)
         if let pluginWorkers {
             guard let number = Int(pluginWorkers), (1...256).contains(number) else {
                 throw UsageError("--plugin-workers must be a whole number in 1-256, got '\(pluginWorkers)'")
@@ -336,13 +334,7 @@ public struct CommandLineOptions: Sendable {
             throw UsageError("\(empty) is set but empty: an empty secret would leave its route open; unset it or give it a value")
         }
         if let admin = adminToken, admin.isEmpty { throw UsageError("--admin-token must not be empty") }
-        var logLevel = LogLevel.info
-        if let name = environment["LOG_LEVEL"], !name.isEmpty {
-            guard let level = LogLevel(name: name) else {
-                throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
-            }
-            logLevel = level
-        }
+        let logLevel = try parseLogLevel(environment) ?? .info
         var logFormat = LogFormat.text
         if let name = environment["LOG_FORMAT"], !name.isEmpty {
             guard let format = LogFormat(rawValue: name.lowercased()) else {
@@ -385,7 +377,43 @@ public struct CommandLineOptions: Sendable {
         return .list(directory: try directory(path, what: "list DIR"), tokens: tokens, json: json)
     }
 
-    private static func directory(_ path: String, what: String) throws(UsageError) -> URL {
+    /// The TOKEN arguments, checked.
+    static func parseTokens(_ arguments: [String]) throws(UsageError) -> Tokens {
+        do {
+            return try Tokens(parsing: arguments)
+        } catch {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// `--deadline SECONDS`, default 10 s.
+    static func parseDeadline(_ text: String?) throws(UsageError) -> Duration {
+        guard let text else { return .seconds(10) }
+        guard let seconds = Double(text), seconds > 0, seconds <= 3600 else {
+            throw UsageError("--deadline must be a number of seconds in (0, 3600], got '\(text)'")
+        }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// `--plugins MODE`, default isolated.
+    static func parsePluginMode(_ text: String?) throws(UsageError) -> PluginSettings.Mode {
+        guard let text else { return PluginSettings().mode }
+        guard let mode = PluginSettings.Mode(rawValue: text) else {
+            throw UsageError("--plugins must be isolated or in-process, got '\(text)'")
+        }
+        return mode
+    }
+
+    /// `LOG_LEVEL` from the environment, `nil` when unset or empty.
+    static func parseLogLevel(_ environment: [String: String]) throws(UsageError) -> LogLevel? {
+        guard let name = environment["LOG_LEVEL"], !name.isEmpty else { return nil }
+        guard let level = LogLevel(name: name) else {
+            throw UsageError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error; got '\(name)'")
+        }
+        return level
+    }
+
+    static func directory(_ path: String, what: String) throws(UsageError) -> URL {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw UsageError("\(what) '\(path)' does not exist")

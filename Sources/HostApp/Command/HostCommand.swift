@@ -27,6 +27,8 @@ public enum HostCommand {
             return check(directory)
         case .list(let directory, let tokens, let json):
             return list(directory, tokens: tokens, json: json)
+        case .test(let options):
+            return await TrialRun.main(options)
         case .run(let configuration):
             return await run(configuration)
         }

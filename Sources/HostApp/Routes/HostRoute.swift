@@ -1,4 +1,5 @@
 import HTTPServer
+import IntegrationContract
 
 /// A fixed endpoint of the host (`/healthz`, `/hipchat`, `/slack`, …). The router hands it every request for its
 /// path; it answers with a response. Each route holds the parts it uses.
@@ -17,4 +18,13 @@ public struct RouteContext: Sendable {
     /// The trusted proxy (`--trusted-proxy`) the request came through, when its client address (`request.peer`)
     /// was read from `X-Forwarded-For`; nil for a request taken from its TCP peer as it is.
     public let proxy: PeerAddress?
+    /// Where the run records its trace, when an admin asked for one (`X-Integration-Trace: 1`) or the log is at
+    /// debug; `nil` otherwise.
+    public let trace: TraceRecorder?
+
+    public init(requestID: String, proxy: PeerAddress? = nil, trace: TraceRecorder? = nil) {
+        self.requestID = requestID
+        self.proxy = proxy
+        self.trace = trace
+    }
 }

@@ -11,6 +11,11 @@ import Scheduling
 ///
 /// A request from a trusted proxy (`--trusted-proxy`) is routed with its client address from `X-Forwarded-For` as
 /// its `peer`: what manifest `ip` rules, the admin loopback rule, refusal pacing and the log see.
+///
+/// A manifest run's trace (`ManifestTrace`) is recorded when the caller passes the admin check and sends
+/// `X-Integration-Trace: 1` (then it comes back in the `X-Integration-Trace` response header, `TraceHeader`), and
+/// when the log is at debug (then each entry is logged). Anyone else's request is answered as if it had no such
+/// header: nothing is recorded.
 public struct HostRouter: HTTPHandler {
     /// Each fixed route, with the index of its label in `requests`.
     private let routes: [String: (route: any HostRoute, label: Int)]
@@ -19,6 +24,8 @@ public struct HostRouter: HTTPHandler {
     private let logger: HostLogger
     private let pacer: RefusalPacer
     private let trustedProxies: TrustedProxies
+    /// Who may see traces; `nil`: nobody (only the debug log has them).
+    private let admin: AdminEndpoint?
     /// Requests answered, by route and status (`/metrics`).
     private let requests: RequestCounters
     private let hooksLabel: Int
@@ -28,7 +35,7 @@ public struct HostRouter: HTTPHandler {
     public init(
         routes: [any HostRoute], webhooks: WebhookRoutes, deliveries: DeliveriesRoute? = nil, logger: HostLogger,
         pacer: RefusalPacer = RefusalPacer(), requests: RequestCounters? = nil,
-        trustedProxies: TrustedProxies = TrustedProxies()
+        trustedProxies: TrustedProxies = TrustedProxies(), admin: AdminEndpoint? = nil
     ) {
         let requests = requests ?? RequestCounters(paths: routes.map(\.path) + [DeliveriesRoute.label])
         self.routes = Dictionary(
@@ -38,6 +45,7 @@ public struct HostRouter: HTTPHandler {
         self.logger = logger
         self.pacer = pacer
         self.trustedProxies = trustedProxies
+        self.admin = admin
         self.requests = requests
         hooksLabel = requests.hooksIndex
         otherLabel = requests.otherIndex
@@ -53,7 +61,7 @@ public struct HostRouter: HTTPHandler {
                 defaultBodyLimit: dependencies.configuration.webhookBodyLimit),
             deliveries: DeliveriesRoute(deliveries: dependencies.deliveries, admin: dependencies.adminEndpoint),
             logger: dependencies.logger, requests: dependencies.requests,
-            trustedProxies: dependencies.configuration.trustedProxies)
+            trustedProxies: dependencies.configuration.trustedProxies, admin: dependencies.adminEndpoint)
         dependencies.replayer.attach(self)
     }
 
@@ -63,16 +71,20 @@ public struct HostRouter: HTTPHandler {
         let requestID = request.headers["X-Request-Id"].flatMap(RequestID.sanitized) ?? RequestID.make()
         var response: HTTPResponse
         let label: Int
+        var trace: RequestedTrace?
         switch clientOf(request) {
         case .address(let client, let proxy):
             request.peer = client
-            (response, label) = await routed(request, context: RouteContext(requestID: requestID, proxy: proxy))
+            trace = requestedTrace(request, context: RouteContext(requestID: requestID, proxy: proxy))
+            let context = RouteContext(requestID: requestID, proxy: proxy, trace: trace?.recorder)
+            (response, label) = await routed(request, context: context)
         case .malformed(let reason):
             logger.log(.warning, reason, tags: [("request", requestID)], throttle: "x-forwarded-for")
             (response, label) = (.error(.badRequest, reason), otherLabel)
         }
         requests.record(route: label, status: response.status.code)
         response.headers.set("X-Request-Id", requestID)
+        if let trace { report(trace, in: &response, requestID: requestID) }
         logAccess(request, response.status.code, since: started, requestID: requestID)
         if response.status.code == 503, let retryAfter = response.headers["Retry-After"].flatMap({ Int($0) }),
             let hold = pacer.hold(for: request.peer, retryAfter: retryAfter)
@@ -90,6 +102,31 @@ public struct HostRouter: HTTPHandler {
     private func clientOf(_ request: HTTPRequest) -> TrustedProxies.Client {
         guard !trustedProxies.isEmpty else { return .address(request.peer, proxy: nil) }
         return trustedProxies.client(of: request.peer, forwardedFor: request.headers.values(for: "X-Forwarded-For"))
+    }
+
+    /// A run's trace being recorded, and whether it goes back to the caller.
+    private struct RequestedTrace {
+        let recorder: TraceRecorder
+        let shown: Bool
+    }
+
+    /// A recorder when an admin asked for the trace (`X-Integration-Trace: 1`, checked only when sent) or the log
+    /// is at debug; `nil` otherwise, and then nothing is recorded.
+    private func requestedTrace(_ request: HTTPRequest, context: RouteContext) -> RequestedTrace? {
+        let shown = TraceHeader.requested(request.headers[TraceHeader.name])
+            && admin.map { $0.authorizationRefusal(request, context: context) == nil } == true
+        guard shown || logger.isEnabled(.debug) else { return nil }
+        return RequestedTrace(recorder: TraceRecorder(), shown: shown)
+    }
+
+    /// Logs the trace's entries at debug and, for an admin who asked, puts them in the response header.
+    private func report(_ trace: RequestedTrace, in response: inout HTTPResponse, requestID: String) {
+        let lines = trace.recorder.recorded.lines
+        guard !lines.isEmpty else { return }
+        if logger.isEnabled(.debug) {
+            for line in lines { logger.log(.debug, "trace \(line)", tags: [("request", requestID)]) }
+        }
+        if trace.shown { response.headers.set(TraceHeader.name, TraceHeader.value(lines.map(logger.redacted))) }
     }
 
     /// Chat and host routes keep the server's small default; webhook routes take their integration's limit.
@@ -117,7 +154,8 @@ public struct HostRouter: HTTPHandler {
             throttle: status >= 400 ? "status \(status)" : nil)
     }
 
-    /// Routes `request` as `handle` does, without the access line, the counters and the pacing (a replay).
+    /// Routes `request` as `handle` does, without the access line, the counters, the trace header and the pacing
+    /// (a replay, a trial run).
     func route(_ request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
         await routed(request, context: context).response
     }

@@ -71,8 +71,11 @@ public final class PlatformGateway: Sendable {
         self.logger = logger
     }
 
-    /// Answers a request to a fixed platform route (`/`, `/hipchat`, `/slack`, `/mattermost`, `/teams`).
-    public func handle(_ request: HTTPRequest, adapter: any PlatformAdapter, requestID: String) async -> HTTPResponse {
+    /// Answers a request to a fixed platform route (`/`, `/hipchat`, `/slack`, `/mattermost`, `/teams`); a manifest's
+    /// run records its trace in `trace` when given.
+    public func handle(
+        _ request: HTTPRequest, adapter: any PlatformAdapter, requestID: String, trace: TraceRecorder? = nil
+    ) async -> HTTPResponse {
         if let probe = adapter.probe(request) { return probe }
         let proof: SenderProof?
         do throws(VerificationFailure) {
@@ -99,7 +102,7 @@ public final class PlatformGateway: Sendable {
         }
         event.integration = integration.name
         return await recorded(request, integration: integration.name, platform: adapter.name, requestID: requestID) {
-            await run(integration, event, adapter: adapter, request: request, requestID: requestID)
+            await run(integration, event, adapter: adapter, request: request, requestID: requestID, trace: trace)
         }
     }
 
@@ -107,15 +110,17 @@ public final class PlatformGateway: Sendable {
     /// parameters): verified with the integration's secrets, decoded as its `payloadContentType` when it has one,
     /// answered with its own status and headers.
     public func handleWebhook(
-        _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String
+        _ request: HTTPRequest, integration: any Integration, parameters: [String: String] = [:], requestID: String,
+        trace: TraceRecorder? = nil
     ) async -> HTTPResponse {
         await recorded(request, integration: integration.name, platform: routes.hooks.name, requestID: requestID) {
-            await webhook(request, integration: integration, parameters: parameters, requestID: requestID)
+            await webhook(request, integration: integration, parameters: parameters, requestID: requestID, trace: trace)
         }
     }
 
     private func webhook(
-        _ request: HTTPRequest, integration: any Integration, parameters: [String: String], requestID: String
+        _ request: HTTPRequest, integration: any Integration, parameters: [String: String], requestID: String,
+        trace: TraceRecorder?
     ) async -> HTTPResponse {
         let adapter = routes.hooks
         var request = request
@@ -137,7 +142,8 @@ public final class PlatformGateway: Sendable {
         event.notification.verifiedBy = proof
         event.integration = integration.name
         return await run(
-            integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters)
+            integration, event, adapter: adapter, request: request, requestID: requestID, parameters: parameters,
+            trace: trace)
     }
 
     /// Answers with `answer` and records the request and its answer in the delivery log.
@@ -172,7 +178,7 @@ public final class PlatformGateway: Sendable {
     /// Dedupe, then the run: inline when it finishes in time, else ack and deliver later.
     private func run(
         _ integration: any Integration, _ received: PlatformEvent, adapter: any PlatformAdapter, request: HTTPRequest,
-        requestID: String, parameters: [String: String] = [:]
+        requestID: String, parameters: [String: String] = [:], trace: TraceRecorder?
     ) async -> HTTPResponse {
         var received = received
         // A replay is run again on purpose: it neither checks nor claims the platform's delivery id.
@@ -187,6 +193,7 @@ public final class PlatformGateway: Sendable {
             for: integration, notification: event.notification, query: event.query, request: InvocationRequest(request),
             requestID: requestID, routeParameters: parameters)
         invocation.followUp = followUp(adapter: adapter, event: event, requestID: requestID)
+        invocation.trace = trace
         guard event.repliesInline else {
             let invocation = invocation
             let started = dispatcher.background.run {

@@ -17,6 +17,6 @@ public struct PlatformRoute: HostRoute {
     public var methods: Set<HTTPMethod> { adapter.methods }
 
     public func respond(to request: HTTPRequest, context: RouteContext) async -> HTTPResponse {
-        await gateway.handle(request, adapter: adapter, requestID: context.requestID)
+        await gateway.handle(request, adapter: adapter, requestID: context.requestID, trace: context.trace)
     }
 }

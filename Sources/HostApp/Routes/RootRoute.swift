@@ -38,6 +38,6 @@ public struct RootRoute: HostRoute {
         if AdminCommandTypo.matches(request.body) {
             return .error(IntegrationError.badRequest(AdminCommandTypo.message))
         }
-        return await gateway.handle(request, adapter: adapter, requestID: context.requestID)
+        return await gateway.handle(request, adapter: adapter, requestID: context.requestID, trace: context.trace)
     }
 }

@@ -47,14 +47,16 @@ public struct WebhookRoutes: Sendable {
             if let integration = catalog.integration(named: name) {
                 let allowed = integration.hookMethods
                 guard allowed.contains(request.method) else { return .refusing(request.method, allowed: allowed) }
-                return await gateway.handleWebhook(request, integration: integration, requestID: context.requestID)
+                return await gateway.handleWebhook(
+                    request, integration: integration, requestID: context.requestID, trace: context.trace)
             }
             hookName = name
         }
         switch catalog.route(path: request.path, method: request.method) {
         case .matched(let integration, let parameters):
             return await gateway.handleWebhook(
-                request, integration: integration, parameters: parameters, requestID: context.requestID)
+                request, integration: integration, parameters: parameters, requestID: context.requestID,
+                trace: context.trace)
         case .wrongMethod(let allowed):
             return .refusing(request.method, allowed: allowed)
         case .none:

@@ -9,10 +9,19 @@ protocol ActionStep: Sendable {
     /// Whether the step waits on I/O or another process (an HTTP call, an exec). Steps that do not are CPU work on
     /// bounded input, and a manifest made only of them can run without a deadline timer.
     var waits: Bool { get }
+    /// What a trace says the step did, from its result and the run's reply after it; only called when the run is
+    /// traced. By default the result as compact JSON, or `done`.
+    func traceSummary(result: JSONValue?, reply: Reply?) -> String
 }
 
 extension ActionStep {
     var waits: Bool { false }
+
+    func traceSummary(result: JSONValue?, reply: Reply?) -> String {
+        guard let result else { return "done" }
+        let text = result.serialized()
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
 }
 
 /// Why an action failed: the error the run answers with when the action has no `on_error`, and what the action

@@ -231,3 +231,11 @@ struct ExecAction: ActionStep {
         }
     }
 }
+
+extension ExecAction {
+    /// `exit 0`, or that the program was started and not waited for.
+    func traceSummary(result: JSONValue?, reply: Reply?) -> String {
+        guard let status = result?["status"]?.intValue else { return "started, not waited for" }
+        return "exit \(status)"
+    }
+}

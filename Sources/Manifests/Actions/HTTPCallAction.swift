@@ -123,3 +123,10 @@ struct HTTPCallAction: ActionStep {
     /// No cookies, no cache: every call stands alone.
     static let client = OutboundClient(maxResponseBytes: maxResponseBytes)
 }
+
+extension HTTPCallAction {
+    /// `GET answered 200`.
+    func traceSummary(result: JSONValue?, reply: Reply?) -> String {
+        "\(method) answered \(result?["status"]?.intValue.map(String.init) ?? "nothing")"
+    }
+}

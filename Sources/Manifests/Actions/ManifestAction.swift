@@ -9,6 +9,8 @@ struct ManifestAction: Sendable {
     let onError: FailureResponse?
     /// `actions[2]`, for logs.
     let path: String
+    /// The action's kind (`exec`, `reply`), for traces.
+    let kind: String
 
     static let kinds = ["reply", "set", "store", "http", "exec", "calc", "dice", "log"]
     /// Kinds whose result can be kept with `into` and that can fail.
@@ -64,6 +66,15 @@ struct ManifestAction: Sendable {
             }
         }
         guard ok, let step else { return nil }
-        return ManifestAction(step: step, condition: condition, into: into, onError: onError, path: path)
+        return ManifestAction(step: step, condition: condition, into: into, onError: onError, path: path, kind: kind)
+    }
+}
+
+extension ManifestAction {
+    /// ` in 12 ms` for a step that waits (an HTTP call, a program) and was timed from `start`; else nothing.
+    func took(since start: ContinuousClock.Instant?) -> String {
+        guard let start, step.waits else { return "" }
+        let elapsed = ContinuousClock.now - start
+        return " in \(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000) ms"
     }
 }

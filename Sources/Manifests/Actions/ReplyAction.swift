@@ -60,3 +60,12 @@ struct ReplyAction: ActionStep {
         return nil
     }
 }
+
+extension ReplyAction {
+    /// `200 "text"`, or the status and the JSON body.
+    func traceSummary(result: JSONValue?, reply: Reply?) -> String {
+        guard let reply else { return "no reply" }
+        let body = reply.json?.serialized() ?? JSONValue.string(reply.text).serialized()
+        return "\(reply.status ?? 200) " + (body.count > 200 ? String(body.prefix(200)) + "…" : body)
+    }
+}

@@ -42,3 +42,13 @@ struct FailureResponse: Sendable {
         return .failure(IntegrationError(status: status, message?.render(in: scope) ?? reason))
     }
 }
+
+extension Result<Reply, IntegrationError> {
+    /// `401 "reason"` (an error) or `200 "text"` (a reply), for traces.
+    var traceSummary: String {
+        switch self {
+        case .success(let reply): return "\(reply.status ?? 200) \(JSONValue.string(reply.text).serialized())"
+        case .failure(let error): return "\(error.status.code) \(JSONValue.string(error.message).serialized())"
+        }
+    }
+}

@@ -66,39 +66,52 @@ public struct ManifestIntegration: Integration {
         let scope = ManifestScope(invocation: invocation, signatureFailuresAreHard: signatureFailuresAreHard)
         try scope.parseJSON(jsonParameters)
         for check in checks {
-            if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool) { continue }
+            let path = scope.isTraced ? check.path : nil
+            if try await check.rule.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool, at: path) { continue }
             invocation.log.debug("\(check.path) did not match")
-            return try check.onMismatch.resolve(in: scope, reason: "the request does not satisfy \(check.path)").get()
+            let answer = check.onMismatch.resolve(in: scope, reason: "the request does not satisfy \(check.path)")
+            scope.note(path, nil, "did not hold: the run ends with \(answer.traceSummary)")
+            return try answer.get()
         }
         var reply: Reply?
         for action in actions {
+            let path = scope.isTraced ? action.path : nil
             if let condition = action.condition,
-                try await !condition.evaluate(in: scope, regexTimeout: regexTimeout, pool: regexPool)
+                try await !condition.evaluate(
+                    in: scope, regexTimeout: regexTimeout, pool: regexPool, at: path.map { ManifestReader.join($0, "if") })
             {
                 if let failure = scope.signatureFailure {
                     invocation.log.debug("\(action.path).if: \(failure)")
+                    scope.note(path, nil, "ended the run: \(failure)")
                     throw IntegrationError(status: .unauthorized, failure)
                 }
+                scope.note(path, nil, "skipped: its if did not hold")
                 continue
             }
             try Task.checkCancellation()
+            let started = path == nil ? nil : ContinuousClock.now
             do {
                 let result = try await action.step.perform(in: scope, reply: &reply)
                 if let into = action.into { scope.variables[into] = result ?? .null }
+                scope.note(path, action.kind, action.step.traceSummary(result: result, reply: reply) + action.took(since: started))
             } catch let failure as ActionFailure {
                 if let into = action.into, let result = failure.result { scope.variables[into] = result }
                 scope.variables["error"] = .string(failure.reason)
                 guard let response = action.onError else {
                     // The action's own error, with its Retry-After (a 503 for full exec slots says when to retry).
                     invocation.log.warning("\(action.path) failed: \(failure.reason)")
+                    scope.note(path, action.kind, "failed\(action.took(since: started)): \(failure.reason) (\(failure.error.status.code))")
                     throw failure.error
                 }
                 if response.continues {
                     invocation.log.info("\(action.path) failed, continuing: \(failure.reason)")
+                    scope.note(path, action.kind, "failed\(action.took(since: started)), continuing: \(failure.reason)")
                     continue
                 }
                 invocation.log.warning("\(action.path) failed: \(failure.reason)")
-                return try response.resolve(in: scope, reason: failure.reason).get()
+                let answer = response.resolve(in: scope, reason: failure.reason)
+                scope.note(path, action.kind, "failed\(action.took(since: started)): \(failure.reason); on_error answers \(answer.traceSummary)")
+                return try answer.get()
             }
         }
         return reply

@@ -35,6 +35,15 @@ final class ManifestScope {
 
     var log: IntegrationLogger { invocation.log }
 
+    /// Whether the run is traced (`Invocation.trace`).
+    var isTraced: Bool { invocation.trace != nil }
+
+    /// Records `path.kind: detail` when the run is traced and `path` is given; builds nothing otherwise.
+    func note(_ path: String?, _ kind: String?, _ detail: @autoclosure () -> String) {
+        guard let path, let trace = invocation.trace else { return }
+        trace.record(kind.map { ManifestReader.join(path, $0) } ?? path, detail())
+    }
+
     /// The value at a dot path, or nil when there is none.
     func lookup(_ path: [String]) -> JSONValue? {
         guard let root = path.first else { return nil }
