@@ -14,6 +14,10 @@ extension SlackAdapter {
     }
 
     public func handshake(_ request: HTTPRequest) -> HTTPResponse? {
+        if let interaction = SlackAdapter.interactionPayload(request) {
+            // An interaction the host does not run is still acknowledged: Slack shows the user an error otherwise.
+            return SlackAdapter.interaction(in: interaction) == nil ? HTTPResponse(status: .ok) : nil
+        }
         guard SlackAdapter.isEventsAPI(request) else { return nil }
         guard let payload = try? request.jsonBody() else { return .error(IntegrationError.badRequest("body is not valid JSON")) }
         switch payload["type"]?.stringValue {

@@ -3,8 +3,8 @@ import HTTPServer
 import IntegrationContract
 import JSON
 
-/// `POST /slack`: Slack slash commands (form bodies) and Events API callbacks (JSON bodies, see
-/// `SlackAdapter+Events.swift`), signed with the app's signing secret (v0, 5-minute window).
+/// `POST /slack`: Slack slash commands (form bodies), interactivity (a form whose `payload` is JSON, see
+/// `SlackAdapter+Interactivity.swift`) and Events API callbacks (JSON bodies, see `SlackAdapter+Events.swift`), signed with the app's signing secret (v0, 5-minute window).
 ///
 /// Settings (see `PlatformSecrets`): `slack_signing_secret` (required), `slack_ack_text`, `slack_api_url`
 /// (default `https://slack.com/api`), and `NAME.slack_bot_token` / `slack_bot_token` for `chat.postMessage` when a
@@ -35,6 +35,9 @@ public struct SlackAdapter: ChatPlatformAdapter {
 
     public func decode(_ request: HTTPRequest) throws(IntegrationError) -> PlatformEvent {
         if SlackAdapter.isEventsAPI(request) { return try decodeEventCallback(request) }
+        if let payload = SlackAdapter.interactionPayload(request), let interaction = SlackAdapter.interaction(in: payload) {
+            return decodeInteraction(interaction, request: request)
+        }
         let fields = RequestPayload.formObject(request.formFields)
         guard let command = fields["command"]?.stringValue else {
             throw IntegrationError.badRequest("not a Slack slash command: missing command")

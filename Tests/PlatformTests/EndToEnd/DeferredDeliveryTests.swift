@@ -252,6 +252,59 @@ import TestSupport
 /// Late replies on the other platforms, with the host's `--deadline` of 1 s capping the platforms' own (the ack goes
 /// out 500 ms before it): Mattermost to its response_url (with the poster's name), Teams to its incoming webhook,
 /// GitHub acked 202 and logged.
+/// Slack interactivity (https://api.slack.com/interactivity/handling#payloads): a form whose `payload` is the JSON
+/// document, answered 200 within 3 s or the user sees an error; the reply goes to the payload's `response_url`
+/// (https://api.slack.com/interactivity/handling#message_responses).
+@Suite struct SlackInteractivityEndToEndTests {
+    static func signedForm(_ payload: String, secret: String) -> (headers: [String: String], body: String) {
+        let body = "payload=" + payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        var headers = SlackEventsEndToEndTests.signed(body, secret: secret)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return (headers, body)
+    }
+
+    /// A button whose `action_id` is `deploy:confirm` runs `deploy` with the button's value; the click is acked
+    /// with an empty 200 and the reply posted to the `response_url`. A button naming nothing loaded, and an
+    /// interaction type the host does not run, are acked 200 and run nothing; an unsigned one is 401.
+    @Test func blockActionsRunTheNamedIntegrationAndReplyToTheResponseURL() async throws {
+        let chat = RecordingHandler()
+        let chatServer = try LoopbackServer(chat)
+        let deploy = TestIntegration("deploy") { invocation in
+            Reply("deploying \(invocation.query) for \(invocation.notification.sender?.name ?? "?")")
+        }
+        let secret = "interactivity-secret"
+        let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(secret)"], integrations: [deploy])
+        let url = host.url("/slack")
+        let responseURL = chatServer.url("/actions/T1/1/abc").absoluteString
+
+        let click = #"{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1","username":"ada","name":"ada"},"channel":{"id":"C9","name":"ops"},"trigger_id":"1.2.abc","response_url":"\#(responseURL)","actions":[{"type":"button","action_id":"deploy:confirm","block_id":"b1","value":"prod","action_ts":"1.3"}]}"#
+        let form = Self.signedForm(click, secret: secret)
+        let acked = try await Client.post(url, headers: form.headers, body: form.body)
+        #expect(acked.status == 200 && acked.body.isEmpty)
+        let posted = await chat.waitFor(1)
+        #expect(posted.first?.path == "/actions/T1/1/abc")
+        #expect(posted.first?.json?["text"] == "deploying prod for ada")
+
+        let nobody = click.replacingOccurrences(of: "deploy:confirm", with: "weather").replacingOccurrences(
+            of: "1.2.abc", with: "1.2.def")
+        let ignored = Self.signedForm(nobody, secret: secret)
+        let ignoredAnswer = try await Client.post(url, headers: ignored.headers, body: ignored.body)
+        #expect(ignoredAnswer.status == 200 && ignoredAnswer.body.isEmpty)
+
+        let closed = Self.signedForm(#"{"type":"view_closed","team":{"id":"T1"},"user":{"id":"U1"},"view":{"callback_id":"deploy"}}"#, secret: secret)
+        let closedAnswer = try await Client.post(url, headers: closed.headers, body: closed.body)
+        #expect(closedAnswer.status == 200 && closedAnswer.body.isEmpty)
+
+        let unsigned = try await Client.post(
+            url, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form.body)
+        #expect(unsigned.status == 401)
+        #expect(deploy.runs == 1)
+        #expect(chat.received.count == 1)
+        await host.stop()
+        await chatServer.stop()
+    }
+}
+
 @Suite struct OtherPlatformsDeferralTests {
     /// Late Mattermost and Teams replies reach their URLs even when the first attempt of each gets a 5xx; GitHub's
     /// has no way back and is logged.
