@@ -209,10 +209,10 @@ import TestSupport
         let host = try TestHost(
             files: ["echo.scripted": #"{"reply": "{query}"}"#], tokens: ["1234:echo:ROOMTOKEN-123456"], hipchatAPI: apiURL)
         defer { Task { await host.stop(); await api.stop() } }
-        for typo in ["sav storage.json", "SAVE storage.json", "lod x.json", "erase now", "  Eraes\n", "save a b"] {
+        for typo in ["sav storage.json", "SAVE storage.json", "lod x.json", "erase now", "  Eraes\n", "save a b", "rplay 1f3a", "replya 1f3a"] {
             let answer = try await host.request("POST", "/", body: Array(typo.utf8))
             #expect(answer.status == 400, "\(typo)")
-            #expect(try JSONValue(parsing: answer.body)["error"] == "not an admin command: expected save FILE | load FILE | erase")
+            #expect(try JSONValue(parsing: answer.body)["error"] == "not an admin command: expected save FILE | load FILE | erase | replay REQUEST_ID")
         }
         let prose = try await host.request("POST", "/", body: Array("hello there".utf8))
         #expect(try JSONValue(parsing: prose.body)["error"]?.stringValue?.contains("not an admin command") == false)

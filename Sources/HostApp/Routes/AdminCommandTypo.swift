@@ -1,9 +1,9 @@
 /// A `POST /` body that is no admin command but looks like an attempt at one (`sav storage.json`, `SAVE x`,
-/// `erase now`): one short line of at most three words, the first within one typo of `save` or `load`, or two of
-/// `erase`, in any case. It answers 400 naming the commands instead of "body is not JSON". A JSON body never
+/// `erase now`, `REPLAY id`): one short line of at most three words, the first within one typo of `save` or `load`,
+/// or two of `erase` or `replay`, in any case. It answers 400 naming the commands instead of "body is not JSON". A JSON body never
 /// matches, so a HipChat notification is never taken for one.
 enum AdminCommandTypo {
-    static let message = "not an admin command: expected save FILE | load FILE | erase"
+    static let message = "not an admin command: expected save FILE | load FILE | erase | replay REQUEST_ID"
 
     static func matches(_ body: [UInt8]) -> Bool {
         guard body.count <= 256, let first = body.first(where: { !isSpace($0) }), isLetter(first) else { return false }
@@ -13,7 +13,7 @@ enum AdminCommandTypo {
         let words = lines[0].split(whereSeparator: \.isWhitespace)
         guard (1...3).contains(words.count) else { return false }
         let word = Array(words[0].lowercased().utf8)
-        return ["save", "load", "erase"].contains { command in
+        return ["save", "load", "erase", "replay"].contains { command in
             let command = Array(command.utf8)
             return distance(word, command) <= (command.count >= 5 ? 2 : 1)
         }
