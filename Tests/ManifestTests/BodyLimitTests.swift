@@ -63,6 +63,7 @@ import TestSupport
         return answer
     }
 
+    /// GitHub caps payloads at 25 MB (https://docs.github.com/en/webhooks/webhook-events-and-payloads#payload-cap).
     @Test func webhookRoutesTakeTheirOwnLimitChatRoutesKeepTheSmallOne() async throws {
         let directory = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

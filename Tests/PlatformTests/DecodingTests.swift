@@ -12,6 +12,7 @@ import Testing
 
 /// Requests of each platform decoded into the one Notification, non-ASCII text included.
 @Suite struct DecodingTests {
+    /// Slack's slash-command form fields (https://api.slack.com/interactivity/slash-commands#app_command_handling).
     @Test func slackSlashCommand() throws {
         let vector = try #require(try Fixtures.load("slack/signing_vectors.json")["echo_command"])
         let request = VerificationTests.slackRequest(vector)
@@ -43,6 +44,7 @@ import Testing
         #expect(json["raw_body"]?.stringValue == Fixtures.string(vector, "body"))
     }
 
+    /// Slack's `ssl_check=1` probe is answered and runs nothing (https://api.slack.com/interactivity/slash-commands#ssl_check).
     @Test func slackProbeAndBadCommands() throws {
         let adapter = SlackAdapter(secrets: try Fixtures.secrets([]))
         #expect(adapter.probe(Fixtures.request("/slack", body: "ssl_check=1&token=x"))?.status == .ok)
@@ -51,6 +53,7 @@ import Testing
         #expect(throws: IntegrationError.self) { try adapter.decode(Fixtures.request("/slack", body: "command=%2F..%2Fetc")) }
     }
 
+    /// Mattermost's outgoing slash-command request (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermostSlashCommand() throws {
         let fixture = try Fixtures.load("mattermost/slash_command.json")
         let request = Fixtures.request(
@@ -64,6 +67,7 @@ import Testing
         #expect(event.notification.team == "8tgf8wr6mjgazm1c4tnxwdsfwr")
     }
 
+    /// Mattermost may send the same fields as JSON (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermostJSONBodyWithNonASCII() throws {
         let body = #"{"command":"/echo","text":"Grüße aus Köln 🌍","channel_id":"c1","user_id":"u1","user_name":"jörg"}"#
         let request = Fixtures.request("/mattermost", headers: ["Content-Type": "application/json"], body: body)
@@ -72,6 +76,7 @@ import Testing
         #expect(event.notification.sender?.name == "jörg")
     }
 
+    /// A Teams outgoing webhook's activity, the mention naming the bot (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook).
     @Test func teamsMention() throws {
         let fixture = try Fixtures.load("teams/outgoing_webhook.json")
         let request = Fixtures.request("/teams", headers: ["Content-Type": "application/json"], body: Fixtures.string(fixture, "body"))
@@ -93,6 +98,7 @@ import Testing
         }
     }
 
+    /// GitHub's push event and delivery headers (https://docs.github.com/en/webhooks/webhook-events-and-payloads#push).
     @Test func githubPush() throws {
         let push = try Fixtures.load("github/signing_vectors.json")["push"]
         var headers: HTTPHeaders = ["Content-Type": "application/json", "X-GitHub-Event": "push"]
@@ -108,6 +114,7 @@ import Testing
         #expect(event.deliveryID == "github:ci:72d3162e-cc78-11e3-81ab-4c9367dc0958")
     }
 
+    /// GitLab's push event (https://docs.gitlab.com/ee/user/project/integrations/webhook_events.html#push-events).
     @Test func gitlabPush() throws {
         let fixture = try Fixtures.load("gitlab/push.json")
         let headers: HTTPHeaders = [
@@ -145,6 +152,7 @@ import Testing
         #expect(two.notification.payload == ["payload": "{}", "x": "1"])
     }
 
+    /// Generic webhooks as adnanh/webhook reads them: JSON, form and text bodies (https://github.com/adnanh/webhook/blob/master/docs/Referencing-Request-Values.md).
     @Test func genericBodies() throws {
         let adapter = WebhookAdapter(secrets: try Fixtures.secrets([]))
         let json = try adapter.decode(Fixtures.request(
@@ -187,6 +195,7 @@ import Testing
         #expect(throws: IntegrationError.self) { try adapter.decode(Fixtures.request("/hooks/../x", body: "")) }
     }
 
+    /// HipChat's room_message webhook (https://www.hipchat.com/docs/apiv2/webhooks#room_message, archived), as hipchat-integration's README shows it.
     @Test func notificationJSONForHipChat() throws {
         let document = try Fixtures.load("hipchat/room_message.json")
         let message = try HipChatMessage(json: document)
@@ -217,11 +226,13 @@ import Testing
         Fixtures.request("/slack", headers: ["Content-Type": "application/json"], body: json)
     }
 
+    /// The Events API's `url_verification` handshake (https://api.slack.com/events/url_verification).
     @Test func challenge() throws {
         let answer = try #require(Self.adapter.handshake(Self.request(#"{"type":"url_verification","challenge":"3eZbrw1a","token":"x"}"#)))
         #expect(try JSONValue(parsing: answer.body) == ["challenge": "3eZbrw1a"])
     }
 
+    /// An `app_mention` event (https://api.slack.com/events/app_mention).
     @Test func appMention() throws {
         let body = #"{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_mention","user":"U1","#
             + #""text":"<@U0BOT> deploy  prod – jetzt","ts":"1700000000.000100","channel":"C1","thread_ts":"1699999999.1"}}"#
@@ -236,6 +247,7 @@ import Testing
         #expect(!event.repliesInline)
     }
 
+    /// Bots' own messages, other channels and edited messages run nothing (https://api.slack.com/events/message#subtypes).
     @Test(arguments: [
         #"{"type":"event_callback","event":{"type":"app_mention","bot_id":"B1","text":"<@U0BOT> deploy","channel":"C1"}}"#,
         #"{"type":"event_callback","event":{"type":"message","channel_type":"channel","text":"deploy","channel":"C1"}}"#,
@@ -248,6 +260,7 @@ import Testing
         #expect(answer.status == .ok && answer.body.isEmpty)
     }
 
+    /// A direct message to the app, `message.im` (https://api.slack.com/events/message.im).
     @Test func directMessage() throws {
         let body = #"{"type":"event_callback","event_id":"Ev2","event":{"type":"message","channel_type":"im","user":"U1","text":"echo grüß dich","channel":"D1"}}"#
         let event = try Self.adapter.decode(Self.request(body))

@@ -17,6 +17,7 @@ import Testing
         PlatformEvent(notification: Notification(platform: platform, text: ""), target: .command(command), query: "")
     }
 
+    /// Slack's reply body and `response_type` (https://api.slack.com/interactivity/slash-commands#responding_to_commands).
     @Test func slack() throws {
         let adapter = SlackAdapter(secrets: try Fixtures.secrets([]))
         let reply = Reply("hi ü", visibility: .ephemeral)
@@ -31,6 +32,7 @@ import Testing
         #expect(try Self.body(withAck.ack(for: Self.event(.slack))) == ["response_type": "ephemeral", "text": "Working on it"])
     }
 
+    /// Mattermost's response parameters (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermost() throws {
         let adapter = MattermostAdapter(secrets: try Fixtures.secrets(["mattermost_icon_url:https://example.com/i.png"]))
         let response = adapter.render(Reply("ok"), for: Self.event(.mattermost))
@@ -42,11 +44,13 @@ import Testing
         #expect(try Self.body(named.render(Reply("ok"), for: Self.event(.mattermost)))["username"] == "Echo Bot")
     }
 
+    /// A Teams outgoing webhook's reply message (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook).
     @Test func teams() throws {
         let adapter = TeamsAdapter(secrets: try Fixtures.secrets([]))
         #expect(try Self.body(adapter.render(Reply("pong"), for: Self.event(.teams))) == ["type": "message", "text": "pong"])
     }
 
+    /// Generic webhook replies as adnanh/webhook's `response-headers` and status (https://github.com/adnanh/webhook/blob/master/docs/Hook-Definition.md).
     @Test func generic() throws {
         let empty = ReplyFormat.generic(nil)
         #expect(empty.status == .ok && empty.body.isEmpty)
@@ -68,6 +72,7 @@ import Testing
         #expect(ReplyFormat.generic(Reply("", status: 99)).status.code == 500)
     }
 
+    /// Slack Block Kit (https://api.slack.com/block-kit) and Teams cards are sent as the integration wrote them.
     @Test func repliesWithTheirOwnJSONAreSentAsTheyAre() throws {
         let blocks: JSONValue = ["blocks": [["type": "section"]]]
         let adapter = SlackAdapter(secrets: try Fixtures.secrets([]))

@@ -20,6 +20,7 @@ import Testing
         return Fixtures.request("/slack", headers: headers, body: body ?? Fixtures.string(vector, "body"))
     }
 
+    /// Slack's documented signing example and an own vector (https://api.slack.com/authentication/verifying-requests-from-slack#validating-a-request).
     @Test(arguments: ["slack_docs_example", "echo_command"])
     func slackVectors(name: String) throws {
         let vector = try #require(try Fixtures.load("slack/signing_vectors.json")[name])
@@ -57,6 +58,7 @@ import Testing
         }
     }
 
+    /// Slack's signing secret (https://api.slack.com/authentication/verifying-requests-from-slack).
     @Test func slackSecretFromEnvironment() throws {
         let vector = try #require(try Fixtures.load("slack/signing_vectors.json")["echo_command"])
         let secrets = try Fixtures.secrets([], environment: ["SLACK_SIGNING_SECRET": Fixtures.string(vector, "signing_secret")])
@@ -64,6 +66,7 @@ import Testing
         try SlackAdapter(secrets: secrets).verify(Self.slackRequest(vector), now: sent)
     }
 
+    /// Slack's signing secret (https://api.slack.com/authentication/verifying-requests-from-slack).
     @Test func slackFailureNeverContainsTheSecret() throws {
         let vector = try #require(try Fixtures.load("slack/signing_vectors.json")["echo_command"])
         let secret = Fixtures.string(vector, "signing_secret")
@@ -79,6 +82,7 @@ import Testing
         }
     }
 
+    /// Mattermost's slash-command token (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermostToken() throws {
         let fixture = try Fixtures.load("mattermost/slash_command.json")
         let token = Fixtures.string(fixture, "token")
@@ -131,6 +135,7 @@ import Testing
         #expect(try perCommand.decode(request(valid)).query == "hi")
     }
 
+    /// Teams' HMAC over the body (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook#create-a-method-to-verify-the-outgoing-webhook-hmac-token).
     @Test func teamsHMAC() throws {
         let fixture = try Fixtures.load("teams/outgoing_webhook.json")
         let secret = Fixtures.string(fixture, "security_token_base64")
@@ -153,6 +158,7 @@ import Testing
         try perIntegration.verify(Fixtures.request("/teams", headers: ["Authorization": header], body: body), now: Date())
     }
 
+    /// GitHub's `X-Hub-Signature-256` (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries).
     @Test func githubSignature() throws {
         let vectors = try Fixtures.load("github/signing_vectors.json")
         let docs = vectors["github_docs_example"]
@@ -185,6 +191,7 @@ import Testing
         #expect(throws: VerificationFailure.self) { try global.verify(Fixtures.request("/hooks/other", body: payload), now: Date()) }
     }
 
+    /// GitLab's `X-Gitlab-Token` (https://docs.gitlab.com/ee/user/project/integrations/webhooks.html#validate-payloads-by-using-a-secret-token).
     @Test func gitlabToken() throws {
         let fixture = try Fixtures.load("gitlab/push.json")
         let token = Fixtures.string(fixture, "x_gitlab_token")
@@ -199,6 +206,7 @@ import Testing
         }
     }
 
+    /// Basic authentication (https://www.rfc-editor.org/rfc/rfc7617).
     @Test func basicAuth() throws {
         let adapter = WebhookAdapter(secrets: try Fixtures.secrets(["ci.webhooks_credentials:ada:pa:ss, bob:hunter2"]))
         func request(_ credentials: String) -> HTTPRequest {
@@ -213,6 +221,7 @@ import Testing
         }
     }
 
+    /// Several schemes configured for one hook are alternatives, as adnanh/webhook's `or` rule (https://github.com/adnanh/webhook/blob/master/docs/Hook-Rules.md).
     @Test func anyConfiguredSchemeWillDo() throws {
         let gitlab = try Fixtures.load("gitlab/push.json")
         let adapter = WebhookAdapter(secrets: try Fixtures.secrets([

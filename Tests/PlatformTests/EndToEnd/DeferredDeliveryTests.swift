@@ -68,6 +68,7 @@ import TestSupport
         await responseServer.stop()
     }
 
+    /// Slack's response_url takes late replies (https://api.slack.com/interactivity/handling#message_responses).
     @Test func lateDeliveryRetriesWithBackoffOn5xx() async throws {
         let responses = RecordingHandler(statuses: [503, 500])
         let responseServer = try LoopbackServer(responses)
@@ -85,6 +86,7 @@ import TestSupport
         await responseServer.stop()
     }
 
+    /// A 4xx from a response_url is final (https://api.slack.com/interactivity/handling#message_responses).
     @Test func lateDeliveryGivesUpAfterMaxAttemptsAndDoesNotRetry4xx() async throws {
         let failing = RecordingHandler(statuses: [502, 502, 502, 502, 502])
         let failingServer = try LoopbackServer(failing)
@@ -110,6 +112,7 @@ import TestSupport
         await refusingServer.stop()
     }
 
+    /// At most five posts to one response_url in 30 minutes (https://api.slack.com/interactivity/handling#message_responses), then chat.postMessage (https://api.slack.com/methods/chat.postMessage).
     @Test func followUpsShareTheBudgetThenFallBackToTheChatAPI() async throws {
         let chat = RecordingHandler()
         let chatServer = try LoopbackServer(chat)
@@ -152,6 +155,7 @@ import TestSupport
         await chatServer.stop()
     }
 
+    /// A late failure goes to the response_url as an ephemeral message (https://api.slack.com/interactivity/slash-commands#responding_with_errors).
     @Test func lateFailureIsReportedToTheChat() async throws {
         let responses = RecordingHandler()
         let responseServer = try LoopbackServer(responses)
@@ -185,6 +189,7 @@ import TestSupport
         return headers
     }
 
+    /// Events API retries carry `X-Slack-Retry-Num` and must not run twice (https://api.slack.com/apis/events-api#retries).
     @Test func mentionChallengeAndRetries() async throws {
         let chat = RecordingHandler()
         let chatServer = try LoopbackServer(chat)

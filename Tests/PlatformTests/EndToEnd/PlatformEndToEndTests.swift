@@ -26,6 +26,7 @@ import Testing
         ]
     }
 
+    /// A signed Slack slash command answered inline (https://api.slack.com/interactivity/slash-commands#responding_to_commands).
     @Test func slack() async throws {
         let vector = try #require(try Fixtures.load("slack/signing_vectors.json")["echo_command"])
         let secret = Fixtures.string(vector, "signing_secret")
@@ -68,6 +69,7 @@ import Testing
         #expect(echo.runs == 1)
     }
 
+    /// Slack's 5-minute timestamp window (https://api.slack.com/authentication/verifying-requests-from-slack#validating-a-request).
     @Test func slackWithTheRealClockAndAnUnknownCommand() async throws {
         let secret = "fresh-secret"
         let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(secret)"], integrations: [Self.echo])
@@ -82,6 +84,7 @@ import Testing
         #expect(response.json == ["response_type": "ephemeral", "text": "no integration answers /nope"])
     }
 
+    /// A Mattermost slash command and its response fields (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermost() async throws {
         let fixture = try Fixtures.load("mattermost/slash_command.json")
         let token = Fixtures.string(fixture, "token")
@@ -140,6 +143,7 @@ import Testing
         #expect(host.log.contains("echo failed"))
     }
 
+    /// A Teams outgoing webhook, HMAC-verified, answered with a message (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook).
     @Test func teams() async throws {
         let fixture = try Fixtures.load("teams/outgoing_webhook.json")
         let body = Fixtures.string(fixture, "body")
@@ -161,6 +165,7 @@ import Testing
         #expect(try await Client.post(url, headers: ["Content-Type": "application/json"], body: body).status == 401)
     }
 
+    /// GitHub redeliveries carry the same `X-GitHub-Delivery` (https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers).
     @Test func githubWithDedupe() async throws {
         let push = try Fixtures.load("github/signing_vectors.json")["push"]
         let ci = TestIntegration("ci") { invocation in
@@ -195,6 +200,7 @@ import Testing
         #expect(ci.runs == 1)
     }
 
+    /// GitLab's `X-Gitlab-Token` and event UUID (https://docs.gitlab.com/ee/user/project/integrations/webhooks.html#delivery-headers).
     @Test func gitlabWithDedupe() async throws {
         let fixture = try Fixtures.load("gitlab/push.json")
         let ci = TestIntegration("ci") { invocation in
@@ -224,6 +230,7 @@ import Testing
         #expect(ci.runs == 1)
     }
 
+    /// Basic authentication on a generic hook (https://www.rfc-editor.org/rfc/rfc7617).
     @Test func genericHookWithBasicAuthFormAndNonASCII() async throws {
         let note = TestIntegration("note") { invocation in
             invocation.query == "silence" ? nil : Reply("noted: \(invocation.query)")
