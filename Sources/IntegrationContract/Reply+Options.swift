@@ -8,7 +8,7 @@ extension Reply {
         var options: [String: JSONValue] = [:]
         if let color { options["color"] = .string(color.rawValue) }
         if notify { options["notify"] = .bool(true) }
-        if visibility != .inChannel { options["visibility"] = .string(visibility.rawValue) }
+        if let visibility { options["visibility"] = .string(visibility.rawValue) }
         if let json { options["json"] = json }
         if let status { options["status"] = .number(Double(status)) }
         if headers.count > 0 {

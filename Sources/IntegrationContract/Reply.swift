@@ -19,7 +19,9 @@ public struct Reply: Sendable, Equatable {
     public var color: Color?
     /// Whether HipChat should notify the room's users.
     public var notify: Bool
-    public var visibility: Visibility
+    /// Who sees the reply; `nil` is the platform's own default: only the sender for a Slack or Mattermost slash
+    /// command (their `response_type` defaults to ephemeral), the channel for a Slack mention.
+    public var visibility: Visibility?
     /// A platform-specific JSON body sent as it is, instead of rendering `text`.
     public var json: JSONValue?
     /// For generic webhooks: the status to answer with (default 200).
@@ -28,7 +30,7 @@ public struct Reply: Sendable, Equatable {
     public var headers: HTTPHeaders
 
     public init(
-        _ text: String, color: Color? = nil, notify: Bool = false, visibility: Visibility = .inChannel,
+        _ text: String, color: Color? = nil, notify: Bool = false, visibility: Visibility? = nil,
         json: JSONValue? = nil, status: Int? = nil, headers: HTTPHeaders = [:]
     ) {
         self.text = text

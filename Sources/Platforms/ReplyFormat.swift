@@ -4,16 +4,18 @@ import JSON
 
 /// Replies as each platform wants them. A reply with its own `json` is sent as it is, on every platform.
 public enum ReplyFormat {
-    /// Slack: `{"response_type": "ephemeral"|"in_channel", "text": …}`.
+    /// Slack: `{"response_type": "ephemeral"|"in_channel", "text": …}`; ephemeral unless the reply says otherwise,
+    /// as Slack's own default (https://api.slack.com/interactivity/slash-commands#responding_to_commands).
     public static func slack(_ reply: Reply) -> JSONValue {
-        reply.json ?? ["response_type": .string(reply.visibility.rawValue), "text": .string(reply.text)]
+        reply.json ?? ["response_type": .string((reply.visibility ?? .ephemeral).rawValue), "text": .string(reply.text)]
     }
 
-    /// Mattermost: Slack's shape plus the poster's `username` and `icon_url` when configured.
+    /// Mattermost: Slack's shape plus the poster's `username` and `icon_url` when configured; ephemeral unless the
+    /// reply says otherwise, as Mattermost's own default.
     public static func mattermost(_ reply: Reply, username: String?, iconURL: String?) -> JSONValue {
         if let json = reply.json { return json }
         var object: [String: JSONValue] = [
-            "response_type": .string(reply.visibility.rawValue), "text": .string(reply.text),
+            "response_type": .string((reply.visibility ?? .ephemeral).rawValue), "text": .string(reply.text),
         ]
         if let username { object["username"] = .string(username) }
         if let iconURL { object["icon_url"] = .string(iconURL) }

@@ -24,7 +24,9 @@ import Testing
         let response = adapter.render(reply, for: Self.event(.slack))
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(try Self.body(response) == ["response_type": "ephemeral", "text": "hi ü"])
-        #expect(try Self.body(adapter.render(Reply("all"), for: Self.event(.slack)))["response_type"] == "in_channel")
+        #expect(try Self.body(adapter.render(Reply("all", visibility: .inChannel), for: Self.event(.slack)))["response_type"] == "in_channel")
+        // A reply that does not say is ephemeral, as Slack's own default.
+        #expect(try Self.body(adapter.render(Reply("mine"), for: Self.event(.slack)))["response_type"] == "ephemeral")
         let none = adapter.render(nil, for: Self.event(.slack))
         #expect(none.status == .ok && none.body.isEmpty)
         #expect(adapter.ack(for: Self.event(.slack)).body.isEmpty)
@@ -32,14 +34,17 @@ import Testing
         #expect(try Self.body(withAck.ack(for: Self.event(.slack))) == ["response_type": "ephemeral", "text": "Working on it"])
     }
 
-    /// Mattermost's response parameters (https://developers.mattermost.com/integrate/slash-commands/custom/).
+    /// Mattermost's response parameters, `response_type` ephemeral unless set
+    /// (https://developers.mattermost.com/integrate/slash-commands/custom/).
     @Test func mattermost() throws {
         let adapter = MattermostAdapter(secrets: try Fixtures.secrets(["mattermost_icon_url:https://example.com/i.png"]))
         let response = adapter.render(Reply("ok"), for: Self.event(.mattermost))
         #expect(response.headers["Content-Type"] == "application/json")
         #expect(try Self.body(response) == [
-            "response_type": "in_channel", "text": "ok", "username": "echo", "icon_url": "https://example.com/i.png",
+            "response_type": "ephemeral", "text": "ok", "username": "echo", "icon_url": "https://example.com/i.png",
         ])
+        let forAll = adapter.render(Reply("ok", visibility: .inChannel), for: Self.event(.mattermost))
+        #expect(try Self.body(forAll)["response_type"] == "in_channel")
         let named = MattermostAdapter(secrets: try Fixtures.secrets(["echo.mattermost_username:Echo Bot"]))
         #expect(try Self.body(named.render(Reply("ok"), for: Self.event(.mattermost)))["username"] == "Echo Bot")
     }

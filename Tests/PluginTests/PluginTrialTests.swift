@@ -17,7 +17,7 @@ import TestSupport
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
         #expect(lines.contains("integration: parrot (plugin, parrot.so)"))
         #expect(lines.contains("trace: none (only manifests record one)"))
-        #expect(lines.contains(#"    {"response_type":"in_channel","text":"tester: hello there (parrot #1)"}"#))
+        #expect(lines.contains(#"    {"response_type":"ephemeral","text":"tester: hello there (parrot #1)"}"#))
         #expect(lines.contains("  parrot.count: (none) → 1"))
         #expect(lines.contains { $0.hasSuffix("integration=parrot tester said: /parrot hello there") }, "the plugin's own log line")
 

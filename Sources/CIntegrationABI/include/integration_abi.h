@@ -137,7 +137,7 @@ struct integration_host_api {
      *  NULL, or a JSON object with any of:
      *    "color": "yellow" | "green" | "red" | "purple" | "gray" | "random"   (HipChat)
      *    "notify": true | false                                                (HipChat)
-     *    "visibility": "ephemeral" | "in_channel"                              (Slack, Mattermost)
+     *    "visibility": "ephemeral" | "in_channel"   (Slack, Mattermost; absent: the platform's default)
      *    "json": { ... }       a platform-specific body sent as it is instead of rendering `text`
      *    "status": 200..599    the HTTP status for generic webhooks
      *    "headers": { "Name": "value", ... }  extra response headers for generic webhooks

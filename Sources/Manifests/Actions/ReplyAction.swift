@@ -8,7 +8,7 @@ struct ReplyAction: ActionStep {
     let text: Template?
     let color: Reply.Color?
     let notify: Bool
-    let visibility: Reply.Visibility
+    let visibility: Reply.Visibility?
     let status: Int?
     let headers: [(name: String, value: Template)]
     let json: JSONTemplate?
@@ -17,7 +17,7 @@ struct ReplyAction: ActionStep {
         let reader = context.reader
         if case .string(let source) = body {
             guard let text = context.template(source, at: path) else { return nil }
-            return ReplyAction(text: text, color: nil, notify: false, visibility: .inChannel, status: nil, headers: [], json: nil)
+            return ReplyAction(text: text, color: nil, notify: false, visibility: nil, status: nil, headers: [], json: nil)
         }
         guard let members = reader.object(
             body, at: path, allowed: ["text", "color", "notify", "visibility", "status", "headers", "json"])
@@ -30,9 +30,11 @@ struct ReplyAction: ActionStep {
             let names = Reply.Color.allCases.map(\.rawValue).sorted().joined(separator: ", ")
             reader.fail(ManifestReader.join(path, "color"), "must be one of: \(names)")
         }
-        let visibilityName = reader.string(members, "visibility", at: path) ?? "in_channel"
-        let visibility = Reply.Visibility(rawValue: visibilityName)
-        if visibility == nil { reader.fail(ManifestReader.join(path, "visibility"), "must be \"in_channel\" or \"ephemeral\"") }
+        let visibilityName = reader.string(members, "visibility", at: path)
+        let visibility = visibilityName.flatMap(Reply.Visibility.init(rawValue:))
+        if visibilityName != nil, visibility == nil {
+            reader.fail(ManifestReader.join(path, "visibility"), "must be \"in_channel\" or \"ephemeral\"")
+        }
         let status = reader.integer(members, "status", at: path, in: 100...599)
         var headers: [(name: String, value: Template)] = []
         if let headerValue = members["headers"], let pairs = reader.stringMap(headerValue, at: ManifestReader.join(path, "headers")) {
@@ -46,7 +48,7 @@ struct ReplyAction: ActionStep {
         if members["text"] == nil && members["json"] == nil && members["status"] == nil {
             reader.fail(path, "needs at least one of: text, json, status")
         }
-        guard reader.problems.count == before, let visibility else { return nil }
+        guard reader.problems.count == before else { return nil }
         return ReplyAction(
             text: text, color: color, notify: reader.bool(members, "notify", at: path) ?? false, visibility: visibility,
             status: status, headers: headers, json: json)

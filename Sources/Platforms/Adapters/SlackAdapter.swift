@@ -96,7 +96,9 @@ public struct SlackAdapter: ChatPlatformAdapter {
 
     /// `chat.postMessage` with the integration's bot token, in the event's channel (and thread, for events); an
     /// ephemeral reply to a known user goes through `chat.postEphemeral` instead, since `chat.postMessage` has no
-    /// ephemeral mode and ignores `response_type` (https://api.slack.com/methods/chat.postEphemeral).
+    /// ephemeral mode and ignores `response_type` (https://api.slack.com/methods/chat.postEphemeral). A reply that
+    /// does not say is ephemeral for a slash command or an interaction, as its inline answer would be, and public
+    /// for an Events API mention or DM.
     func postMessage(_ reply: Reply, for event: PlatformEvent) -> OutboundMessage? {
         let integration = event.integrationName
         guard let token = secrets.value("slack_bot_token", integrationOrGlobal: integration),
@@ -106,7 +108,9 @@ public struct SlackAdapter: ChatPlatformAdapter {
         message["response_type"] = nil
         message["channel"] = .string(channel)
         var method = "chat.postMessage"
-        if reply.json == nil, reply.visibility == .ephemeral, let user = event.notification.sender?.id {
+        let isEvent = event.notification.payload["type"]?.stringValue == "event_callback"
+        let visibility = reply.visibility ?? (isEvent ? .inChannel : .ephemeral)
+        if reply.json == nil, visibility == .ephemeral, let user = event.notification.sender?.id {
             message["user"] = .string(user)
             method = "chat.postEphemeral"
         }

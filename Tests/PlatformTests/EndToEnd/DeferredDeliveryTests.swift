@@ -112,7 +112,10 @@ import TestSupport
         await refusingServer.stop()
     }
 
-    /// At most five posts to one response_url in 30 minutes (https://api.slack.com/interactivity/handling#message_responses), then chat.postMessage (https://api.slack.com/methods/chat.postMessage).
+    /// At most five posts to one response_url in 30 minutes (https://api.slack.com/interactivity/handling#message_responses),
+    /// then the Web API: a reply that does not say is ephemeral, as the command's inline answer would be, so it goes
+    /// through chat.postEphemeral (https://api.slack.com/methods/chat.postEphemeral); an in-channel one through
+    /// chat.postMessage (https://api.slack.com/methods/chat.postMessage).
     @Test func followUpsShareTheBudgetThenFallBackToTheChatAPI() async throws {
         let chat = RecordingHandler()
         let chatServer = try LoopbackServer(chat)
@@ -121,9 +124,9 @@ import TestSupport
         let chatty = TestIntegration("chatty") { invocation in
             var sent = 0
             var refused: [Int] = []
-            for i in 1...6 {
+            for i in 1...7 {
                 do {
-                    try await invocation.followUp?.send(Reply("step \(i)"))
+                    try await invocation.followUp?.send(Reply("step \(i)", visibility: i == 7 ? .inChannel : nil))
                     sent += 1
                 } catch {
                     refused.append((error as? IntegrationError)?.status.code ?? 0)
@@ -134,7 +137,7 @@ import TestSupport
         let host = try PlatformTestHost(tokens: ["slack_signing_secret:\(Self.secret)"], integrations: [chatty])
         let command = Self.slackCommand("chatty", text: "go", responseURL: responseServer.url("/commands/T1/2/y"), trigger: "tr-2")
         let answer = try await Client.post(host.url("/slack"), headers: command.headers, body: command.body)
-        #expect(answer.json?["text"] == "sent 5, refused [429]")
+        #expect(answer.json?["text"] == "sent 5, refused [429, 429]")
         #expect(responses.received.map { $0.json?["text"]?.stringValue ?? "" } == (1...5).map { "step \($0)" })
         await host.stop()
 
@@ -144,12 +147,13 @@ import TestSupport
             integrations: [chatty])
         let again = Self.slackCommand("chatty", text: "go", responseURL: responseServer.url("/commands/T1/3/z"), trigger: "tr-3")
         let second = try await Client.post(withAPI.url("/slack"), headers: again.headers, body: again.body)
-        #expect(second.json?["text"] == "sent 6, refused []")
+        #expect(second.json?["text"] == "sent 7, refused []")
         let viaAPI = chat.received
-        #expect(viaAPI.count == 1)
-        #expect(viaAPI.first?.path == "/api/chat.postMessage")
-        #expect(viaAPI.first?.headers["Authorization"] == "Bearer xoxb-test")
-        #expect(viaAPI.first?.json == ["channel": "C1", "text": "step 6"])
+        #expect(viaAPI.count == 2)
+        #expect(viaAPI.map(\.path) == ["/api/chat.postEphemeral", "/api/chat.postMessage"])
+        #expect(viaAPI.allSatisfy { $0.headers["Authorization"] == "Bearer xoxb-test" })
+        #expect(viaAPI.first?.json == ["channel": "C1", "user": "U1", "text": "step 6"])
+        #expect(viaAPI.last?.json == ["channel": "C1", "text": "step 7"])
         await withAPI.stop()
         await responseServer.stop()
         await chatServer.stop()
@@ -365,7 +369,7 @@ import TestSupport
         let received = await sink.waitFor(4)
         #expect(received.count == 4)
         let byPath = Dictionary(grouping: received, by: \.path).mapValues { $0.map(\.json) }
-        let mattermostReply: JSONValue = ["response_type": "in_channel", "text": "late mattermost: status now", "username": "echo"]
+        let mattermostReply: JSONValue = ["response_type": "ephemeral", "text": "late mattermost: status now", "username": "echo"]
         let teamsReply: JSONValue = ["text": "late teams: hello teams"]
         #expect(byPath["/mm/response"]?.allSatisfy { $0 == mattermostReply } == true)
         #expect(byPath["/teams-incoming"]?.allSatisfy { $0 == teamsReply } == true)

@@ -21,7 +21,7 @@ import TestSupport
 
         let viaQuery = try await Client.get(host.url("/mattermost?\(query)"))
         #expect(viaQuery.status == 200)
-        #expect(viaQuery.json == ["response_type": "in_channel", "text": "mattermost: status now", "username": "echo"])
+        #expect(viaQuery.json == ["response_type": "ephemeral", "text": "mattermost: status now", "username": "echo"])
 
         let noToken = query.replacingOccurrences(of: "&token=\(Fixtures.string(fixture, "token"))", with: "")
             .replacingOccurrences(of: "trigger_id=", with: "trigger_id=x")

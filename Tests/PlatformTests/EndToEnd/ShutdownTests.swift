@@ -33,7 +33,7 @@ import TestSupport
         _ = await shutdown.value
 
         // No waiting here: shutdown returned, so the delivery has already happened.
-        #expect(responses.received.map(\.json) == [["response_type": "in_channel", "text": "finished: build"]])
+        #expect(responses.received.map(\.json) == [["response_type": "ephemeral", "text": "finished: build"]])
         #expect(host.host.dependencies.background.count == 0)
         await responseServer.stop()
     }
