@@ -120,6 +120,39 @@ import TestSupport
         #expect(try await say(host, "/live").1["message"] == "v30")
     }
 
+    /// A file rewritten in place within one tick of the file system's clock keeps its size, inode and modification
+    /// time; here the time is put back by hand to make that certain. The watcher saw it written and closed, so
+    /// the next lookup still finds the new version.
+    @Test func anInPlaceRewriteThatKeepsTheStampIsStillReloaded() async throws {
+        func manifest(_ version: Int) -> String { #"{"description": "v\#(version)", "actions": [{"reply": "v\#(version)"}]}"# }
+        let host = try TestHost(files: ["same.json": manifest(1)])
+        defer { Task { await host.stop() } }
+        let catalog = host.host.dependencies.catalog
+        let path = host.integrations.appendingPathComponent("same.json").path
+        #expect(catalog.integration(forCommand: "same")?.summary == "v1")
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+
+        // The time is put back before the descriptor is closed, so the watcher never sees another stamp.
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        #expect(fd >= 0)
+        let bytes = Array(manifest(2).utf8)
+        #expect(write(fd, bytes, bytes.count) == bytes.count)
+        var times = [before.st_atim, before.st_mtim]
+        #expect(futimens(fd, &times) == 0)
+        #expect(close(fd) == 0)
+        var after = stat()
+        #expect(stat(path, &after) == 0)
+        #expect(after.st_size == before.st_size && after.st_ino == before.st_ino
+            && after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        #expect(catalog.integration(forCommand: "same")?.summary == "v2")
+
+        // A file reported written whose stamp and bytes are what was loaded is not loaded again.
+        let reloads = host.log.components(separatedBy: "reloaded manifest same.json").count - 1
+        catalog.rescan(written: ["same.json"])
+        #expect(host.log.components(separatedBy: "reloaded manifest same.json").count - 1 == reloads)
+    }
+
     /// Where the directory cannot be watched (here: it was deleted), the watcher polls, and watches it again once
     /// it is back.
     @Test func aDirectoryThatCannotBeWatchedIsPolled() async throws {
@@ -130,7 +163,7 @@ import TestSupport
         let logFile = root.appendingPathComponent("watch.log").path
         let logger = try HostLogger(minimumLevel: .debug, logFile: logFile, echoToStderr: false)
         let changes = Mutex(0)
-        let watcher = try DirectoryWatcher(directory: directory, logger: logger) { changes.withLock { $0 += 1 } }
+        let watcher = try DirectoryWatcher(directory: directory, logger: logger) { _ in changes.withLock { $0 += 1 } }
         let log = { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
         #expect(log().contains("watching \(directory.path) with inotify"))
         try "x".write(to: directory.appendingPathComponent("a.json"), atomically: false, encoding: .utf8)

@@ -32,6 +32,9 @@ public final class Catalog: Sendable {
 
     struct LoadedFile {
         var stamp: FileStamp
+        /// A hash of the bytes read when it was loaded (files up to `hashedFileLimit`), to tell an in-place rewrite
+        /// that kept the stamp from a write that changed nothing.
+        var contentHash: UInt64?
         /// The kind of the loader that read it.
         var kind: String
         /// The last good integrations of this file (kept when a reload fails).
@@ -79,7 +82,7 @@ public final class Catalog: Sendable {
     /// Watches the directory from now on (`DirectoryWatcher`), rescanning when it changes. Called once, at start.
     public func watch() throws {
         guard watcher.load() == nil else { return }
-        let started = try DirectoryWatcher(directory: directory, logger: logger) { [self] in rescan() }
+        let started = try DirectoryWatcher(directory: directory, logger: logger) { [self] in rescan(written: $0) }
         _ = watcher.storeIfNil(started)
     }
 
@@ -142,8 +145,10 @@ public final class Catalog: Sendable {
     }
 
     /// Scans the directory now: loads new and changed files, drops removed ones. Returns the current problems.
+    /// A file is changed when its size, inode or modification time is, or when it is among `written` (files the
+    /// watcher saw written and closed: an in-place rewrite can keep all three).
     @discardableResult
-    public func rescan() -> [Problem] {
+    public func rescan(written: Set<String> = []) -> [Problem] {
         scanLock.withLock { _ in
             var files = state.withLock { $0.files }
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -153,17 +158,26 @@ public final class Catalog: Sendable {
                 let url = directory.appendingPathComponent(fileName)
                 guard let stamp = Catalog.stamp(of: url.path) else { continue }
                 seen.insert(fileName)
-                if let known = files[fileName], known.stamp == stamp { continue }
+                let contentHash: UInt64?
+                if let known = files[fileName], known.stamp == stamp {
+                    guard written.contains(fileName) else { continue }
+                    contentHash = Catalog.contentHash(of: url.path, size: stamp.size)
+                    if contentHash != nil, contentHash == known.contentHash { continue }
+                } else {
+                    contentHash = Catalog.contentHash(of: url.path, size: stamp.size)
+                }
                 do {
                     let loaded = try loader.load(file: url)
                     let hadVersion = files[fileName] != nil
-                    files[fileName] = LoadedFile(stamp: stamp, kind: loader.kind, integrations: loaded)
+                    files[fileName] = LoadedFile(
+                        stamp: stamp, contentHash: contentHash, kind: loader.kind, integrations: loaded)
                     let names = loaded.map(\.name).joined(separator: ", ")
                     logger.log(.info, "\(hadVersion ? "reloaded" : "loaded") \(loader.kind) \(fileName): \(names)")
                 } catch {
                     let message = "\(error)"
                     var entry = files[fileName] ?? LoadedFile(stamp: stamp, kind: loader.kind, integrations: [])
                     entry.stamp = stamp
+                    entry.contentHash = contentHash
                     entry.error = message
                     files[fileName] = entry
                     let kept = entry.integrations.isEmpty ? "" : " (keeping its last good version)"
@@ -324,6 +338,22 @@ public final class Catalog: Sendable {
         let (files, conflicts, claims) = state.withLock { ($0.files, $0.conflicts, $0.claims) }
         let loadErrors = files.keys.sorted().compactMap { name in files[name]!.error.map { Problem(file: name, reason: $0) } }
         return loadErrors + conflicts.sorted { $0.description < $1.description } + claims.flatMap(Catalog.problems(of:))
+    }
+
+    /// The largest file whose content is hashed on load; a larger one written in place is reloaded whenever the
+    /// watcher saw it written.
+    static let hashedFileLimit: Int64 = 1 << 20
+
+    /// FNV-1a over the file's bytes, for files up to `hashedFileLimit`; `nil` for larger or unreadable ones.
+    private static func contentHash(of path: String, size: Int64) -> UInt64? {
+        guard size <= hashedFileLimit, let data = FileManager.default.contents(atPath: path) else { return nil }
+        return data.withUnsafeBytes { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            return hash
+        }
     }
 
     private static func stamp(of path: String) -> FileStamp? {

@@ -27,7 +27,7 @@ public final class DirectoryWatcher: Sendable {
             | IN_MOVE_SELF)
 
     private let directory: String
-    private let changed: @Sendable () -> Void
+    private let changed: @Sendable (_ written: Set<String>) -> Void
     /// Wakes the thread: a 0 byte to look at a new removal deadline, a 1 to stop. Closed when the watcher goes.
     private let wakePipe: (read: Int32, write: Int32)
     /// The watch and a pending removal. Whoever holds it reads events and rescans, so a request that finds events
@@ -46,8 +46,10 @@ public final class DirectoryWatcher: Sendable {
     }
 
     /// Starts watching `directory`; `changed` runs after each batch of changes (on the watcher's thread, or on a
-    /// thread in `catchUp()`), never twice at once.
-    public init(directory: URL, logger: HostLogger, changed: @escaping @Sendable () -> Void) throws {
+    /// thread in `catchUp()`), never twice at once, with the names of the files written and closed in the batch:
+    /// those changed even when their size, inode and modification time look the same (a file rewritten in place
+    /// within one tick of the file system's clock).
+    public init(directory: URL, logger: HostLogger, changed: @escaping @Sendable (_ written: Set<String>) -> Void) throws {
         self.directory = directory.path
         self.changed = changed
         var fds: [Int32] = [-1, -1]
@@ -108,9 +110,9 @@ public final class DirectoryWatcher: Sendable {
                 guard scan.removalDue == nil else { break }
                 scan.removalDue = .now + DirectoryWatcher.removalDelay
                 wake(0)
-            case .change:
+            case .change(let written):
                 scan.removalDue = nil
-                changed()
+                changed(written)
             }
             watched.store(scan.watch.descriptor ?? -1, ordering: .releasing)
         }
@@ -124,7 +126,7 @@ public final class DirectoryWatcher: Sendable {
                 watched.store(scan.watch.descriptor ?? -1, ordering: .releasing)
             }
             scan.removalDue = nil
-            changed()
+            changed([])
         }
     }
 
@@ -185,8 +187,8 @@ public final class DirectoryWatcher: Sendable {
         case none
         /// Only files deleted or renamed away: wait `removalDelay` for them to come back.
         case removal
-        /// Rescan now.
-        case change
+        /// Rescan now; the files written and closed in place.
+        case change(written: Set<String>)
     }
 
     /// The inotify instance and its one watch, or nothing (then the thread polls).
@@ -229,6 +231,7 @@ public final class DirectoryWatcher: Sendable {
         mutating func drain() -> Batch {
             guard let fd = descriptor else { return .none }
             var batch = Batch.none
+            var written: Set<String> = []
             var lost = false
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -244,21 +247,23 @@ public final class DirectoryWatcher: Sendable {
                     let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
                     let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
                     offset += headerSize + nameLength
-                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch = .change }
+                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch = .change(written: []) }
                     if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { lost = true }
                     guard !name.isEmpty, !name.hasPrefix("."), matters(mask: mask, name: name) else { continue }
                     if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
                         if case .none = batch { batch = .removal }
                     } else {
-                        batch = .change
+                        if mask & UInt32(IN_CLOSE_WRITE) != 0 { written.insert(name) }
+                        batch = .change(written: [])
                     }
                 }
             }
             if lost {
                 logger.log(.warning, "\(directory) was deleted or moved: polling it every second")
                 close()
-                return .change
+                return .change(written: written)
             }
+            if case .change = batch { return .change(written: written) }
             return batch
         }
 
