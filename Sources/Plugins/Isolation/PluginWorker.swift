@@ -106,7 +106,8 @@ public enum PluginWorker {
         let log = PluginCall.Log(
             isEnabled: { $0 >= logLevel },
             write: { level, message in
-                try? channel.send(.log, [UInt8(level.rawValue)] + Array(message.utf8))
+                // Sent with the next storage or result frame: a log line costs the host no wakeup of its own.
+                try? channel.post(.log, [UInt8(level.rawValue)] + Array(message.utf8))
             })
         let call = PluginCall(
             storage: RemoteStorage(channel: channel), log: log,

@@ -123,32 +123,65 @@ final class WorkerProcess: Sendable {
         }
     }
 
-    /// Runs one call on the worker's thread: sends the request, serves the worker's storage and log frames
-    /// against `storage` and `log` until its result comes back or it dies.
+    /// Runs one call: sends the request and serves the worker's storage and log frames against `storage` and
+    /// `log` until its result comes back or it dies.
+    ///
+    /// The calling thread (a handler thread) serves the conversation itself while the worker keeps it going: as
+    /// long as each frame comes within `PluginChannel.patienceTimeout` (2 ms) and the whole takes at most
+    /// `servedInline` (10 ms). A fast call so costs no thread hop at all, only the worker's wakeups. A worker that
+    /// pauses longer (a plugin waiting on the network, or stuck) is handed to the worker's own thread, so it holds
+    /// that thread and nothing else; so is a request larger than 64 KiB, whose write could wait on the worker.
     func call(request: [UInt8], storage: any IntegrationStorage, log: IntegrationLogger) async -> CallOutcome {
-        await thread.perform { [self] in
+        if request.count <= PluginChannel.maxPosted {
             do {
                 try channel.send(.call, request)
-                while true {
-                    let frame = try channel.receive()
-                    switch frame.kind {
-                    case .storage:
-                        let request = (try? JSONValue(parsing: frame.payload)) ?? .null
-                        try channel.send(.storageResult, StorageRequest.answer(request, storage: storage).serializedBytes())
-                    case .log:
-                        guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
-                        log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
-                    case .result:
-                        return WorkerProcess.outcome(frame.payload)
-                    default:
-                        return .died(retire(), protocolError: "a \(frame.kind) frame during a call")
-                    }
-                }
-            } catch PluginChannel.Failure.malformed(let reason) {
-                return .died(retire(), protocolError: reason)
             } catch {
                 return .died(retire(), protocolError: nil)
             }
+            let budget = ContinuousClock.now + WorkerProcess.servedInline
+            if let outcome = serve(storage: storage, log: log, until: budget) { return outcome }
+        }
+        return await thread.perform { [self] in
+            if request.count > PluginChannel.maxPosted {
+                do {
+                    try channel.send(.call, request)
+                } catch {
+                    return .died(retire(), protocolError: nil)
+                }
+            }
+            return serve(storage: storage, log: log, until: nil)!
+        }
+    }
+
+    /// How long a handler thread serves one call's frames before handing the call to the worker's thread.
+    static let servedInline = Duration.milliseconds(10)
+
+    /// Serves frames until the result (or the worker's death); `nil` when `budget` passed or the worker paused
+    /// longer than the channel's patience first (only with a budget: without one it waits as long as it takes).
+    private func serve(storage: any IntegrationStorage, log: IntegrationLogger, until budget: ContinuousClock.Instant?)
+        -> CallOutcome?
+    {
+        do {
+            while true {
+                guard let frame = try channel.receive(patient: budget == nil) else { return nil }
+                switch frame.kind {
+                case .storage:
+                    let request = (try? JSONValue(parsing: frame.payload)) ?? .null
+                    try channel.send(.storageResult, StorageRequest.answer(request, storage: storage).serializedBytes())
+                case .log:
+                    guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
+                    log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
+                case .result:
+                    return WorkerProcess.outcome(frame.payload)
+                default:
+                    return .died(retire(), protocolError: "a \(frame.kind) frame during a call")
+                }
+                if let budget, ContinuousClock.now > budget { return nil }
+            }
+        } catch PluginChannel.Failure.malformed(let reason) {
+            return .died(retire(), protocolError: reason)
+        } catch {
+            return .died(retire(), protocolError: nil)
         }
     }
 
