@@ -157,6 +157,16 @@ extension JSONValue {
     public static func objectMembers(in buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256)
         throws(JSONParseError) -> [(name: String, range: Range<Int>)]?
     {
+        try objectMembers(in: buffer, expanding: nil, maxDepth: maxDepth)?.members
+    }
+
+    /// `objectMembers(in:maxDepth:)`, and in the same pass the members of the object that member `expanding` holds
+    /// (ranges in `buffer` too): `nil` when there is no such member or it is not an object. For a document whose
+    /// reader needs one level more of one member, without a second pass over it.
+    public static func objectMembers(in buffer: UnsafeBufferPointer<UInt8>, expanding: String?, maxDepth: Int = 256)
+        throws(JSONParseError)
+        -> (members: [(name: String, range: Range<Int>)], expanded: [(name: String, range: Range<Int>)]?)?
+    {
         var parser = JSONParser(buffer, maxDepth: maxDepth)
         parser.skipWhitespace()
         guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") else {
@@ -164,16 +174,34 @@ extension JSONValue {
             return nil
         }
         var members: [(name: String, range: Range<Int>)] = []
+        var expanded: [(name: String, range: Range<Int>)]?
+        members.reserveCapacity(16)
         try parser.forEachMember { parser throws(JSONParseError) in
             try parser.parseString()
         } value: { parser, name throws(JSONParseError) in
             parser.skipWhitespace()
             let start = parser.index
-            try parser.skipValue(depth: 1)
+            if name == expanding, 1 <= maxDepth, start < buffer.count, buffer[start] == UInt8(ascii: "{") {
+                // The last of repeated names wins, as in the parsed object.
+                var inner: [(name: String, range: Range<Int>)] = []
+                inner.reserveCapacity(16)
+                try parser.forEachMember { parser throws(JSONParseError) in
+                    try parser.parseString()
+                } value: { parser, innerName throws(JSONParseError) in
+                    parser.skipWhitespace()
+                    let innerStart = parser.index
+                    try parser.skipValue(depth: 2)
+                    inner.append((innerName, innerStart..<parser.index))
+                }
+                expanded = inner
+            } else {
+                if name == expanding { expanded = nil }
+                try parser.skipValue(depth: 1)
+            }
             members.append((name, start..<parser.index))
         }
         parser.skipWhitespace()
         guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
-        return members
+        return (members, expanded)
     }
 }
