@@ -102,7 +102,6 @@ public enum PluginWorker {
     private static func call(
         _ descriptor: PluginDescriptor, request: [UInt8], channel: PluginChannel, logLevel: LogLevel
     ) -> JSONValue {
-        let picked = try? JSONValue.pick(tokenPaths, from: request)
         let log = PluginCall.Log(
             isEnabled: { $0 >= logLevel },
             write: { level, message in
@@ -111,7 +110,10 @@ public enum PluginWorker {
             })
         let call = PluginCall(
             storage: RemoteStorage(channel: channel), log: log,
-            tokens: Tokens(json: picked?["all_tokens"] ?? .null), ownToken: picked?["token"]?.stringValue)
+            tokens: {
+                let picked = try? JSONValue.pick(tokenPaths, from: request)
+                return (Tokens(json: picked?["all_tokens"] ?? .null), picked?["token"]?.stringValue)
+            })
         switch call.perform(descriptor.handle, request: request + [0], count: request.count, plugin: descriptor.name) {
         case .reply(let reply):
             return ["status": 0, "reply": reply.map { ["text": .string($0.text), "options": $0.options ?? .null] } ?? .null]
