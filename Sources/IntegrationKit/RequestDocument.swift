@@ -1,6 +1,7 @@
 import HTTPTypes
 import IntegrationContract
 import JSON
+import Synchronization
 
 /// The host's request document, read on demand. `handle` checks the whole document once (one pass that builds
 /// nothing: `JSONValue.objectMembers`) and keeps where each member's value lies, and the notification's members';
@@ -15,8 +16,8 @@ final class RequestDocument {
     /// searched in order costs less than hashing every name into a dictionary.
     private let members: [(name: String, range: Range<Int>)]
     private let notificationMembers: [(name: String, range: Range<Int>)]
-    private var cachedNotification: Notification?
-    private var cachedTokens: Tokens?
+    /// What has been built, under a lock: a plugin may read its invocation from threads of its own.
+    private let built = Mutex<(notification: Notification?, tokens: Tokens?)>((nil, nil))
 
     /// Checks the request: one JSON object with a `notification` object.
     init(_ request: UnsafeRawBufferPointer) throws(RequestError) {
@@ -75,17 +76,21 @@ final class RequestDocument {
 
     /// The notification, built on first use, its raw body and payload on their first use.
     var notification: Notification {
-        if let cachedNotification { return cachedNotification }
-        let built = buildNotification()
-        cachedNotification = built
-        return built
+        built.withLock { built in
+            if let notification = built.notification { return notification }
+            let notification = buildNotification()
+            built.notification = notification
+            return notification
+        }
     }
 
     var allTokens: Tokens {
-        if let cachedTokens { return cachedTokens }
-        let tokens = Tokens(json: value("all_tokens") ?? .null)
-        cachedTokens = tokens
-        return tokens
+        built.withLock { built in
+            if let tokens = built.tokens { return tokens }
+            let tokens = Tokens(json: value("all_tokens") ?? .null)
+            built.tokens = tokens
+            return tokens
+        }
     }
 
     /// What `Notification(json:)` reads, member by member: missing members and members of the wrong type read as
