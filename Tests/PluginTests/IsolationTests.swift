@@ -128,12 +128,25 @@ extension PluginTests {
         }
 
         /// A plugin that pauses between its host calls longer than a handler thread waits for a frame (so its
-        /// call is handed to the worker's own thread midway), and requests too large to write from a handler
-        /// thread: each answers as a quick call does, with its storage and log lines.
+        /// call is handed to the worker's own thread midway), and requests and stored values too large to write
+        /// from a handler thread: each answers as a quick call does, with its storage and log lines.
         @Test func slowCallsAndLargeRequestsAnswerAsQuickOnesDo() async throws {
             let patient = PluginFixtures.cPlugin(
                 name: "patient", prelude: "#include <stdlib.h>",
                 body: """
+                    if (strstr(request, "\\"query\\":\\"big\\"")) {
+                        size_t n = 200000;
+                        char *value = malloc(n + 2);
+                        value[0] = '"'; memset(value + 1, 'a', n); value[n + 1] = '"';
+                        int32_t stored = api->storage_set(host_ctx, "big", 3, value, n + 2);
+                        free(value);
+                        if (stored != INTEGRATION_OK) return 500;
+                        struct integration_string got;
+                        if (api->storage_get(host_ctx, "big", 3, &got) != INTEGRATION_OK) return 500;
+                        char text[64];
+                        int length = snprintf(text, sizeof text, "got=%zu", got.length);
+                        return api->reply(host_ctx, text, length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                    }
                     int pause = strstr(request, "\\"query\\":\\"slow\\"") != NULL;
                     api->log(host_ctx, 2, "before", 6);
                     if (pause) usleep(30000);
@@ -161,6 +174,9 @@ extension PluginTests {
             let bytes = hook.body.split(separator: "bytes=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
             #expect(bytes > 600 << 10)
             #expect(hook.body.contains("n=4 "))
+            // A stored value too large to write from a handler thread: its answer goes out from the worker's thread.
+            let big = try await host.hipchat("/patient big")
+            #expect(try JSONValue(parsing: big.body)["message"] == "got=200002")
             let requestID = try #require(slow.requestID)
             #expect(host.log.contains("request=\(requestID) integration=patient before"))
             #expect(host.log.contains("request=\(requestID) integration=patient after"))

@@ -130,8 +130,10 @@ final class WorkerProcess: Sendable {
     /// long as each frame comes within `PluginChannel.patienceTimeout` (2 ms) and the whole takes at most
     /// `servedInline` (10 ms). A fast call so costs no thread hop at all, only the worker's wakeups. A worker that
     /// pauses longer (a plugin waiting on the network, or stuck) is handed to the worker's own thread, so it holds
-    /// that thread and nothing else; so is a request larger than 64 KiB, whose write could wait on the worker.
+    /// that thread and nothing else; so is every write larger than 64 KiB (a large request, a large stored value),
+    /// which could wait on a worker that does not read.
     func call(request: [UInt8], storage: any IntegrationStorage, log: IntegrationLogger) async -> CallOutcome {
+        var pending: (PluginChannel.Kind, [UInt8])? = (.call, request)
         if request.count <= PluginChannel.maxPosted {
             do {
                 try channel.send(.call, request)
@@ -139,49 +141,67 @@ final class WorkerProcess: Sendable {
                 return .died(retire(), protocolError: nil)
             }
             let budget = ContinuousClock.now + WorkerProcess.servedInline
-            if let outcome = serve(storage: storage, log: log, until: budget) { return outcome }
+            switch serve(storage: storage, log: log, until: budget) {
+            case .finished(let outcome): return outcome
+            case .handOff(let write): pending = write
+            }
         }
-        return await thread.perform { [self] in
-            if request.count > PluginChannel.maxPosted {
+        return await thread.perform { [self, pending] in
+            if let (kind, payload) = pending {
                 do {
-                    try channel.send(.call, request)
+                    try channel.send(kind, payload)
                 } catch {
                     return .died(retire(), protocolError: nil)
                 }
             }
-            return serve(storage: storage, log: log, until: nil)!
+            switch serve(storage: storage, log: log, until: nil) {
+            case .finished(let outcome): return outcome
+            case .handOff: return .died(retire(), protocolError: "the worker's thread gave the call back")
+            }
         }
     }
 
     /// How long a handler thread serves one call's frames before handing the call to the worker's thread.
     static let servedInline = Duration.milliseconds(10)
 
-    /// Serves frames until the result (or the worker's death); `nil` when `budget` passed or the worker paused
-    /// longer than the channel's patience first (only with a budget: without one it waits as long as it takes).
+    /// How serving a call's frames ended: with the call's outcome, or handed to the worker's thread (with the frame
+    /// to write first, if one was too large to write from a handler thread).
+    private enum Served {
+        case finished(CallOutcome)
+        case handOff(write: (PluginChannel.Kind, [UInt8])?)
+    }
+
+    /// Serves frames until the result (or the worker's death). With a `budget` it hands off when the budget passed,
+    /// the worker paused longer than the channel's patience, or an answer is too large; without one it waits as
+    /// long as it takes.
     private func serve(storage: any IntegrationStorage, log: IntegrationLogger, until budget: ContinuousClock.Instant?)
-        -> CallOutcome?
+        -> Served
     {
         do {
             while true {
-                guard let frame = try channel.receive(patient: budget == nil) else { return nil }
+                guard let frame = try channel.receive(patient: budget == nil) else { return .handOff(write: nil) }
                 switch frame.kind {
                 case .storage:
                     let request = (try? JSONValue(parsing: frame.payload)) ?? .null
-                    try channel.send(.storageResult, StorageRequest.answer(request, storage: storage).serializedBytes())
+                    let answer = StorageRequest.answer(request, storage: storage).serializedBytes()
+                    if budget != nil, answer.count > PluginChannel.maxPosted {
+                        return .handOff(write: (.storageResult, answer))
+                    }
+                    try channel.send(.storageResult, answer)
                 case .log:
                     guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
                     log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
                 case .result:
-                    return WorkerProcess.outcome(frame.payload)
+                    return .finished(WorkerProcess.outcome(frame.payload))
                 default:
-                    return .died(retire(), protocolError: "a \(frame.kind) frame during a call")
+                    return .finished(.died(retire(), protocolError: "a \(frame.kind) frame during a call"))
                 }
-                if let budget, ContinuousClock.now > budget { return nil }
+                if let budget, ContinuousClock.now > budget { return .handOff(write: nil) }
             }
         } catch PluginChannel.Failure.malformed(let reason) {
-            return .died(retire(), protocolError: reason)
+            return .finished(.died(retire(), protocolError: reason))
         } catch {
-            return .died(retire(), protocolError: nil)
+            return .finished(.died(retire(), protocolError: nil))
         }
     }
 
