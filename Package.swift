@@ -101,6 +101,7 @@ let testTargets: [Target] = [
     .testTarget(name: "PluginTests", dependencies: wholeHost + ["Sandbox", "TestSupport"]),
     .testTarget(name: "PlatformTests", dependencies: wholeHost + ["Crypto", "TestSupport"]),
     .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"]),
+    .testTarget(name: "IntegrationKitTests", dependencies: ["IntegrationKit", "JSON"]),
     .executableTarget(name: "sandbox-probe", dependencies: ["Sandbox", "CSandbox"], path: "Tests/SandboxProbe"),
     .executableTarget(name: "host-path-benchmark", dependencies: wholeHost, path: "Tests/HostPathBenchmark"),
     .executableTarget(name: "plugin-call-benchmark", dependencies: wholeHost, path: "Tests/PluginCallBenchmark"),

@@ -52,8 +52,18 @@ public struct Notification: Sendable {
     public var event: String?
     public var headers: HTTPHeaders
     public var rawBody: [UInt8] {
-        didSet { payloadIsRawBody = false }
+        get {
+            switch rawBodyStorage {
+            case .bytes(let bytes): return bytes
+            case .deferred(let deferred): return deferred.bytes
+            }
+        }
+        set {
+            rawBodyStorage = .bytes(newValue)
+            payloadIsRawBody = false
+        }
     }
+    private var rawBodyStorage: RawBodyStorage
     /// The decoded body: the JSON document, or form fields as an object of strings. A JSON body is parsed on first
     /// use, so an integration that never reads it does not pay for building it.
     public var payload: JSONValue {
@@ -96,6 +106,22 @@ public struct Notification: Sendable {
         payloadIsRawBody = true
     }
 
+    /// Sets `payload` to the JSON document `document` holds, parsed on first use; `rawBody` is left as it is. For
+    /// a reader that has already checked `document` is one JSON document (the plugin SDK, reading the request the
+    /// host sent): a plugin that never reads the payload does not pay for building it.
+    public mutating func setCheckedJSONPayload(_ document: [UInt8]) {
+        payloadStorage = .body(JSONBody(document))
+        payloadIsRawBody = false
+    }
+
+    /// Sets `rawBody` to what `produce` returns, called on first use of `rawBody` (once, whichever copy of the
+    /// notification asks first): for a reader that can tell where the body is but need not decode it unless asked
+    /// (the plugin SDK: the body is a JSON string in the host's request).
+    public mutating func setDeferredRawBody(_ produce: @escaping @Sendable () -> [UInt8]) {
+        rawBodyStorage = .deferred(DeferredBytes(produce))
+        payloadIsRawBody = false
+    }
+
     /// The typed HipChat view, for notifications that came as HipChat room_message.
     public var hipchat: HipChatMessage?
     /// What proved the sender, when the host verified one; `nil` for an unverified request.
@@ -117,9 +143,32 @@ public struct Notification: Sendable {
         self.timestamp = timestamp
         self.event = event
         self.headers = headers
-        self.rawBody = rawBody
+        self.rawBodyStorage = .bytes(rawBody)
         self.payloadStorage = .value(payload)
         self.hipchat = hipchat
+    }
+}
+
+/// Where a notification's raw body comes from: bytes, or bytes made on first use.
+private enum RawBodyStorage: Sendable {
+    case bytes([UInt8])
+    case deferred(DeferredBytes)
+}
+
+/// Bytes made on first use and kept; copies of a notification share them.
+private final class DeferredBytes: Sendable {
+    private let produce: @Sendable () -> [UInt8]
+    private let made = Mutex<[UInt8]?>(nil)
+
+    init(_ produce: @escaping @Sendable () -> [UInt8]) { self.produce = produce }
+
+    var bytes: [UInt8] {
+        made.withLock { made in
+            if let made { return made }
+            let bytes = produce()
+            made = bytes
+            return bytes
+        }
     }
 }
 

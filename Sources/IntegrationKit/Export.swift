@@ -73,8 +73,7 @@ enum Exported {
         let invocation: Invocation
         do {
             guard let request, length >= 0 else { throw RequestError("the request is empty") }
-            let json = try JSONValue(parsing: UnsafeRawBufferPointer(start: request, count: length))
-            invocation = try Invocation(request: json, host: host)
+            invocation = try Invocation(request: UnsafeRawBufferPointer(start: request, count: length), host: host)
         } catch {
             host.error("the plugin could not read the host's request: \(error)")
             return 500

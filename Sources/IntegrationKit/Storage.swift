@@ -1,5 +1,4 @@
 import CIntegrationABI
-import FoundationEssentials
 import JSON
 
 /// This integration's storage namespace on the host: JSON values by key, read and written as `Codable` values.
@@ -16,7 +15,7 @@ public struct Storage {
     /// The value at `key` decoded as `T`, or `nil` if there is none.
     public func get<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
         guard let bytes = try json(key) else { return nil }
-        return try Storage.decoder.decode(T.self, from: Data(bytes))
+        return try StorageDecoder.decode(T.self, from: bytes)
     }
 
     /// Stores `value` at `key`.
@@ -41,7 +40,7 @@ public struct Storage {
     public func keys() throws -> [String] {
         var keys = integration_string()
         try check(host.api.storage_keys!(host.context, &keys), "list", "")
-        return try Storage.decoder.decode([String].self, from: Data(HostAPI.bytes(keys)))
+        return try StorageDecoder.decode([String].self, from: HostAPI.bytes(keys))
     }
 
     /// Atomically adds `delta` to the integer at `key` (missing counts as 0); returns what was stored, so a counter
@@ -111,12 +110,9 @@ public struct Storage {
         }
     }
 
-    /// Shared coders: configured once, safe to use from several threads.
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
-
+    /// JSON text for `value`, as `JSONEncoder` would write it (`StorageCoding.swift`).
     private static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        [UInt8](try encoder.encode(value))
+        try StorageEncoder.encode(value)
     }
 
     private static func withOptional<R>(_ bytes: [UInt8]?, _ body: (UnsafePointer<CChar>?, Int) -> R) -> R {

@@ -64,7 +64,8 @@ extension JSONParser {
     private mutating func memberNode(in node: JSONPaths.Node) throws(JSONParseError) -> JSONPaths.Node? {
         let start = index
         if try skipString() {
-            return node.child(named: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]))
+            let name = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)])
+            if !name.contains(UInt8(ascii: "\\")) { return node.child(named: name) }
         }
         index = start
         var name = try parseString()
@@ -116,20 +117,91 @@ extension JSONParser {
         }
     }
 
-    /// Moves past a string of plain ASCII text (no escapes) and returns true; returns false where it found an
-    /// escape or a non-ASCII byte, for the caller to decode the string from its start instead.
+    /// Moves past a string of ASCII text and returns true; returns false where it found a non-ASCII byte or a
+    /// `\u` escape (or an invalid one), for the caller to decode the string from its start instead, so errors are
+    /// exactly `parseString`'s. The one-character escapes (`\"`, `\n`, …) are checked here: a JSON body carried
+    /// inside a JSON string is full of them.
     private mutating func skipString() throws(JSONParseError) -> Bool {
         index += 1
-        while index < bytes.count {
+        while true {
+            index = plainRunEnd(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
                 return true
             }
-            if byte == UInt8(ascii: "\\") || byte >= 0x80 { return false }
-            if byte < 0x20 { throw error("control character in string") }
-            index += 1
+            if byte == UInt8(ascii: "\\") {
+                guard index + 1 < bytes.count else { return false }
+                switch bytes[index + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 2
+                    continue
+                default:
+                    return false
+                }
+            }
+            if byte >= 0x80 { return false }
+            throw error("control character in string")
         }
         throw error("unterminated string")
+    }
+}
+
+extension JSONValue {
+    /// Checks that `buffer` is one JSON document whose root is an object, exactly as `init(parsing:)` does (same
+    /// errors), and returns each member's name and the byte range of its value, in document order, building no
+    /// value: for reading a large document member by member, on demand (`init(parsing:)` on a range's bytes).
+    /// `nil` when the root is not an object.
+    public static func objectMembers(in buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256)
+        throws(JSONParseError) -> [(name: String, range: Range<Int>)]?
+    {
+        try objectMembers(in: buffer, expanding: nil, maxDepth: maxDepth)?.members
+    }
+
+    /// `objectMembers(in:maxDepth:)`, and in the same pass the members of the object that member `expanding` holds
+    /// (ranges in `buffer` too): `nil` when there is no such member or it is not an object. For a document whose
+    /// reader needs one level more of one member, without a second pass over it.
+    public static func objectMembers(in buffer: UnsafeBufferPointer<UInt8>, expanding: String?, maxDepth: Int = 256)
+        throws(JSONParseError)
+        -> (members: [(name: String, range: Range<Int>)], expanded: [(name: String, range: Range<Int>)]?)?
+    {
+        var parser = JSONParser(buffer, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        guard parser.index < buffer.count, buffer[parser.index] == UInt8(ascii: "{") else {
+            _ = try parser.parseDocument()
+            return nil
+        }
+        var members: [(name: String, range: Range<Int>)] = []
+        var expanded: [(name: String, range: Range<Int>)]?
+        members.reserveCapacity(16)
+        try parser.forEachMember { parser throws(JSONParseError) in
+            try parser.parseString()
+        } value: { parser, name throws(JSONParseError) in
+            parser.skipWhitespace()
+            let start = parser.index
+            if name == expanding, 1 <= maxDepth, start < buffer.count, buffer[start] == UInt8(ascii: "{") {
+                // The last of repeated names wins, as in the parsed object.
+                var inner: [(name: String, range: Range<Int>)] = []
+                inner.reserveCapacity(16)
+                try parser.forEachMember { parser throws(JSONParseError) in
+                    try parser.parseString()
+                } value: { parser, innerName throws(JSONParseError) in
+                    parser.skipWhitespace()
+                    let innerStart = parser.index
+                    try parser.skipValue(depth: 2)
+                    inner.append((innerName, innerStart..<parser.index))
+                }
+                expanded = inner
+            } else {
+                if name == expanding { expanded = nil }
+                try parser.skipValue(depth: 1)
+            }
+            members.append((name, start..<parser.index))
+        }
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
+        return (members, expanded)
     }
 }

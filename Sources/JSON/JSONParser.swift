@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a document is not JSON, with the byte offset where parsing stopped.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public let reason: String
@@ -212,21 +218,57 @@ struct JSONParser {
         return index - start
     }
 
+    /// The position of the first byte at or after `start` that a string scan must look at: `"`, `\\`, a control
+    /// character or a non-ASCII byte; `bytes.count` if there is none. Eight bytes at a time.
+    @inline(__always)
+    func plainRunEnd(from start: Int) -> Int {
+        var position = start
+        let count = bytes.count
+        guard let base = bytes.baseAddress else { return count }
+        #if _endian(little)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while position + 8 <= count {
+            let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
+            let quote = word ^ 0x2222_2222_2222_2222
+            let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+            // A byte is flagged where it is zero (after the xor) or below 0x20, or has its high bit. A borrow can
+            // flag a byte above a flagged one, never below it, so the lowest flag is exact.
+            let special =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- 0x2020_2020_2020_2020) & ~word) | word
+            let flagged = special & highs
+            if flagged != 0 { return position + flagged.trailingZeroBitCount / 8 }
+            position += 8
+        }
+        #endif
+        while position < count {
+            let byte = base[position]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
+                return position
+            }
+            position += 1
+        }
+        return count
+    }
+
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         let start = index
         // Fast path: no escapes. ASCII-only text needs no UTF-8 validation.
-        var union: UInt8 = 0
-        while index < bytes.count {
+        var nonASCII = false
+        while true {
+            index = plainRunEnd(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return union < 0x80 ? String(decoding: slice, as: UTF8.self) : try validatedString(slice)
+                return nonASCII ? try validatedString(slice) : String(decoding: slice, as: UTF8.self)
             }
-            union |= byte
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in string") }
+            nonASCII = true
             index += 1
         }
         var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -302,7 +344,10 @@ struct JSONParser {
     /// repairs invalid UTF-8, so getting the same bytes back proves the input was valid.
     private func validatedString(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> String {
         var string = String(decoding: buffer, as: UTF8.self)
-        let same = string.withUTF8 { decoded in decoded.count == buffer.count && decoded.elementsEqual(buffer) }
+        let same = string.withUTF8 { decoded in
+            decoded.count == buffer.count
+                && (buffer.isEmpty || memcmp(decoded.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
+        }
         guard same else { throw error("invalid UTF-8 in string") }
         return string
     }

@@ -105,3 +105,44 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// `serializedBytes().count` (compact), counted without writing the document: what storage weighs a value by
+    /// on every write.
+    public var serializedCount: Int {
+        switch self {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .number(let d):
+            guard d.isFinite else { return 4 }
+            guard d.rounded() == d, abs(d) <= 9_007_199_254_740_992 else { return String(d).utf8.count }
+            var magnitude = Int64(d).magnitude
+            var digits = d < 0 ? 2 : 1
+            while magnitude >= 10 {
+                magnitude /= 10
+                digits += 1
+            }
+            return digits
+        case .string(let s): return JSONValue.serializedCount(of: s)
+        case .array(let elements):
+            if elements.isEmpty { return 2 }
+            return elements.reduce(1 + elements.count) { $0 + $1.serializedCount }
+        case .object(let members):
+            if members.isEmpty { return 2 }
+            return members.reduce(1 + 2 * members.count) { $0 + JSONValue.serializedCount(of: $1.key) + $1.value.serializedCount }
+        }
+    }
+
+    /// The length of `s` as `writeString` writes it, quotes included.
+    private static func serializedCount(of s: String) -> Int {
+        var count = 2
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: count += 2
+            case 0..<0x20: count += 6
+            default: count += 1
+            }
+        }
+        return count
+    }
+}

@@ -9,8 +9,11 @@ import Synchronization
 final class PluginCall: Sendable {
     let storage: any IntegrationStorage
     let log: Log
-    let tokens: Tokens
-    let ownToken: String?
+    /// The tokens `token` answers from: all of them and this plugin's own. Found on first use: a worker reads
+    /// them out of the request only for a plugin that asks.
+    private let tokenLookup: TokenLookup
+    var tokens: Tokens { tokenLookup.value.tokens }
+    var ownToken: String? { tokenLookup.value.own }
     private let state = Mutex(State())
 
     private struct State {
@@ -37,11 +40,31 @@ final class PluginCall: Sendable {
         let write: @Sendable (LogLevel, String) -> Void
     }
 
-    init(storage: any IntegrationStorage, log: Log, tokens: Tokens, ownToken: String?) {
+    convenience init(storage: any IntegrationStorage, log: Log, tokens: Tokens, ownToken: String?) {
+        self.init(storage: storage, log: log, tokens: { (tokens, ownToken) })
+    }
+
+    /// `tokens` is called at most once, when the plugin first asks for a token.
+    init(storage: any IntegrationStorage, log: Log, tokens: @escaping @Sendable () -> (Tokens, String?)) {
         self.storage = storage
         self.log = log
-        self.tokens = tokens
-        self.ownToken = ownToken
+        self.tokenLookup = TokenLookup(tokens)
+    }
+
+    private final class TokenLookup: Sendable {
+        private let find: @Sendable () -> (Tokens, String?)
+        private let found = Mutex<(tokens: Tokens, own: String?)?>(nil)
+
+        init(_ find: @escaping @Sendable () -> (Tokens, String?)) { self.find = find }
+
+        var value: (tokens: Tokens, own: String?) {
+            found.withLock { found in
+                if let found { return found }
+                let value = find()
+                found = value
+                return value
+            }
+        }
     }
 
     convenience init(invocation: Invocation) {

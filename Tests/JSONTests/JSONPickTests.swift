@@ -76,6 +76,8 @@ import Testing
             Self.hipchat,
             #"{"commits":[{"id":"abc","message":"fix \"quotes\" \u00e9"},{"id":"def"}],"ref":"refs/heads/main","a":{"a":{"a":1}}}"#,
             #"[{"text":"x"},["a",{"b":null}],-0.5e-3,true,"\ud83d\ude00"]"#,
+            // A JSON body inside a JSON string, as a plugin request carries it: escapes every few bytes.
+            #"{"raw_body":"{\"event\":\"room_message\",\"item\":{\"message\":\"/echo hi\\n\\t\"}}","text":"x","a":{"a":{"a":"\/\b\f\r"}}}"#,
         ]
         let paths = JSONPaths([
             "item.message.message", "item.room", "commits.0.id", "commits.1", "ref", "a.a.a", "0.text", "1.1.b", "3",
@@ -97,6 +99,26 @@ import Testing
             }
             let parsed = Result { () throws(JSONParseError) in try JSONValue(parsing: bytes, maxDepth: 3) }
             let picked = Result { () throws(JSONParseError) in try JSONValue.pick(paths, from: bytes, maxDepth: 3) }
+            let members = Result { () throws(JSONParseError) in
+                try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                    try JSONValue.objectMembers(in: buffer, maxDepth: 3)
+                }
+            }
+            switch (parsed, members) {
+            case (.success(.object(let object)), .success(let found?)):
+                // Every member's range holds exactly its value (the last of repeated names wins, as in the object).
+                var last: [String: JSONValue] = [:]
+                for member in found { last[member.name] = try JSONValue(parsing: bytes[member.range]) }
+                #expect(last == object)
+            case (.success(.object), _):
+                Issue.record("objectMembers found no object in \(String(decoding: bytes, as: UTF8.self))")
+            case (.success, .success(let found)):
+                #expect(found == nil)
+            case (.failure(let parseError), .failure(let membersError)):
+                #expect(parseError == membersError, "\(String(decoding: bytes, as: UTF8.self))")
+            default:
+                Issue.record("parse and objectMembers disagree on \(String(decoding: bytes, as: UTF8.self))")
+            }
             switch (parsed, picked) {
             case (.success(let document), .success(let pick)):
                 for path in paths.paths {
@@ -115,6 +137,37 @@ import Testing
             }
         }
         #expect(agreed > 1_000)
+    }
+}
+
+/// The string scanner reads eight bytes at a time: a quote, backslash, control character or non-ASCII byte must be
+/// seen at every position of a word, and strings of every length must come back whole.
+@Suite struct JSONStringScanTests {
+    @Test func specialBytesAreSeenAtEveryPosition() throws {
+        for length in 0..<40 {
+            let plain = String(repeating: "a", count: length)
+            #expect(try JSONValue(parsing: "\"\(plain)\"") == .string(plain))
+            for position in 0..<length {
+                var text = Array(plain.utf8)
+                text[position] = UInt8(ascii: "\"")
+                // A quote inside ends the string early: the rest is data after the document.
+                #expect(throws: JSONParseError.self) { try JSONValue(parsing: [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")]) }
+                let escaped = String(plain.prefix(position)) + "\\n" + String(plain.dropFirst(position))
+                #expect(try JSONValue(parsing: "\"\(escaped)\"") == .string(String(plain.prefix(position)) + "\n" + String(plain.dropFirst(position))))
+                let accented = String(plain.prefix(position)) + "é" + String(plain.dropFirst(position + 1))
+                #expect(try JSONValue(parsing: "\"\(accented)\"") == .string(accented))
+                var control = Array(plain.utf8)
+                control[position] = 0x01
+                let error = #expect(throws: JSONParseError.self) {
+                    try JSONValue(parsing: [UInt8(ascii: "\"")] + control + [UInt8(ascii: "\"")])
+                }
+                #expect(error?.offset == position + 1)
+                let picked = #expect(throws: JSONParseError.self) {
+                    try JSONValue.pick(JSONPaths(["b"]), from: Array("{\"a\":\"".utf8) + control + Array("\"}".utf8))
+                }
+                #expect(picked?.offset == position + 6)
+            }
+        }
     }
 }
 

@@ -65,3 +65,39 @@ import Testing
         #expect(JSONValue.null.plainText == "")
     }
 }
+
+/// Storage weighs values by `serializedCount`: it must be the compact serialization's length exactly.
+@Suite struct JSONSerializedCountTests {
+    @Test func countsWhatTheWriterWrites() throws {
+        let values: [JSONValue] = [
+            .null, true, false, 0, -0.0, 7, -7, 10, 99, 100, -1000, 9_007_199_254_740_992, -9_007_199_254_740_992,
+            9_007_199_254_740_994, 0.1, -2.5e-300, 1e300, .number(.nan), .number(.infinity), "", "plain",
+            "quote \" backslash \\ newline \n tab \t return \r bell \u{07} nul \u{00} é 😀", [], [1, [2, []]], [:],
+            ["b": 1, "a": ["x\"": "y"], "": .null],
+        ]
+        for value in values { #expect(value.serializedCount == value.serializedBytes().count, "\(value)") }
+        var random = SplitMix(seed: 7)
+        for _ in 0..<2_000 {
+            let value = Self.randomValue(&random, depth: 0)
+            #expect(value.serializedCount == value.serializedBytes().count, "\(value)")
+        }
+    }
+
+    static func randomValue(_ random: inout SplitMix, depth: Int) -> JSONValue {
+        switch random.next() % (depth > 3 ? 4 : 6) {
+        case 0: return .null
+        case 1: return .bool(random.next() % 2 == 0)
+        case 2:
+            let bits = random.next()
+            return .number(bits % 3 == 0 ? Double(Int64(bitPattern: bits) >> 20) : Double(bitPattern: bits & 0x7FEF_FFFF_FFFF_FFFF))
+        case 3:
+            let scalars = (0..<(random.next() % 12)).compactMap { _ in Unicode.Scalar(UInt32(random.next() % 0x3000)) }
+            return .string(String(String.UnicodeScalarView(scalars)))
+        case 4: return .array((0..<(random.next() % 4)).map { _ in randomValue(&random, depth: depth + 1) })
+        default:
+            var members: [String: JSONValue] = [:]
+            for index in 0..<(random.next() % 4) { members["k\(index)\u{0A}"] = randomValue(&random, depth: depth + 1) }
+            return .object(members)
+        }
+    }
+}

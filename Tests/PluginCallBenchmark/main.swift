@@ -16,10 +16,17 @@ import Platforms
 import Plugins
 import JSON
 
+// `--profile NAME` only calls plugin NAME on this thread, over and over for 5 s: for `perf record`.
+var arguments = Array(CommandLine.arguments.dropFirst())
+var profiled: String?
+if let flag = arguments.firstIndex(of: "--profile"), flag + 1 < arguments.count {
+    profiled = arguments[flag + 1]
+    arguments.removeSubrange(flag...(flag + 1))
+}
 let buildDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 let files =
-    CommandLine.arguments.count > 1
-    ? CommandLine.arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+    !arguments.isEmpty
+    ? arguments.map { URL(fileURLWithPath: $0) }
     : ["libCounterPlugin.so", "libParrotPlugin.so"].map { buildDirectory.appendingPathComponent($0) }
 
 let body = Array(
@@ -79,6 +86,20 @@ func report(_ label: String, wall: Double, cpu: Double?) {
 }
 
 let loader = PluginLoader()
+if let profiled {
+    for file in files {
+        guard let plugin = try loader.load(file: file).first as? PluginIntegration, plugin.name == profiled else { continue }
+        let call = invocation(for: plugin.name)
+        let end = now(CLOCK_MONOTONIC) + 5e9
+        var calls = 0
+        while now(CLOCK_MONOTONIC) < end {
+            for _ in 0..<1000 { _ = plugin.callOnCurrentThread(call) }
+            calls += 1000
+        }
+        print("\(profiled): \(calls) calls")
+    }
+    exit(0)
+}
 print("best of 5 runs; request document for the bench's 561-byte HipChat room_message")
 let sample = invocation(for: "echo")
 measure("encode the request document alone", iterations: 100_000) {

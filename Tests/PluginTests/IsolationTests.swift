@@ -127,6 +127,61 @@ extension PluginTests {
             #expect(try JSONValue(parsing: try await host.hipchat("/echo alive").body)["message"] == "alive")
         }
 
+        /// A plugin that pauses between its host calls longer than a handler thread waits for a frame (so its
+        /// call is handed to the worker's own thread midway), and requests and stored values too large to write
+        /// from a handler thread: each answers as a quick call does, with its storage and log lines.
+        @Test func slowCallsAndLargeRequestsAnswerAsQuickOnesDo() async throws {
+            let patient = PluginFixtures.cPlugin(
+                name: "patient", prelude: "#include <stdlib.h>",
+                body: """
+                    if (strstr(request, "\\"query\\":\\"big\\"")) {
+                        size_t n = 200000;
+                        char *value = malloc(n + 2);
+                        value[0] = '"'; memset(value + 1, 'a', n); value[n + 1] = '"';
+                        int32_t stored = api->storage_set(host_ctx, "big", 3, value, n + 2);
+                        free(value);
+                        if (stored != INTEGRATION_OK) return 500;
+                        struct integration_string got;
+                        if (api->storage_get(host_ctx, "big", 3, &got) != INTEGRATION_OK) return 500;
+                        char text[64];
+                        int length = snprintf(text, sizeof text, "got=%zu", got.length);
+                        return api->reply(host_ctx, text, length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                    }
+                    int pause = strstr(request, "\\"query\\":\\"slow\\"") != NULL;
+                    api->log(host_ctx, 2, "before", 6);
+                    if (pause) usleep(30000);
+                    double count = 0;
+                    if (api->storage_increment(host_ctx, "n", 1, 1, &count) != INTEGRATION_OK) return 500;
+                    if (pause) usleep(30000);
+                    api->log(host_ctx, 2, "after", 5);
+                    char text[64];
+                    int length = snprintf(text, sizeof text, "n=%.0f bytes=%zu", count, request_len);
+                    return api->reply(host_ctx, text, length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                    """)
+            let host = try PluginTestHost(isolation: { $0.workers = 1 })
+            defer { Task { await host.stop() } }
+            try PluginFixtures.compileC(patient, to: host.integrations.appendingPathComponent("patient.so"))
+            #expect(await eventually { (try? await host.hipchat("/patient quick").status) == 200 })
+            let slow = try await host.hipchat("/patient slow")
+            #expect(slow.status == 200)
+            #expect(try JSONValue(parsing: slow.body)["message"]?.stringValue?.hasPrefix("n=2 ") == true)
+            let quick = try await host.hipchat("/patient quick")
+            #expect(try JSONValue(parsing: quick.body)["message"]?.stringValue?.hasPrefix("n=3 ") == true)
+            // A 300 KiB body: the request document (body and payload) is twice that.
+            let large = Array(#"{"text":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 300 << 10) + Array(#""}"#.utf8)
+            let hook = try await host.request("POST", "/hooks/patient", body: large)
+            #expect(hook.status == 200)
+            let bytes = hook.body.split(separator: "bytes=").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+            #expect(bytes > 600 << 10)
+            #expect(hook.body.contains("n=4 "))
+            // A stored value too large to write from a handler thread: its answer goes out from the worker's thread.
+            let big = try await host.hipchat("/patient big")
+            #expect(try JSONValue(parsing: big.body)["message"] == "got=200002")
+            let requestID = try #require(slow.requestID)
+            #expect(host.log.contains("request=\(requestID) integration=patient before"))
+            #expect(host.log.contains("request=\(requestID) integration=patient after"))
+        }
+
         @Test func storageStaysAtomicAcrossWorkers() async throws {
             let host = try PluginTestHost(
                 plugins: ["counter.so": try PluginFixtures.builtPlugin("CounterPlugin")],

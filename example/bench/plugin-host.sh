@@ -3,6 +3,8 @@
 # integrations directory: the candidate for the shared peer benchmark, which posts a HipChat "/echo testing me".
 #
 # PLUGINS=in-process runs the plugin in the host's own process (the trusted mode) instead of a worker process.
+# LOG_LEVEL defaults to warning, as in integrations/scripts/bench-host.sh (the echo manifest's candidate), so the
+# two are compared at the same log level; LOG_LEVEL=info measures the access log and parrot's log line too.
 #
 #   swift build -c release
 #   CANDIDATE_NAME=plugin ONLY=nginx-w1,aiohttp,plugin \
@@ -14,5 +16,5 @@ directory="${TMPDIR:-/tmp}/integration-host-plugin-bench"
 rm -rf "$directory"
 mkdir -p "$directory/integrations"
 cp "$root/.build/release/libParrotPlugin.so" "$directory/integrations/"
-exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1 \
+LOG_LEVEL="${LOG_LEVEL:-warning}" exec "$root/.build/release/integration-host" "$port" "$directory/integrations" --bind 127.0.0.1 \
     --plugins "${PLUGINS:-isolated}"

@@ -101,7 +101,7 @@ final class NamespaceState: Sendable {
             bytes = values.reduce(0) { $0 + Contents.weight($1.key, $1.value) }
         }
 
-        static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedBytes().count }
+        static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedCount }
 
         /// Stores `value` at `key` if the namespace stays within `quota`, or the value weighs no more than the one
         /// it replaces (a namespace an admin `load` put over its quota can still shrink); else throws and changes

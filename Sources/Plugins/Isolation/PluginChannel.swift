@@ -2,8 +2,13 @@ import Glibc
 import Synchronization
 
 /// One end of the socketpair between the host and a plugin worker: frames of `u32 little-endian length | u8 kind |
-/// payload` (the length counts the kind byte and the payload), written whole under a lock and read with blocking
-/// calls by one reader at a time. The wire format is documented in example/README.md ("Plugin workers").
+/// payload` (the length counts the kind byte and the payload). The wire format is documented in example/README.md
+/// ("The worker protocol").
+///
+/// Every write is one `send` of whole frames under a lock: frames that need no answer (`log`) can be `post`ed,
+/// which queues them (up to 64 KiB) to go out with the next frame sent, so a plugin's log lines cost the host no
+/// wakeup of their own. Reads go through a buffer, one reader at a time: one `read` usually brings a whole frame,
+/// or several, and a partial frame keeps its bytes for the next read.
 final class PluginChannel: Sendable {
     /// What a frame carries.
     enum Kind: UInt8, Sendable {
@@ -36,42 +41,92 @@ final class PluginChannel: Sendable {
 
     /// Frames larger than this are a protocol error (a request body is at most a few MiB).
     static let maxFrame = 64 << 20
+    /// Posted frames wait at most this many bytes before they are sent on their own.
+    static let maxPosted = 64 << 10
+    /// How long an impatient read waits for more bytes, in microseconds.
+    static let patienceTimeout = 2_000
 
     let fd: Int32
-    private let writeLock = Mutex(())
+    private let output = Mutex<[UInt8]>([])
+    private let input = Mutex(ReadBuffer())
+    /// Whether reads on `fd` give up after `patienceTimeout` (`SO_RCVTIMEO`): see `receive(patient:)`.
+    private let readsTimeOut = Atomic<Bool>(false)
 
     init(fd: Int32) { self.fd = fd }
 
     /// The descriptor is closed only when nothing can use the channel any more: a job still running (or one
     /// submitted after the worker died) must never read or write a number the system has since handed out again.
-    deinit { _ = Glibc.close(fd) }
+    deinit {
+        _ = Glibc.close(fd)
+        input.withLock { $0.release() }
+    }
 
+    /// Sends a frame now, with any posted before it, in one write.
     func send(_ kind: Kind, _ payload: some Collection<UInt8>) throws(Failure) {
-        let length = UInt32(payload.count + 1)
-        var frame: [UInt8] = []
-        frame.reserveCapacity(payload.count + 5)
-        for shift in stride(from: 0, to: 32, by: 8) { frame.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
-        frame.append(kind.rawValue)
-        frame.append(contentsOf: payload)
-        let written = writeLock.withLock { _ in PluginChannel.writeAll(fd, frame) }
+        let written = output.withLock { pending in
+            PluginChannel.appendFrame(kind, payload, to: &pending)
+            defer { pending.removeAll(keepingCapacity: pending.capacity <= PluginChannel.maxPosted * 2) }
+            return PluginChannel.writeAll(fd, pending)
+        }
+        guard written else { throw .closed }
+    }
+
+    /// Queues a frame that needs no answer to go out with the next one sent (or now, once 64 KiB are waiting).
+    func post(_ kind: Kind, _ payload: some Collection<UInt8>) throws(Failure) {
+        let written = output.withLock { pending in
+            PluginChannel.appendFrame(kind, payload, to: &pending)
+            guard pending.count >= PluginChannel.maxPosted else { return true }
+            defer { pending.removeAll() }
+            return PluginChannel.writeAll(fd, pending)
+        }
         guard written else { throw .closed }
     }
 
     /// The next frame; blocks until one arrives.
     func receive() throws(Failure) -> Frame {
-        var header = [UInt8](repeating: 0, count: 5)
-        guard PluginChannel.readAll(fd, &header) else { throw .closed }
-        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
-        guard length >= 1, length <= PluginChannel.maxFrame else { throw .malformed("frame length \(length)") }
-        guard let kind = Kind(rawValue: header[4]) else { throw .malformed("frame kind \(header[4])") }
-        var payload = [UInt8](repeating: 0, count: length - 1)
-        guard PluginChannel.readAll(fd, &payload) else { throw .closed }
-        return Frame(kind: kind, payload: payload)
+        while true {
+            if let frame = try receive(patient: true) { return frame }
+        }
+    }
+
+    /// The next frame. Patient: waits as long as it takes. Impatient: gives up (`nil`) when no byte has come for
+    /// `patienceTimeout`; the bytes of a frame that has begun to arrive are kept for the next read.
+    func receive(patient: Bool) throws(Failure) -> Frame? {
+        try input.withLock { (buffer) throws(Failure) -> Frame? in
+            while true {
+                if let frame = try buffer.nextFrame() { return frame }
+                // The timeout is the socket's: set when an impatient read needs it, cleared for a patient one.
+                if patient == readsTimeOut.load(ordering: .relaxed) {
+                    setReadTimeout(patient ? 0 : PluginChannel.patienceTimeout)
+                }
+                switch buffer.fill(from: fd) {
+                case .read: continue
+                case .closed: throw .closed
+                case .timedOut:
+                    if patient { continue }
+                    return nil
+                }
+            }
+        }
     }
 
     /// Ends the conversation: a read in progress returns end of file, every later read and write fails. The
     /// descriptor itself stays open until the channel is freed.
     func shutDown() { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    private func setReadTimeout(_ microseconds: Int) {
+        var timeout = timeval(tv_sec: 0, tv_usec: microseconds)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        readsTimeOut.store(microseconds != 0, ordering: .relaxed)
+    }
+
+    private static func appendFrame(_ kind: Kind, _ payload: some Collection<UInt8>, to out: inout [UInt8]) {
+        let length = UInt32(payload.count + 1)
+        out.reserveCapacity(out.count + payload.count + 5)
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.append(kind.rawValue)
+        out.append(contentsOf: payload)
+    }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { buffer in
@@ -87,18 +142,83 @@ final class PluginChannel: Sendable {
             return true
         }
     }
+}
 
-    private static func readAll(_ fd: Int32, _ bytes: inout [UInt8]) -> Bool {
-        let count = bytes.count
-        return bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < count {
-                let n = Glibc.read(fd, buffer.baseAddress! + offset, count - offset)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                offset += n
-            }
-            return true
+/// Bytes read from the socket and not yet handed out as frames. Unchecked because it owns raw memory; safe
+/// because only the channel's `input` lock ever reaches it.
+private struct ReadBuffer: @unchecked Sendable {
+    private var base = UnsafeMutableRawPointer.allocate(byteCount: ReadBuffer.standardCapacity, alignment: 8)
+    private var capacity = ReadBuffer.standardCapacity
+    private var start = 0
+    private var end = 0
+
+    static let standardCapacity = 64 << 10
+
+    enum Fill { case read, closed, timedOut }
+
+    mutating func release() { base.deallocate() }
+
+    /// The first whole frame in the buffer, if there is one.
+    mutating func nextFrame() throws(PluginChannel.Failure) -> PluginChannel.Frame? {
+        guard end - start >= 5 else { return nil }
+        let header = base + start
+        let length = Int(header.load(fromByteOffset: 0, as: UInt8.self))
+            | Int(header.load(fromByteOffset: 1, as: UInt8.self)) << 8
+            | Int(header.load(fromByteOffset: 2, as: UInt8.self)) << 16
+            | Int(header.load(fromByteOffset: 3, as: UInt8.self)) << 24
+        guard length >= 1, length <= PluginChannel.maxFrame else { throw .malformed("frame length \(length)") }
+        let kindByte = header.load(fromByteOffset: 4, as: UInt8.self)
+        guard let kind = PluginChannel.Kind(rawValue: kindByte) else { throw .malformed("frame kind \(kindByte)") }
+        guard end - start >= 4 + length else {
+            reserve(4 + length)
+            return nil
         }
+        let payload = [UInt8](UnsafeRawBufferPointer(start: header + 5, count: length - 1))
+        start += 4 + length
+        if start == end {
+            start = 0
+            end = 0
+            if capacity > ReadBuffer.standardCapacity { shrink() }
+        }
+        return PluginChannel.Frame(kind: kind, payload: payload)
+    }
+
+    /// One `read` into the free space.
+    mutating func fill(from fd: Int32) -> Fill {
+        if end == capacity { reserve(start > 0 ? end - start : capacity * 2) }
+        while true {
+            let n = Glibc.read(fd, base + end, capacity - end)
+            if n > 0 {
+                end += n
+                return .read
+            }
+            if n == 0 { return .closed }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .timedOut
+            default: return .closed
+            }
+        }
+    }
+
+    /// Room for `total` bytes from `start`: the unread bytes move to the front, and the buffer grows if needed.
+    private mutating func reserve(_ total: Int) {
+        if start > 0 {
+            memmove(base, base + start, end - start)
+            end -= start
+            start = 0
+        }
+        guard total > capacity else { return }
+        let larger = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 8)
+        larger.copyMemory(from: base, byteCount: end)
+        base.deallocate()
+        base = larger
+        capacity = total
+    }
+
+    private mutating func shrink() {
+        base.deallocate()
+        base = UnsafeMutableRawPointer.allocate(byteCount: ReadBuffer.standardCapacity, alignment: 8)
+        capacity = ReadBuffer.standardCapacity
     }
 }

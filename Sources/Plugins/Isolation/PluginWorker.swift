@@ -102,15 +102,18 @@ public enum PluginWorker {
     private static func call(
         _ descriptor: PluginDescriptor, request: [UInt8], channel: PluginChannel, logLevel: LogLevel
     ) -> JSONValue {
-        let picked = try? JSONValue.pick(tokenPaths, from: request)
         let log = PluginCall.Log(
             isEnabled: { $0 >= logLevel },
             write: { level, message in
-                try? channel.send(.log, [UInt8(level.rawValue)] + Array(message.utf8))
+                // Sent with the next storage or result frame: a log line costs the host no wakeup of its own.
+                try? channel.post(.log, [UInt8(level.rawValue)] + Array(message.utf8))
             })
         let call = PluginCall(
             storage: RemoteStorage(channel: channel), log: log,
-            tokens: Tokens(json: picked?["all_tokens"] ?? .null), ownToken: picked?["token"]?.stringValue)
+            tokens: {
+                let picked = try? JSONValue.pick(tokenPaths, from: request)
+                return (Tokens(json: picked?["all_tokens"] ?? .null), picked?["token"]?.stringValue)
+            })
         switch call.perform(descriptor.handle, request: request + [0], count: request.count, plugin: descriptor.name) {
         case .reply(let reply):
             return ["status": 0, "reply": reply.map { ["text": .string($0.text), "options": $0.options ?? .null] } ?? .null]

@@ -123,32 +123,85 @@ final class WorkerProcess: Sendable {
         }
     }
 
-    /// Runs one call on the worker's thread: sends the request, serves the worker's storage and log frames
-    /// against `storage` and `log` until its result comes back or it dies.
+    /// Runs one call: sends the request and serves the worker's storage and log frames against `storage` and
+    /// `log` until its result comes back or it dies.
+    ///
+    /// The calling thread (a handler thread) serves the conversation itself while the worker keeps it going: as
+    /// long as each frame comes within `PluginChannel.patienceTimeout` (2 ms) and the whole takes at most
+    /// `servedInline` (10 ms). A fast call so costs no thread hop at all, only the worker's wakeups. A worker that
+    /// pauses longer (a plugin waiting on the network, or stuck) is handed to the worker's own thread, so it holds
+    /// that thread and nothing else; so is every write larger than 64 KiB (a large request, a large stored value),
+    /// which could wait on a worker that does not read.
     func call(request: [UInt8], storage: any IntegrationStorage, log: IntegrationLogger) async -> CallOutcome {
-        await thread.perform { [self] in
+        var pending: (PluginChannel.Kind, [UInt8])? = (.call, request)
+        if request.count <= PluginChannel.maxPosted {
             do {
                 try channel.send(.call, request)
-                while true {
-                    let frame = try channel.receive()
-                    switch frame.kind {
-                    case .storage:
-                        let request = (try? JSONValue(parsing: frame.payload)) ?? .null
-                        try channel.send(.storageResult, StorageRequest.answer(request, storage: storage).serializedBytes())
-                    case .log:
-                        guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
-                        log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
-                    case .result:
-                        return WorkerProcess.outcome(frame.payload)
-                    default:
-                        return .died(retire(), protocolError: "a \(frame.kind) frame during a call")
-                    }
-                }
-            } catch PluginChannel.Failure.malformed(let reason) {
-                return .died(retire(), protocolError: reason)
             } catch {
                 return .died(retire(), protocolError: nil)
             }
+            let budget = ContinuousClock.now + WorkerProcess.servedInline
+            switch serve(storage: storage, log: log, until: budget) {
+            case .finished(let outcome): return outcome
+            case .handOff(let write): pending = write
+            }
+        }
+        return await thread.perform { [self, pending] in
+            if let (kind, payload) = pending {
+                do {
+                    try channel.send(kind, payload)
+                } catch {
+                    return .died(retire(), protocolError: nil)
+                }
+            }
+            switch serve(storage: storage, log: log, until: nil) {
+            case .finished(let outcome): return outcome
+            case .handOff: return .died(retire(), protocolError: "the worker's thread gave the call back")
+            }
+        }
+    }
+
+    /// How long a handler thread serves one call's frames before handing the call to the worker's thread.
+    static let servedInline = Duration.milliseconds(10)
+
+    /// How serving a call's frames ended: with the call's outcome, or handed to the worker's thread (with the frame
+    /// to write first, if one was too large to write from a handler thread).
+    private enum Served {
+        case finished(CallOutcome)
+        case handOff(write: (PluginChannel.Kind, [UInt8])?)
+    }
+
+    /// Serves frames until the result (or the worker's death). With a `budget` it hands off when the budget passed,
+    /// the worker paused longer than the channel's patience, or an answer is too large; without one it waits as
+    /// long as it takes.
+    private func serve(storage: any IntegrationStorage, log: IntegrationLogger, until budget: ContinuousClock.Instant?)
+        -> Served
+    {
+        do {
+            while true {
+                guard let frame = try channel.receive(patient: budget == nil) else { return .handOff(write: nil) }
+                switch frame.kind {
+                case .storage:
+                    let request = (try? JSONValue(parsing: frame.payload)) ?? .null
+                    let answer = StorageRequest.answer(request, storage: storage).serializedBytes()
+                    if budget != nil, answer.count > PluginChannel.maxPosted {
+                        return .handOff(write: (.storageResult, answer))
+                    }
+                    try channel.send(.storageResult, answer)
+                case .log:
+                    guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
+                    log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
+                case .result:
+                    return .finished(WorkerProcess.outcome(frame.payload))
+                default:
+                    return .finished(.died(retire(), protocolError: "a \(frame.kind) frame during a call"))
+                }
+                if let budget, ContinuousClock.now > budget { return .handOff(write: nil) }
+            }
+        } catch PluginChannel.Failure.malformed(let reason) {
+            return .finished(.died(retire(), protocolError: reason))
+        } catch {
+            return .finished(.died(retire(), protocolError: nil))
         }
     }
 
