@@ -3,7 +3,9 @@
 //
 // Every input is parsed, and picked (`JSONValue.pick`) for a fixed set of paths: the two must fail with the same
 // error or agree on every path. A document that parses must survive the writer: its compact and pretty
-// serializations parse back to an equal value, and serializing that value again gives the same bytes.
+// serializations parse back to an equal value, and serializing that value again gives the same bytes, and
+// `serializedCount` is the written length. `objectMembers(in:expanding:)` (the on-demand reader) must fail as the
+// parser does, and its member ranges (and those of the expanded member `a`) must hold the parsed values.
 
 private let paths = JSONPaths(["a", "a.b", "a.b.c", "0", "0.a", "1.0", "", "a.", "text", "item.message.message"])
 
@@ -22,8 +24,10 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     default:
         fatalError("parse and pick disagree on whether this is JSON")
     }
+    checkObjectMembers(input, parsed: parsed)
     guard case .success(let value) = parsed else { return 0 }
     let compact = value.serializedBytes()
+    guard value.serializedCount == compact.count else { fatalError("serializedCount differs from the written length") }
     guard let again = try? JSONValue(parsing: compact, maxDepth: 64) else {
         fatalError("the writer produced unparseable JSON: \(String(decoding: compact, as: UTF8.self))")
     }
@@ -41,5 +45,44 @@ private func containsNaNLike(_ value: JSONValue) -> Bool {
     case .array(let elements): return elements.contains(where: containsNaNLike)
     case .object(let members): return members.values.contains(where: containsNaNLike)
     default: return false
+    }
+}
+
+/// The on-demand reader against the parser: the same error, `nil` exactly when the root is not an object, and each
+/// name's last range (repeated names: the last wins, as in the parsed object) parsing to the parsed member.
+private func checkObjectMembers(_ input: UnsafeBufferPointer<UInt8>, parsed: Result<JSONValue, JSONParseError>) {
+    let read = Result { () throws(JSONParseError) in try JSONValue.objectMembers(in: input, expanding: "a", maxDepth: 64) }
+    switch (parsed, read) {
+    case (.failure(let parseError), .failure(let readError)):
+        guard parseError == readError else { fatalError("objectMembers failed differently: \(readError) vs \(parseError)") }
+    case (.success(let document), .success(let result)):
+        guard let object = document.objectValue else {
+            guard result == nil else { fatalError("objectMembers read members of a root that is not an object") }
+            return
+        }
+        guard let result else { fatalError("objectMembers found no object at an object root") }
+        checkRanges(result.members, against: object, in: input)
+        if let inner = object["a"]?.objectValue {
+            guard let expanded = result.expanded else { fatalError("objectMembers did not expand member a") }
+            checkRanges(expanded, against: inner, in: input)
+        } else if result.expanded != nil {
+            fatalError("objectMembers expanded a member a that is not an object")
+        }
+    default:
+        fatalError("parse and objectMembers disagree on whether this is JSON")
+    }
+}
+
+private func checkRanges(
+    _ members: [(name: String, range: Range<Int>)], against object: [String: JSONValue], in input: UnsafeBufferPointer<UInt8>
+) {
+    var last: [String: Range<Int>] = [:]
+    for member in members { last[member.name] = member.range }
+    guard last.count == object.count else { fatalError("objectMembers found \(last.count) names, the parser \(object.count)") }
+    for (name, range) in last {
+        let slice = UnsafeBufferPointer(rebasing: input[range])
+        guard let value = try? JSONValue(parsing: slice, maxDepth: 64), value == object[name] else {
+            fatalError("objectMembers' range for \(name) does not hold the parsed value")
+        }
     }
 }
