@@ -115,6 +115,52 @@ extension PluginTests {
             #expect(await eventually { kill(pid, 0) != 0 && errno == ESRCH })
         }
 
+        /// Callers that leave while their calls run: each call's worker is killed (its call was cancelled), also
+        /// when its result was already on its way. A worker killed that way was once checked in again, so the next
+        /// call found it dead and counted a crash (signal 9): five of those in a minute made the plugin unavailable
+        /// to everyone because some callers hung up. Now no crash is counted, and the plugin keeps answering.
+        @Test func callersThatLeaveMidCallCountNoCrash() async throws {
+            let host = try Self.host()
+            defer { Task { await host.stop() } }
+            #expect(try JSONValue(parsing: try await host.hipchat("/misbehaving ok").body)["message"] == "fine")
+            let body = try PluginFixtures.hipchatBody(message: "/misbehaving ok")
+            let request = Array("POST /hipchat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+            let port = host.host.port
+            // 8 callers, 500 calls each, hanging up (with a reset) after 0 to ~1.5 ms: some before their call
+            // starts, some during it, some as its result comes back.
+            await withTaskGroup(of: Void.self) { group in
+                for caller in 0..<8 {
+                    group.addTask {
+                        var random = SplitMix(seed: UInt64(caller + 1))
+                        for _ in 0..<500 {
+                            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                            var address = sockaddr_in()
+                            address.sin_family = sa_family_t(AF_INET)
+                            address.sin_port = UInt16(port).bigEndian
+                            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+                            let connected = withUnsafePointer(to: &address) {
+                                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                                }
+                            }
+                            if connected == 0 {
+                                _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                                usleep(UInt32(random.next() % 1500))
+                                var reset = linger(l_onoff: 1, l_linger: 0)
+                                _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+                            }
+                            close(fd)
+                        }
+                    }
+                }
+            }
+            // Whatever the callers left behind has ended, then the plugin answers, and no crash was ever counted.
+            #expect(await eventually { (try? await host.hipchat("/misbehaving ok"))?.status == 200 })
+            #expect(try JSONValue(parsing: try await host.hipchat("/misbehaving ok").body)["message"] == "fine")
+            #expect(!host.log.contains("crashed"), "a worker killed for a cancelled call was counted as a crash")
+            #expect(!host.log.contains("is unavailable"))
+        }
+
         @Test func aMemoryBombIsContainedByTheWorkersLimit() async throws {
             let host = try Self.host { $0.memoryLimit = 128 << 20 }
             defer { Task { await host.stop() } }

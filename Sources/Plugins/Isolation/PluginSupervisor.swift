@@ -55,7 +55,7 @@ final class PluginSupervisor: Sendable {
 
     /// Runs one call on a worker: waits for a turn, takes an idle worker or starts one, and answers with the
     /// plugin's reply or error, 502 when the worker crashed, 503 when the plugin is unavailable or too many calls
-    /// wait. A cancelled call (its deadline passed) kills its worker.
+    /// wait. A cancelled call (its deadline passed, or its caller went away) kills its worker.
     func run(_ invocation: Invocation) async throws -> Reply? {
         if let reason = unavailableReason {
             throw IntegrationError.unavailable("plugin unavailable: \(reason)", retryAfter: 30)
@@ -78,6 +78,14 @@ final class PluginSupervisor: Sendable {
             cancelled.store(true, ordering: .relaxed)
             worker.kill()
         }
+        if cancelled.load(ordering: .relaxed) {
+            // The kill went out, whether or not the call had finished by then (a result can be on its way when the
+            // caller leaves): the worker is never checked in again, and its end is no crash.
+            worker.retire()
+            invocation.log.warning(
+                "plugin worker \(worker.pid) killed: the run was cancelled (its deadline passed or its caller went away)")
+            throw CancellationError()
+        }
         switch outcome {
         case .reply(let reply):
             checkIn(worker)
@@ -86,10 +94,6 @@ final class PluginSupervisor: Sendable {
             checkIn(worker)
             throw error
         case .died(let exit, let protocolError):
-            if cancelled.load(ordering: .relaxed) {
-                invocation.log.warning("plugin worker \(worker.pid) killed: the run was cancelled (its deadline passed)")
-                throw CancellationError()
-            }
             let problem = protocolError.map { "broke the worker protocol (\($0))" } ?? "crashed (\(exit))"
             crashed(problem: problem, exit: exit, worker: worker.pid, log: invocation.log)
             throw IntegrationError.badGateway("plugin \(problem)")
