@@ -23,6 +23,10 @@ public struct PluginIsolation: Sendable {
     /// The wait before restarting after a crash: `firstBackoff`, doubling while it keeps crashing, at most `maxBackoff`.
     public var firstBackoff: Duration
     public var maxBackoff: Duration
+    /// How long a cancelled call (its caller went away, or its deadline passed) may still take before its worker is
+    /// killed: a call that ends within it leaves its worker running for the next one, so callers who hang up cost
+    /// no worker restarts; a call stuck past it loses its worker.
+    public var cancelledCallGrace: Duration
     /// What the admin opened to some plugins (`--plugin-grant`); every other plugin's workers can read only system
     /// libraries and their plugin, write nothing, and open no socket.
     public var grants: [PluginGrant]
@@ -32,7 +36,8 @@ public struct PluginIsolation: Sendable {
         workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), queueLimit: Int = 64,
         memoryLimit: Int? = 512 << 20, loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
         crashLimit: Int = 5, crashWindow: Duration = .seconds(60), firstBackoff: Duration = .milliseconds(100),
-        maxBackoff: Duration = .seconds(30), grants: [PluginGrant] = []
+        maxBackoff: Duration = .seconds(30), cancelledCallGrace: Duration = .milliseconds(250),
+        grants: [PluginGrant] = []
     ) {
         self.workerExecutable = workerExecutable
         self.workers = workers
@@ -44,6 +49,7 @@ public struct PluginIsolation: Sendable {
         self.crashWindow = crashWindow
         self.firstBackoff = firstBackoff
         self.maxBackoff = maxBackoff
+        self.cancelledCallGrace = cancelledCallGrace
         self.grants = grants
     }
 

@@ -55,7 +55,8 @@ final class PluginSupervisor: Sendable {
 
     /// Runs one call on a worker: waits for a turn, takes an idle worker or starts one, and answers with the
     /// plugin's reply or error, 502 when the worker crashed, 503 when the plugin is unavailable or too many calls
-    /// wait. A cancelled call (its deadline passed, or its caller went away) kills its worker.
+    /// wait. A cancelled call (its deadline passed, or its caller went away) has `cancelledCallGrace` to end before
+    /// its worker is killed.
     func run(_ invocation: Invocation) async throws -> Reply? {
         if let reason = unavailableReason {
             throw IntegrationError.unavailable("plugin unavailable: \(reason)", retryAfter: 30)
@@ -70,22 +71,33 @@ final class PluginSupervisor: Sendable {
         try Task.checkCancellation()
         let worker = try await checkOut(invocation.log)
         let request = PluginRequest.encode(invocation, integration: name)
-        let cancelled = Atomic<Bool>(false)
+        let cancellation = CallCancellation(worker: worker, grace: isolation.cancelledCallGrace)
         let outcome = await withTaskCancellationHandler {
             await worker.call(
                 request: Array(request.bytes[0..<request.count]), storage: invocation.storage, log: invocation.log)
         } onCancel: {
-            cancelled.store(true, ordering: .relaxed)
-            worker.kill()
+            cancellation.cancel()
         }
-        if cancelled.load(ordering: .relaxed) {
-            // The kill went out, whether or not the call had finished by then (a result can be on its way when the
-            // caller leaves): the worker is never checked in again, and its end is no crash.
+        switch cancellation.finish() {
+        case .notCancelled:
+            return try settle(outcome, of: worker, log: invocation.log)
+        case .cancelledInTime:
+            // Nobody waits for the answer any more; the worker ended its call and serves the next one (or, if it
+            // crashed, counts as crashed).
+            _ = try? settle(outcome, of: worker, log: invocation.log)
+            throw CancellationError()
+        case .killed:
+            // The kill went out, whether or not the call had finished by then (a result can be on its way): the
+            // worker is never checked in again, and its end is no crash.
             worker.retire()
             invocation.log.warning(
-                "plugin worker \(worker.pid) killed: the run was cancelled (its deadline passed or its caller went away)")
+                "plugin worker \(worker.pid) killed: the run was cancelled (its deadline passed or its caller went away) and did not end within \(isolation.cancelledCallGrace)")
             throw CancellationError()
         }
+    }
+
+    /// The call's answer; its worker back among the idle ones, or counted as crashed.
+    private func settle(_ outcome: WorkerProcess.CallOutcome, of worker: WorkerProcess, log: IntegrationLogger) throws -> Reply? {
         switch outcome {
         case .reply(let reply):
             checkIn(worker)
@@ -95,7 +107,7 @@ final class PluginSupervisor: Sendable {
             throw error
         case .died(let exit, let protocolError):
             let problem = protocolError.map { "broke the worker protocol (\($0))" } ?? "crashed (\(exit))"
-            crashed(problem: problem, exit: exit, worker: worker.pid, log: invocation.log)
+            crashed(problem: problem, exit: exit, worker: worker.pid, log: log)
             throw IntegrationError.badGateway("plugin \(problem)")
         }
     }
@@ -154,5 +166,70 @@ final class PluginSupervisor: Sendable {
             return ", at its memory limit of \(limit >> 20) MiB (peak \(exit.peakMemory >> 20) MiB)"
         }
         return ""
+    }
+}
+
+/// One call's cancellation: `cancel` gives the call `grace` to end, then kills its worker, unless `finish` came
+/// first. The state is one lock, so a kill never lands on a worker already back among the idle ones.
+private final class CallCancellation: Sendable {
+    enum State: Sendable {
+        case running
+        case cancelled(DeadlineScheduler.Ticket)
+        /// Cancelled, and the call ended before the grace ran out.
+        case cancelledInTime
+        case killed
+        case finished
+    }
+
+    private let worker: WorkerProcess
+    private let grace: Duration
+    private let state = Mutex(State.running)
+
+    init(worker: WorkerProcess, grace: Duration) {
+        self.worker = worker
+        self.grace = grace
+    }
+
+    func cancel() {
+        state.withLock { state in
+            guard case .running = state else { return }
+            state = .cancelled(DeadlineScheduler.shared.schedule(after: grace) { [self] in kill() })
+        }
+    }
+
+    private func kill() {
+        state.withLock { state in
+            guard case .cancelled = state else { return }
+            worker.kill()
+            state = .killed
+        }
+    }
+
+    /// How a call ended, as far as cancelling it goes.
+    enum Ending {
+        case notCancelled
+        case cancelledInTime
+        case killed
+    }
+
+    /// Called once the call returned: whether it was cancelled, and whether its worker was killed.
+    func finish() -> Ending {
+        state.withLock { state in
+            switch state {
+            case .running:
+                state = .finished
+                return .notCancelled
+            case .cancelled(let ticket):
+                DeadlineScheduler.shared.cancel(ticket)
+                state = .cancelledInTime
+                return .cancelledInTime
+            case .killed:
+                return .killed
+            case .cancelledInTime:
+                return .cancelledInTime
+            case .finished:
+                return .notCancelled
+            }
+        }
     }
 }
