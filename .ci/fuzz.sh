@@ -13,11 +13,11 @@ cp -n Tests/HTTPParserFuzz/corpus/* "$out/corpus/" 2>/dev/null || true
 
 sources=(
     Sources/HTTPServer/Parser/*.swift
-    Sources/HTTPServer/Request/HTTPHeaders.swift
-    Sources/HTTPServer/Request/HTTPMethod.swift
+    Sources/HTTPTypes/HTTPHeaders.swift
+    Sources/HTTPTypes/HTTPMethod.swift
+    Sources/HTTPTypes/HTTPStatus.swift
     Sources/HTTPServer/Request/HTTPRequestHead.swift
     Sources/HTTPServer/Request/HTTPVersion.swift
-    Sources/HTTPServer/Response/HTTPStatus.swift
     Sources/HTTPServer/Server/HTTPServerConfiguration.swift
     Tests/HTTPParserFuzz/FuzzHTTPParser.swift
 )
