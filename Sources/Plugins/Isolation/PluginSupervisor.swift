@@ -70,6 +70,11 @@ final class PluginSupervisor: Sendable {
         defer { admission.leave() }
         try Task.checkCancellation()
         let worker = try await checkOut(invocation.log)
+        if Task.isCancelled {
+            // Cancelled while waiting for a worker: dropped before it starts, never run.
+            checkIn(worker)
+            throw CancellationError()
+        }
         let request = PluginRequest.encode(invocation, integration: name)
         let cancellation = CallCancellation(worker: worker, grace: isolation.cancelledCallGrace)
         let outcome = await withTaskCancellationHandler {
