@@ -177,13 +177,17 @@ final class PluginSupervisor: Sendable {
 /// One call's cancellation: `cancel` gives the call `grace` to end, then kills its worker, unless `finish` came
 /// first. The state is one lock, so a kill never lands on a worker already back among the idle ones.
 private final class CallCancellation: Sendable {
-    enum State: Sendable {
-        case running
-        case cancelled(DeadlineScheduler.Ticket)
-        /// Cancelled, and the call ended before the grace ran out.
+    /// How a call ended, as far as cancelling it goes.
+    enum Ending {
+        case notCancelled
         case cancelledInTime
         case killed
-        case finished
+    }
+
+    private enum State {
+        case running
+        case cancelled(DeadlineScheduler.Ticket)
+        case ended(Ending)
     }
 
     private let worker: WorkerProcess
@@ -206,15 +210,8 @@ private final class CallCancellation: Sendable {
         state.withLock { state in
             guard case .cancelled = state else { return }
             worker.kill()
-            state = .killed
+            state = .ended(.killed)
         }
-    }
-
-    /// How a call ended, as far as cancelling it goes.
-    enum Ending {
-        case notCancelled
-        case cancelledInTime
-        case killed
     }
 
     /// Called once the call returned: whether it was cancelled, and whether its worker was killed.
@@ -222,18 +219,14 @@ private final class CallCancellation: Sendable {
         state.withLock { state in
             switch state {
             case .running:
-                state = .finished
+                state = .ended(.notCancelled)
                 return .notCancelled
             case .cancelled(let ticket):
                 DeadlineScheduler.shared.cancel(ticket)
-                state = .cancelledInTime
+                state = .ended(.cancelledInTime)
                 return .cancelledInTime
-            case .killed:
-                return .killed
-            case .cancelledInTime:
-                return .cancelledInTime
-            case .finished:
-                return .notCancelled
+            case .ended(let ending):
+                return ending
             }
         }
     }
