@@ -230,7 +230,8 @@ public final class DirectoryWatcher: Sendable {
         /// Falls back to polling when the watch is gone (the directory was deleted or moved away).
         mutating func drain() -> Batch {
             guard let fd = descriptor else { return .none }
-            var batch = Batch.none
+            var changed = false
+            var removed = false
             var written: Set<String> = []
             var lost = false
             while true {
@@ -247,14 +248,14 @@ public final class DirectoryWatcher: Sendable {
                     let nameBytes = buffer[(offset + headerSize)..<min(count, offset + headerSize + nameLength)]
                     let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
                     offset += headerSize + nameLength
-                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch = .change(written: []) }
+                    if mask & UInt32(IN_Q_OVERFLOW) != 0 { changed = true }
                     if mask & UInt32(IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF) != 0 { lost = true }
                     guard !name.isEmpty, !name.hasPrefix("."), matters(mask: mask, name: name) else { continue }
                     if mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
-                        if case .none = batch { batch = .removal }
+                        removed = true
                     } else {
                         if mask & UInt32(IN_CLOSE_WRITE) != 0 { written.insert(name) }
-                        batch = .change(written: [])
+                        changed = true
                     }
                 }
             }
@@ -263,8 +264,8 @@ public final class DirectoryWatcher: Sendable {
                 close()
                 return .change(written: written)
             }
-            if case .change = batch { return .change(written: written) }
-            return batch
+            if changed { return .change(written: written) }
+            return removed ? .removal : .none
         }
 
         /// Whether an event on `name` can change what is loaded. A file created empty is read when it is closed
