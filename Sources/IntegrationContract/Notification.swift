@@ -5,7 +5,6 @@ import Foundation
 #endif
 import HTTPTypes
 import JSON
-import Synchronization
 
 /// Where a notification came from.
 public enum Platform: String, Sendable, CaseIterable {
@@ -55,7 +54,7 @@ public struct Notification: Sendable {
         get {
             switch rawBodyStorage {
             case .bytes(let bytes): return bytes
-            case .deferred(let deferred): return deferred.bytes
+            case .deferred(let deferred): return deferred.value
             }
         }
         set {
@@ -70,7 +69,7 @@ public struct Notification: Sendable {
         get {
             switch payloadStorage {
             case .value(let value): return value
-            case .body(let body): return body.document
+            case .body(let body): return body.value
             }
         }
         set {
@@ -102,7 +101,7 @@ public struct Notification: Sendable {
     /// `setJSONBody` for a body the caller has already checked is one JSON document (with `JSONValue.pick`).
     public mutating func setCheckedJSONBody(_ body: [UInt8]) {
         rawBody = body
-        payloadStorage = .body(JSONBody(body))
+        payloadStorage = .body(Notification.parsedOnFirstUse(body))
         payloadIsRawBody = true
     }
 
@@ -110,7 +109,7 @@ public struct Notification: Sendable {
     /// a reader that has already checked `document` is one JSON document (the plugin SDK, reading the request the
     /// host sent): a plugin that never reads the payload does not pay for building it.
     public mutating func setCheckedJSONPayload(_ document: [UInt8]) {
-        payloadStorage = .body(JSONBody(document))
+        payloadStorage = .body(Notification.parsedOnFirstUse(document))
         payloadIsRawBody = false
     }
 
@@ -118,7 +117,7 @@ public struct Notification: Sendable {
     /// notification asks first): for a reader that can tell where the body is but need not decode it unless asked
     /// (the plugin SDK: the body is a JSON string in the host's request).
     public mutating func setDeferredRawBody(_ produce: @escaping @Sendable () -> [UInt8]) {
-        rawBodyStorage = .deferred(DeferredBytes(produce))
+        rawBodyStorage = .deferred(Deferred(produce))
         payloadIsRawBody = false
     }
 
@@ -152,48 +151,20 @@ public struct Notification: Sendable {
 /// Where a notification's raw body comes from: bytes, or bytes made on first use.
 private enum RawBodyStorage: Sendable {
     case bytes([UInt8])
-    case deferred(DeferredBytes)
-}
-
-/// Bytes made on first use and kept; copies of a notification share them.
-private final class DeferredBytes: Sendable {
-    private let produce: @Sendable () -> [UInt8]
-    private let made = Mutex<[UInt8]?>(nil)
-
-    init(_ produce: @escaping @Sendable () -> [UInt8]) { self.produce = produce }
-
-    var bytes: [UInt8] {
-        made.withLock { made in
-            if let made { return made }
-            let bytes = produce()
-            made = bytes
-            return bytes
-        }
-    }
+    case deferred(Deferred<[UInt8]>)
 }
 
 /// Where a notification's payload comes from: a value, or a JSON body parsed on first use.
 private enum PayloadStorage: Sendable {
     case value(JSONValue)
-    case body(JSONBody)
+    case body(Deferred<JSONValue>)
 }
 
-/// A JSON body already checked to be one document, and the document once something asked for it. Copies of a
-/// notification share it, so the body is parsed at most once.
-private final class JSONBody: Sendable {
-    private let bytes: [UInt8]
-    private let parsed = Mutex<JSONValue?>(nil)
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var document: JSONValue {
-        parsed.withLock { parsed in
-            if let parsed { return parsed }
-            // Checked when stored, so this parse succeeds; `null` would only stand in for an impossible failure.
-            let document = (try? JSONValue(parsing: bytes)) ?? .null
-            parsed = document
-            return document
-        }
+extension Notification {
+    /// The JSON document `body` holds, parsed when first asked for. `body` was checked to be one document when it
+    /// was stored, so the parse succeeds; `null` would only stand in for an impossible failure.
+    fileprivate static func parsedOnFirstUse(_ body: [UInt8]) -> Deferred<JSONValue> {
+        Deferred { (try? JSONValue(parsing: body)) ?? .null }
     }
 }
 

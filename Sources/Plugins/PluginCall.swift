@@ -11,8 +11,8 @@ final class PluginCall: Sendable {
     let log: Log
     /// The tokens `token` answers from: all of them and this plugin's own. Found on first use: a worker reads
     /// them out of the request only for a plugin that asks.
-    private let tokenLookup: TokenLookup
-    var tokens: Tokens { tokenLookup.value.tokens }
+    private let tokenLookup: Deferred<FoundTokens>
+    var tokens: Tokens { tokenLookup.value.all }
     var ownToken: String? { tokenLookup.value.own }
     private let state = Mutex(State())
 
@@ -48,23 +48,16 @@ final class PluginCall: Sendable {
     init(storage: any IntegrationStorage, log: Log, tokens: @escaping @Sendable () -> (Tokens, String?)) {
         self.storage = storage
         self.log = log
-        self.tokenLookup = TokenLookup(tokens)
+        self.tokenLookup = Deferred {
+            let (all, own) = tokens()
+            return FoundTokens(all: all, own: own)
+        }
     }
 
-    private final class TokenLookup: Sendable {
-        private let find: @Sendable () -> (Tokens, String?)
-        private let found = Mutex<(tokens: Tokens, own: String?)?>(nil)
-
-        init(_ find: @escaping @Sendable () -> (Tokens, String?)) { self.find = find }
-
-        var value: (tokens: Tokens, own: String?) {
-            found.withLock { found in
-                if let found { return found }
-                let value = find()
-                found = value
-                return value
-            }
-        }
+    /// All the tokens and this plugin's own.
+    private struct FoundTokens: Sendable {
+        let all: Tokens
+        let own: String?
     }
 
     convenience init(invocation: Invocation) {
