@@ -24,6 +24,25 @@ public protocol IntegrationStorage: Sendable {
     /// Sets `key` to `new` only if it currently holds `expected` (`nil` = absent); `new == nil` deletes.
     /// Returns whether it swapped.
     func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool
+    /// How far the namespace is from its quota now.
+    func headroom() -> StorageHeadroom
+    /// Stores `value` at `key` without the quota check: for a write whose room was granted before it was made (a
+    /// plugin worker's `set` that did not wait for its answer, within the room its call was given).
+    func setGranted(_ key: String, _ value: JSONValue)
+}
+
+/// What a namespace can still take before its quota refuses a write.
+public struct StorageHeadroom: Sendable, Equatable {
+    public var keys: Int
+    public var bytes: Int
+
+    public init(keys: Int, bytes: Int) {
+        self.keys = keys
+        self.bytes = bytes
+    }
+
+    /// No room known: every write is checked against the quota.
+    public static let none = StorageHeadroom(keys: 0, bytes: 0)
 }
 
 /// Why a storage operation could not apply: the stored value has the wrong type (an increment of a string), or the
@@ -47,4 +66,10 @@ extension IntegrationStorage {
     /// Adds 1 to the number at `key` (missing counts as 0) and returns the new value.
     @discardableResult
     public func increment(_ key: String) throws(StorageError) -> Double { try increment(key, by: 1) }
+
+    /// A storage that does not know its quota grants no room.
+    public func headroom() -> StorageHeadroom { .none }
+
+    /// A storage that grants no room checks every write.
+    public func setGranted(_ key: String, _ value: JSONValue) { try? set(key, value) }
 }

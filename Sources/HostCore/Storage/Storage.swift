@@ -123,6 +123,13 @@ final class NamespaceState: Sendable {
             values[key] = value
             bytes += new - old
         }
+
+        /// Stores `value` at `key` past the quota: for a write whose room was granted ahead (`setGranted`).
+        mutating func storeGranted(_ key: String, _ value: JSONValue) {
+            let old = values[key].map { Contents.weight(key, $0) } ?? 0
+            values[key] = value
+            bytes += Contents.weight(key, value) - old
+        }
     }
 
     let contents = Mutex(Contents())

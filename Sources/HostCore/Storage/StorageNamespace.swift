@@ -20,6 +20,18 @@ public struct StorageNamespace: IntegrationStorage {
         storage.noteChange()
     }
 
+    public func headroom() -> StorageHeadroom {
+        let quota = storage.quota
+        return state.contents.withLock {
+            StorageHeadroom(keys: max(0, quota.maxKeys - $0.values.count), bytes: max(0, quota.maxBytes - $0.bytes))
+        }
+    }
+
+    public func setGranted(_ key: String, _ value: JSONValue) {
+        state.contents.withLock { $0.storeGranted(key, value) }
+        storage.noteChange()
+    }
+
     /// Removes `key`; returns whether it was there.
     @discardableResult
     public func delete(_ key: String) -> Bool {

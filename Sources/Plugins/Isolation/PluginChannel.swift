@@ -26,6 +26,8 @@ final class PluginChannel: Sendable {
         case call = 16
         /// host → worker: the answer to the last `storage` frame, as JSON.
         case storageResult = 17
+        /// host → worker, just before a `call`: values the call may read and room it may write in (`CallPrelude`).
+        case prelude = 18
     }
 
     struct Frame: Sendable {

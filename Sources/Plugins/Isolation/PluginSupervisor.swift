@@ -14,6 +14,8 @@ final class PluginSupervisor: Sendable {
     private let admission: Admission
     private let state: Mutex<State>
     private let crashTotal = Atomic<Int>(0)
+    /// The keys the plugin's calls read lately, sent ahead with each call.
+    private let prefetched = PrefetchedKeys()
 
     private struct State {
         var idle: [WorkerProcess] = []
@@ -79,7 +81,8 @@ final class PluginSupervisor: Sendable {
         let cancellation = CallCancellation(worker: worker, grace: isolation.cancelledCallGrace)
         let outcome = await withTaskCancellationHandler {
             await worker.call(
-                request: Array(request.bytes[0..<request.count]), storage: invocation.storage, log: invocation.log)
+                request: Array(request.bytes[0..<request.count]), storage: invocation.storage, prefetched: prefetched,
+                log: invocation.log)
         } onCancel: {
             cancellation.cancel()
         }

@@ -48,10 +48,17 @@ public enum PluginWorker {
             var loaded = PluginInfo(descriptor)
             loaded.confinement = confinement
             try channel.send(.loaded, loaded.jsonValue.serializedBytes())
+            var prelude = CallPrelude()
             while true {
                 let frame = try channel.receive()
+                if frame.kind == .prelude, let json = try? JSONValue(parsing: frame.payload) {
+                    prelude = CallPrelude(json: json)
+                    continue
+                }
                 guard frame.kind == .call else { exit("the host sent a \(frame.kind) frame where a call belongs") }
-                let result = call(descriptor, request: frame.payload, channel: channel, logLevel: options.logLevel)
+                let result = call(
+                    descriptor, request: frame.payload, prelude: prelude, channel: channel, logLevel: options.logLevel)
+                prelude = CallPrelude()
                 try channel.send(.result, result.serializedBytes())
             }
         } catch {
@@ -97,10 +104,11 @@ public enum PluginWorker {
         }
     }
 
-    /// One call: the request's tokens answer `token`, storage and log go to the host, the outcome becomes the
-    /// `result` frame: `{"status": 0, "reply": {"text", "options"} | null}` or `{"status": 400…599, "error"}`.
+    /// One call: the request's tokens answer `token`, storage (with what the prelude holds) and log go to the host,
+    /// the outcome becomes the `result` frame: `{"status": 0, "reply": {"text", "options"} | null}` or
+    /// `{"status": 400…599, "error"}`.
     private static func call(
-        _ descriptor: PluginDescriptor, request: [UInt8], channel: PluginChannel, logLevel: LogLevel
+        _ descriptor: PluginDescriptor, request: [UInt8], prelude: CallPrelude, channel: PluginChannel, logLevel: LogLevel
     ) -> JSONValue {
         let log = PluginCall.Log(
             isEnabled: { $0 >= logLevel },
@@ -109,7 +117,7 @@ public enum PluginWorker {
                 try? channel.post(.log, [UInt8(level.rawValue)] + Array(message.utf8))
             })
         let call = PluginCall(
-            storage: RemoteStorage(channel: channel), log: log,
+            storage: RemoteStorage(channel: channel, prelude: prelude), log: log,
             tokens: {
                 let picked = try? JSONValue.pick(tokenPaths, from: request)
                 return (Tokens(json: picked?["all_tokens"] ?? .null), picked?["token"]?.stringValue)

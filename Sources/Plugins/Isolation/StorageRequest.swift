@@ -54,26 +54,92 @@ enum StorageRequest {
     }
 }
 
-/// A plugin's storage as the worker sees it: every operation is a `storage` frame to the host and waits for the
-/// answer, so the values stay in the host and its atomic operations stay atomic across workers. Calls from several
-/// plugin threads are serialized. If the host is gone the worker has nothing left to do and exits.
-final class RemoteStorage: IntegrationStorage {
-    private let channel: PluginChannel
-    private let exchange = Mutex(())
-
-    init(channel: PluginChannel) { self.channel = channel }
-
-    func get(_ key: String) -> JSONValue? { call(["op": "get", "key": .string(key)])["value"] }
-
-    func set(_ key: String, _ value: JSONValue) throws(StorageError) {
-        try RemoteStorage.check(call(["op": "set", "key": .string(key), "value": value]))
+/// One call's storage as the host serves it to a worker: answers the worker's storage frames against the plugin's
+/// namespace, applies its posted writes within the room the call's prelude granted, and notes the keys it reads
+/// for the next calls' preludes.
+final class ServedStorage: Sendable {
+    /// What a storage frame comes to.
+    enum Served {
+        case answer([UInt8])
+        /// A posted write, applied; it gets no answer.
+        case posted
+        /// The worker posted what it had no room for, or something other than a `set`.
+        case violation(String)
     }
 
-    func delete(_ key: String) -> Bool { call(["op": "delete", "key": .string(key)])["deleted"]?.boolValue ?? false }
+    let storage: any IntegrationStorage
+    private let prefetched: PrefetchedKeys
+    private let room: Mutex<WriteRoom>
+
+    init(storage: any IntegrationStorage, prefetched: PrefetchedKeys, room: WriteRoom) {
+        self.storage = storage
+        self.prefetched = prefetched
+        self.room = Mutex(room)
+    }
+
+    func serve(_ payload: [UInt8]) -> Served {
+        let request = (try? JSONValue(parsing: payload)) ?? .null
+        if request["posted"] == .bool(true) {
+            guard request["op"] == "set", let key = request["key"]?.stringValue, !key.isEmpty, let value = request["value"]
+            else { return .violation("a posted storage frame that is not a set") }
+            guard room.withLock({ $0.take(WriteRoom.weight(key, value)) }) else {
+                return .violation("a posted set past the room its call was given")
+            }
+            storage.setGranted(key, value)
+            return .posted
+        }
+        if request["op"] == "get", let key = request["key"]?.stringValue { prefetched.note(key) }
+        return .answer(StorageRequest.answer(request, storage: storage).serializedBytes())
+    }
+}
+
+/// A plugin's storage as the worker sees it during one call: an operation is a `storage` frame to the host that
+/// waits for the answer, so the values stay in the host and its atomic operations stay atomic across workers —
+/// except that
+/// - the first `get` of a key the call's prelude carries is answered from it (the value when the call was sent;
+///   a key this call wrote since is asked for again), and
+/// - a `set` that fits in the prelude's room is posted: it goes out with the call's next frame, and the host
+///   applies it in order, so every later operation of the call sees it.
+/// Calls from several plugin threads are serialized. If the host is gone the worker has nothing left to do and
+/// exits.
+final class RemoteStorage: IntegrationStorage {
+    private let channel: PluginChannel
+    private let state: Mutex<CallPrelude>
+
+    init(channel: PluginChannel, prelude: CallPrelude = CallPrelude()) {
+        self.channel = channel
+        self.state = Mutex(prelude)
+    }
+
+    func get(_ key: String) -> JSONValue? {
+        if let known = state.withLock({ $0.values.removeValue(forKey: key) }) { return known }
+        return call(["op": "get", "key": .string(key)])["value"]
+    }
+
+    func set(_ key: String, _ value: JSONValue) throws(StorageError) {
+        let posted = state.withLock { prelude in
+            prelude.values[key] = nil
+            guard prelude.room.take(WriteRoom.weight(key, value)) else { return false }
+            let write: JSONValue = ["op": "set", "key": .string(key), "value": value, "posted": true]
+            do {
+                try channel.send(.storage, write.serializedBytes())
+            } catch {
+                PluginWorker.exit("the host is gone (\(error))")
+            }
+            return true
+        }
+        if !posted { try RemoteStorage.check(call(["op": "set", "key": .string(key), "value": value])) }
+    }
+
+    func delete(_ key: String) -> Bool {
+        forget(key)
+        return call(["op": "delete", "key": .string(key)])["deleted"]?.boolValue ?? false
+    }
 
     func keys() -> [String] { call(["op": "keys"])["keys"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
 
     func increment(_ key: String, by delta: Double) throws(StorageError) -> Double {
+        forget(key)
         let answer = call(["op": "increment", "key": .string(key), "delta": .number(delta)])
         try RemoteStorage.check(answer)
         guard let value = answer["value"]?.doubleValue else { throw StorageError(description: "increment failed") }
@@ -93,6 +159,7 @@ final class RemoteStorage: IntegrationStorage {
     }
 
     func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool {
+        forget(key)
         var request: [String: JSONValue] = ["op": "cas", "key": .string(key)]
         request["expected"] = expected
         request["new"] = new
@@ -101,6 +168,9 @@ final class RemoteStorage: IntegrationStorage {
         return answer["swapped"]?.boolValue ?? false
     }
 
+    /// A key this call writes is read from the host from now on.
+    private func forget(_ key: String) { state.withLock { _ = $0.values.removeValue(forKey: key) } }
+
     /// Throws the error an answer carries (`StorageRequest.failure`).
     private static func check(_ answer: JSONValue) throws(StorageError) {
         guard let message = answer["error"]?.stringValue else { return }
@@ -108,7 +178,7 @@ final class RemoteStorage: IntegrationStorage {
     }
 
     private func call(_ request: JSONValue) -> JSONValue {
-        exchange.withLock { _ in
+        state.withLock { _ in
             do {
                 try channel.send(.storage, request.serializedBytes())
                 let frame = try channel.receive()

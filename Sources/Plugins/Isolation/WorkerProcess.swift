@@ -132,7 +132,21 @@ final class WorkerProcess: Sendable {
     /// pauses longer (a plugin waiting on the network, or stuck) is handed to the worker's own thread, so it holds
     /// that thread and nothing else; so is every write larger than 64 KiB (a large request, a large stored value),
     /// which could wait on a worker that does not read.
-    func call(request: [UInt8], storage: any IntegrationStorage, log: IntegrationLogger) async -> CallOutcome {
+    ///
+    /// The call is preceded by its prelude (`CallPrelude`): the values of the keys in `prefetched` and the room the
+    /// namespace's headroom grants.
+    func call(
+        request: [UInt8], storage: any IntegrationStorage, prefetched: PrefetchedKeys, log: IntegrationLogger
+    ) async -> CallOutcome {
+        let prelude = prefetched.prelude(from: storage)
+        let storage = ServedStorage(storage: storage, prefetched: prefetched, room: prelude.room)
+        if !prelude.isEmpty {
+            do {
+                try channel.post(.prelude, prelude.jsonValue.serializedBytes())
+            } catch {
+                return .died(retire(), protocolError: nil)
+            }
+        }
         var pending: (PluginChannel.Kind, [UInt8])? = (.call, request)
         if request.count <= PluginChannel.maxPosted {
             do {
@@ -174,7 +188,7 @@ final class WorkerProcess: Sendable {
     /// Serves frames until the result (or the worker's death). With a `budget` it hands off when the budget passed,
     /// the worker paused longer than the channel's patience, or an answer is too large; without one it waits as
     /// long as it takes.
-    private func serve(storage: any IntegrationStorage, log: IntegrationLogger, until budget: ContinuousClock.Instant?)
+    private func serve(storage: ServedStorage, log: IntegrationLogger, until budget: ContinuousClock.Instant?)
         -> Served
     {
         do {
@@ -182,12 +196,17 @@ final class WorkerProcess: Sendable {
                 guard let frame = try channel.receive(patient: budget == nil) else { return .handOff(write: nil) }
                 switch frame.kind {
                 case .storage:
-                    let request = (try? JSONValue(parsing: frame.payload)) ?? .null
-                    let answer = StorageRequest.answer(request, storage: storage).serializedBytes()
-                    if budget != nil, answer.count > PluginChannel.maxPosted {
-                        return .handOff(write: (.storageResult, answer))
+                    switch storage.serve(frame.payload) {
+                    case .answer(let answer):
+                        if budget != nil, answer.count > PluginChannel.maxPosted {
+                            return .handOff(write: (.storageResult, answer))
+                        }
+                        try channel.send(.storageResult, answer)
+                    case .posted:
+                        break
+                    case .violation(let reason):
+                        return .finished(.died(retire(), protocolError: reason))
                     }
-                    try channel.send(.storageResult, answer)
                 case .log:
                     guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
                     log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
