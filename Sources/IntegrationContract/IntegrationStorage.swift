@@ -25,14 +25,15 @@ public protocol IntegrationStorage: Sendable {
     /// Returns whether it swapped.
     func compareAndSet(_ key: String, expected: JSONValue?, new: JSONValue?) throws(StorageError) -> Bool
     /// How far the namespace is from its quota now.
-    func headroom() -> StorageHeadroom
+    func headroom() -> StorageRoom
     /// Stores `value` at `key` without the quota check: for a write whose room was granted before it was made (a
     /// plugin worker's `set` that did not wait for its answer, within the room its call was given).
     func setGranted(_ key: String, _ value: JSONValue)
 }
 
-/// What a namespace can still take before its quota refuses a write.
-public struct StorageHeadroom: Sendable, Equatable {
+/// An amount of storage, in keys and in bytes (keys and values as JSON text, as the quota weighs them): what a
+/// namespace can still take before its quota refuses a write, or what a plugin call may write without waiting.
+public struct StorageRoom: Sendable, Equatable {
     public var keys: Int
     public var bytes: Int
 
@@ -41,8 +42,10 @@ public struct StorageHeadroom: Sendable, Equatable {
         self.bytes = bytes
     }
 
-    /// No room known: every write is checked against the quota.
-    public static let none = StorageHeadroom(keys: 0, bytes: 0)
+    public static let none = StorageRoom(keys: 0, bytes: 0)
+
+    /// What `value` at `key` weighs against the quota: the key's UTF-8 length and the value's JSON length.
+    public static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedCount }
 }
 
 /// Why a storage operation could not apply: the stored value has the wrong type (an increment of a string), or the
@@ -68,7 +71,7 @@ extension IntegrationStorage {
     public func increment(_ key: String) throws(StorageError) -> Double { try increment(key, by: 1) }
 
     /// A storage that does not know its quota grants no room.
-    public func headroom() -> StorageHeadroom { .none }
+    public func headroom() -> StorageRoom { .none }
 
     /// A storage that grants no room checks every write.
     public func setGranted(_ key: String, _ value: JSONValue) { try? set(key, value) }

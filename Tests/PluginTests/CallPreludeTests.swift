@@ -168,7 +168,7 @@ extension PluginTests {
         @Test func theHostRefusesPostedWritesPastTheirRoomOrOtherThanSet() throws {
             let storage = Storage()
             let served = ServedStorage(
-                storage: storage.namespace("p"), prefetched: PrefetchedKeys(), room: WriteRoom(bytes: 10, keys: 1))
+                storage: storage.namespace("p"), prefetched: PrefetchedKeys(), room: StorageRoom(keys: 1, bytes: 10))
             func serve(_ json: JSONValue) -> ServedStorage.Served { served.serve(json.serializedBytes()) }
             guard case .violation = serve(["op": "set", "key": "k", "value": "12345678901", "posted": true]) else {
                 Issue.record("a posted set past the room's bytes was applied")
@@ -204,7 +204,7 @@ extension PluginTests {
             #expect(prelude.values["missing"] == .some(nil))
             #expect(prelude.values["later"] == .some(nil))
             #expect(prelude.values["gone"] == nil && prelude.values["big"] == nil)
-            #expect(prelude.room == WriteRoom.standard)
+            #expect(prelude.room == StorageRoom.standard)
             #expect(CallPrelude(json: try JSONValue(parsing: prelude.jsonValue.serializedBytes())) == prelude)
             // A namespace near its quota grants no room.
             let full = Storage(quota: StorageQuota(maxKeys: 2, maxBytes: 1 << 20)).namespace("p")

@@ -98,22 +98,20 @@ final class NamespaceState: Sendable {
         /// Contents loaded whole (an admin `load`): weighed, not held to the quota.
         init(_ values: [String: JSONValue]) {
             self.values = values
-            bytes = values.reduce(0) { $0 + Contents.weight($1.key, $1.value) }
+            bytes = values.reduce(0) { $0 + StorageRoom.weight($1.key, $1.value) }
         }
-
-        static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedCount }
 
         /// Stores `value` at `key` if the namespace stays within `quota`, or the value weighs no more than the one
         /// it replaces (a namespace an admin `load` put over its quota can still shrink); else throws and changes
         /// nothing.
         mutating func store(_ key: String, _ value: JSONValue?, quota: StorageQuota) throws(StorageError) {
-            let old = values[key].map { Contents.weight(key, $0) } ?? 0
+            let old = values[key].map { StorageRoom.weight(key, $0) } ?? 0
             guard let value else {
                 values[key] = nil
                 bytes -= old
                 return
             }
-            let new = Contents.weight(key, value)
+            let new = StorageRoom.weight(key, value)
             if values[key] == nil, values.count >= quota.maxKeys {
                 throw StorageError(.quota, description: "storage quota: at most \(quota.maxKeys) keys")
             }
@@ -126,9 +124,9 @@ final class NamespaceState: Sendable {
 
         /// Stores `value` at `key` past the quota: for a write whose room was granted ahead (`setGranted`).
         mutating func storeGranted(_ key: String, _ value: JSONValue) {
-            let old = values[key].map { Contents.weight(key, $0) } ?? 0
+            let old = values[key].map { StorageRoom.weight(key, $0) } ?? 0
             values[key] = value
-            bytes += Contents.weight(key, value) - old
+            bytes += StorageRoom.weight(key, value) - old
         }
     }
 

@@ -20,10 +20,10 @@ public struct StorageNamespace: IntegrationStorage {
         storage.noteChange()
     }
 
-    public func headroom() -> StorageHeadroom {
+    public func headroom() -> StorageRoom {
         let quota = storage.quota
         return state.contents.withLock {
-            StorageHeadroom(keys: max(0, quota.maxKeys - $0.values.count), bytes: max(0, quota.maxBytes - $0.bytes))
+            StorageRoom(keys: max(0, quota.maxKeys - $0.values.count), bytes: max(0, quota.maxBytes - $0.bytes))
         }
     }
 

@@ -10,7 +10,7 @@ import Synchronization
 struct CallPrelude: Sendable, Equatable {
     /// Key → its value when the call was sent, or nil for a key that was absent then.
     var values: [String: JSONValue?] = [:]
-    var room = WriteRoom.none
+    var room = StorageRoom.none
 
     var isEmpty: Bool { values.isEmpty && room == .none }
 
@@ -35,30 +35,26 @@ struct CallPrelude: Sendable, Equatable {
             if let key = key.stringValue { values[key] = .some(nil) }
         }
         if let bytes = json["room"]?["bytes"]?.intValue, let keys = json["room"]?["keys"]?.intValue, bytes >= 0, keys >= 0 {
-            room = WriteRoom(bytes: bytes, keys: keys)
+            room = StorageRoom(keys: keys, bytes: bytes)
         }
     }
 
-    init(values: [String: JSONValue?] = [:], room: WriteRoom = .none) {
+    init(values: [String: JSONValue?] = [:], room: StorageRoom = .none) {
         self.values = values
         self.room = room
     }
 }
 
-/// How much one call may write without waiting for the host's answers: a `set` that fits is posted (sent with the
-/// call's next frame, never answered) and the host applies it in order, past the quota if writes of other calls
-/// took the room meanwhile. Each posted `set` takes its weight (key and value as JSON text, as the quota weighs
-/// them) and one key, whether or not the key existed; host and worker count alike.
-struct WriteRoom: Sendable, Equatable {
-    var bytes: Int
-    var keys: Int
-
-    static let none = WriteRoom(bytes: 0, keys: 0)
+/// The room a call may write in without waiting for the host's answers: a `set` that fits is posted (sent without
+/// waiting, never answered) and the host applies it in order, past the quota if writes of other calls took the room
+/// meanwhile. Each posted `set` takes its weight and one key, whether or not the key existed; host and worker count
+/// alike.
+extension StorageRoom {
     /// What a call is given when its namespace has at least this much headroom; nothing otherwise.
-    static let standard = WriteRoom(bytes: 64 << 10, keys: 16)
+    static let standard = StorageRoom(keys: 16, bytes: 64 << 10)
 
     /// The room a call gets from a namespace with `headroom`.
-    static func granted(by headroom: StorageHeadroom) -> WriteRoom {
+    static func granted(by headroom: StorageRoom) -> StorageRoom {
         headroom.bytes >= standard.bytes && headroom.keys >= standard.keys ? standard : .none
     }
 
@@ -69,8 +65,6 @@ struct WriteRoom: Sendable, Equatable {
         keys -= 1
         return true
     }
-
-    static func weight(_ key: String, _ value: JSONValue) -> Int { key.utf8.count + value.serializedCount }
 }
 
 /// The keys a plugin's calls read with `get` lately, the most recent `limit`: every call is sent their values in
@@ -97,7 +91,7 @@ final class PrefetchedKeys: Sendable {
     /// The prelude for a call that is about to be sent: the noted keys' values now (values too large are left
     /// out), and the room the namespace's headroom grants.
     func prelude(from storage: any IntegrationStorage) -> CallPrelude {
-        var prelude = CallPrelude(room: WriteRoom.granted(by: storage.headroom()))
+        var prelude = CallPrelude(room: StorageRoom.granted(by: storage.headroom()))
         for key in keys.withLock({ $0 }) {
             let value = storage.get(key)
             if let value, value.serializedCount > PrefetchedKeys.maxValueBytes { continue }

@@ -69,9 +69,9 @@ final class ServedStorage: Sendable {
 
     let storage: any IntegrationStorage
     private let prefetched: PrefetchedKeys
-    private let room: Mutex<WriteRoom>
+    private let room: Mutex<StorageRoom>
 
-    init(storage: any IntegrationStorage, prefetched: PrefetchedKeys, room: WriteRoom) {
+    init(storage: any IntegrationStorage, prefetched: PrefetchedKeys, room: StorageRoom) {
         self.storage = storage
         self.prefetched = prefetched
         self.room = Mutex(room)
@@ -82,7 +82,7 @@ final class ServedStorage: Sendable {
         if request["posted"] == .bool(true) {
             guard request["op"] == "set", let key = request["key"]?.stringValue, !key.isEmpty, let value = request["value"]
             else { return .violation("a posted storage frame that is not a set") }
-            guard room.withLock({ $0.take(WriteRoom.weight(key, value)) }) else {
+            guard room.withLock({ $0.take(StorageRoom.weight(key, value)) }) else {
                 return .violation("a posted set past the room its call was given")
             }
             storage.setGranted(key, value)
@@ -119,7 +119,7 @@ final class RemoteStorage: IntegrationStorage {
     func set(_ key: String, _ value: JSONValue) throws(StorageError) {
         let posted = state.withLock { prelude in
             prelude.values[key] = nil
-            guard prelude.room.take(WriteRoom.weight(key, value)) else { return false }
+            guard prelude.room.take(StorageRoom.weight(key, value)) else { return false }
             let write: JSONValue = ["op": "set", "key": .string(key), "value": value, "posted": true]
             do {
                 try channel.send(.storage, write.serializedBytes())
