@@ -133,6 +133,37 @@ extension JSONValue {
         }
     }
 
+    /// `serializedCount` when it is at most `limit`, else nil. Walks no further than it must: a string longer than
+    /// `limit` bytes, or an array or object with more members than `limit` could hold, is over at once.
+    public func serializedCount(notOver limit: Int) -> Int? {
+        var remaining = limit
+        return consume(&remaining) ? limit - remaining : nil
+    }
+
+    /// Takes this value's serialized length from `remaining`; false as soon as it does not fit.
+    private func consume(_ remaining: inout Int) -> Bool {
+        switch self {
+        case .string(let s):
+            guard s.utf8.count + 2 <= remaining else { return false }
+            remaining -= JSONValue.serializedCount(of: s)
+        case .array(let elements):
+            remaining -= elements.isEmpty ? 2 : 1 + elements.count
+            for element in elements where remaining >= 0 {
+                guard element.consume(&remaining) else { return false }
+            }
+        case .object(let members):
+            remaining -= members.isEmpty ? 2 : 1 + 2 * members.count
+            for (key, value) in members where remaining >= 0 {
+                guard key.utf8.count + 2 <= remaining else { return false }
+                remaining -= JSONValue.serializedCount(of: key)
+                guard value.consume(&remaining) else { return false }
+            }
+        default:
+            remaining -= serializedCount
+        }
+        return remaining >= 0
+    }
+
     /// The length of `s` as `writeString` writes it, quotes included.
     private static func serializedCount(of s: String) -> Int {
         var count = 2

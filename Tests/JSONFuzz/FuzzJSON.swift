@@ -3,9 +3,10 @@
 //
 // Every input is parsed, and picked (`JSONValue.pick`) for a fixed set of paths: the two must fail with the same
 // error or agree on every path. A document that parses must survive the writer: its compact and pretty
-// serializations parse back to an equal value, and serializing that value again gives the same bytes, and
-// `serializedCount` is the written length. `objectMembers(in:expanding:)` (the on-demand reader) must fail as the
-// parser does, and its member ranges (and those of the expanded member `a`) must hold the parsed values.
+// serializations parse back to an equal value, and serializing that value again gives the same bytes;
+// `serializedCount` is the written length, and `serializedCount(notOver:)` agrees with it. `objectMembers(in:
+// expanding:)` (the on-demand reader) must fail as the parser does, and its member ranges (and those of the
+// expanded member `a`) must hold the parsed values.
 
 private let paths = JSONPaths(["a", "a.b", "a.b.c", "0", "0.a", "1.0", "", "a.", "text", "item.message.message"])
 
@@ -28,6 +29,8 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard case .success(let value) = parsed else { return 0 }
     let compact = value.serializedBytes()
     guard value.serializedCount == compact.count else { fatalError("serializedCount differs from the written length") }
+    guard value.serializedCount(notOver: compact.count) == compact.count, value.serializedCount(notOver: compact.count - 1) == nil
+    else { fatalError("serializedCount(notOver:) differs from the written length") }
     guard let again = try? JSONValue(parsing: compact, maxDepth: 64) else {
         fatalError("the writer produced unparseable JSON: \(String(decoding: compact, as: UTF8.self))")
     }

@@ -83,6 +83,18 @@ import Testing
         }
     }
 
+    @Test func aCountNotOverALimitIsTheCountOrNothing() throws {
+        var random = SplitMix(seed: 11)
+        for _ in 0..<2_000 {
+            let value = Self.randomValue(&random, depth: 0)
+            let count = value.serializedCount
+            #expect(value.serializedCount(notOver: count) == count, "\(value)")
+            #expect(value.serializedCount(notOver: count + 1 + Int(random.next() % 100)) == count, "\(value)")
+            #expect(value.serializedCount(notOver: count - 1) == nil, "\(value)")
+            #expect(value.serializedCount(notOver: Int(random.next() % UInt64(count))) == nil, "\(value)")
+        }
+    }
+
     static func randomValue(_ random: inout SplitMix, depth: Int) -> JSONValue {
         switch random.next() % (depth > 3 ? 4 : 6) {
         case 0: return .null

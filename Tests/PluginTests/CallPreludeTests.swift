@@ -82,6 +82,16 @@ extension PluginTests {
                 return api->reply(host_ctx, text, (size_t)length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
                 """#)
 
+        /// Reads "a" when the query is `read`, and replies with what it found.
+        static let sometimes = PluginFixtures.cPlugin(
+            name: "sometimes",
+            body: #"""
+                struct integration_string value = {0};
+                if (strstr(request, "\"query\":\"read\"") && api->storage_get(host_ctx, "a", 1, &value) == INTEGRATION_OK)
+                    return api->reply(host_ctx, value.data, value.length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                return api->reply(host_ctx, "-", 1, NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                """#)
+
         /// One plugin compiled from `source`, loaded into isolated workers.
         final class Loaded: Sendable {
             let directory: URL
@@ -165,6 +175,22 @@ extension PluginTests {
             #expect(storage.namespace("tally").get("n") == .number(2))
         }
 
+        @Test func aKeyACallWasSentAndDidNotReadIsNoLongerSentAhead() async throws {
+            let sometimes = try Loaded(Self.sometimes, name: "sometimes")
+            let storage = Storage()
+            try storage.namespace("sometimes").set("a", 7)
+            let namespace = storage.namespace("sometimes")
+            let prefetched = sometimes.plugin.supervisor.prefetched
+            #expect(try await sometimes.call("read", storage: storage) == "7")
+            #expect(prefetched.prelude(from: namespace).values["a"] == .some(.number(7)))
+            // Sent ahead and read: still sent.
+            #expect(try await sometimes.call("read", storage: storage) == "7")
+            #expect(prefetched.prelude(from: namespace).values["a"] == .some(.number(7)))
+            // Sent ahead and not read: dropped.
+            #expect(try await sometimes.call("skip", storage: storage) == "-")
+            #expect(prefetched.prelude(from: namespace).values.isEmpty)
+        }
+
         @Test func theHostRefusesPostedWritesPastTheirRoomOrOtherThanSet() throws {
             let storage = Storage()
             let served = ServedStorage(
@@ -205,6 +231,9 @@ extension PluginTests {
             #expect(prelude.values["later"] == .some(nil))
             #expect(prelude.values["gone"] == nil && prelude.values["big"] == nil)
             #expect(prelude.room == StorageRoom.standard)
+            // The key whose value was too large is dropped: it is not weighed again on every call.
+            try namespace.set("big", 1)
+            #expect(keys.prelude(from: namespace).values["big"] == nil)
             #expect(CallPrelude(json: try JSONValue(parsing: prelude.jsonValue.serializedBytes())) == prelude)
             // A namespace near its quota grants no room.
             let full = Storage(quota: StorageQuota(maxKeys: 2, maxBytes: 1 << 20)).namespace("p")

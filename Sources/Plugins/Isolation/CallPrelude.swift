@@ -69,7 +69,8 @@ extension StorageRoom {
 
 /// The keys a plugin's calls read with `get` lately, the most recent `limit`: every call is sent their values in
 /// its prelude, so a plugin that reads the same keys on each call (a counter's state, a last message) reads them
-/// without a round trip.
+/// without a round trip. A key a call was sent and did not read is dropped (until a call reads it from the host
+/// again), so a plugin whose reads vary is sent little it does not use.
 final class PrefetchedKeys: Sendable {
     static let limit = 4
     /// Longer keys, and larger values, are not sent ahead.
@@ -88,15 +89,26 @@ final class PrefetchedKeys: Sendable {
         }
     }
 
-    /// The prelude for a call that is about to be sent: the noted keys' values now (values too large are left
-    /// out), and the room the namespace's headroom grants.
+    /// Drops keys a call was sent and did not read.
+    func drop(_ unread: [String]) {
+        guard !unread.isEmpty else { return }
+        keys.withLock { keys in keys.removeAll { unread.contains($0) } }
+    }
+
+    /// The prelude for a call that is about to be sent: the noted keys' values now (a value too large is left out,
+    /// and its key dropped), and the room the namespace's headroom grants.
     func prelude(from storage: any IntegrationStorage) -> CallPrelude {
         var prelude = CallPrelude(room: StorageRoom.granted(by: storage.headroom()))
+        var tooLarge: [String] = []
         for key in keys.withLock({ $0 }) {
             let value = storage.get(key)
-            if let value, value.serializedCount > PrefetchedKeys.maxValueBytes { continue }
+            if let value, value.serializedCount(notOver: PrefetchedKeys.maxValueBytes) == nil {
+                tooLarge.append(key)
+                continue
+            }
             prelude.values[key] = .some(value)
         }
+        drop(tooLarge)
         return prelude
     }
 }

@@ -11,7 +11,7 @@ public struct IsolatedPlugin: Integration {
     public let summary: String
     public let commands: [String]
     public let routes: [IntegrationRoute]
-    private let supervisor: PluginSupervisor
+    let supervisor: PluginSupervisor
 
     init(info: PluginInfo, supervisor: PluginSupervisor) {
         name = info.name

@@ -15,7 +15,7 @@ final class PluginSupervisor: Sendable {
     private let state: Mutex<State>
     private let crashTotal = Atomic<Int>(0)
     /// The keys the plugin's calls read lately, sent ahead with each call.
-    private let prefetched = PrefetchedKeys()
+    let prefetched = PrefetchedKeys()
 
     private struct State {
         var idle: [WorkerProcess] = []

@@ -106,7 +106,7 @@ public enum PluginWorker {
 
     /// One call: the request's tokens answer `token`, storage (with what the prelude holds) and log go to the host,
     /// the outcome becomes the `result` frame: `{"status": 0, "reply": {"text", "options"} | null}` or
-    /// `{"status": 400…599, "error"}`.
+    /// `{"status": 400…599, "error"}`, with `"unread": [K]` for the prelude's keys the call did not use.
     private static func call(
         _ descriptor: PluginDescriptor, request: [UInt8], prelude: CallPrelude, channel: PluginChannel, logLevel: LogLevel
     ) -> JSONValue {
@@ -116,18 +116,26 @@ public enum PluginWorker {
                 // Sent with the next storage or result frame: a log line costs the host no wakeup of its own.
                 try? channel.post(.log, [UInt8(level.rawValue)] + Array(message.utf8))
             })
+        let storage = RemoteStorage(channel: channel, prelude: prelude)
         let call = PluginCall(
-            storage: RemoteStorage(channel: channel, prelude: prelude), log: log,
+            storage: storage, log: log,
             tokens: {
                 let picked = try? JSONValue.pick(tokenPaths, from: request)
                 return (Tokens(json: picked?["all_tokens"] ?? .null), picked?["token"]?.stringValue)
             })
+        var result: JSONValue
         switch call.perform(descriptor.handle, request: request + [0], count: request.count, plugin: descriptor.name) {
         case .reply(let reply):
-            return ["status": 0, "reply": reply.map { ["text": .string($0.text), "options": $0.options ?? .null] } ?? .null]
+            result = ["status": 0, "reply": reply.map { ["text": .string($0.text), "options": $0.options ?? .null] } ?? .null]
         case .failure(let status, let message):
-            return ["status": .number(Double(status)), "error": .string(message)]
+            result = ["status": .number(Double(status)), "error": .string(message)]
         }
+        let unread = storage.unread
+        if !unread.isEmpty, case .object(var members) = result {
+            members["unread"] = .array(unread.map(JSONValue.string))
+            result = .object(members)
+        }
+        return result
     }
 
     private static let tokenPaths = JSONPaths(["token", "all_tokens"])

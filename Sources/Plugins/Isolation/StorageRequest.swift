@@ -91,6 +91,9 @@ final class ServedStorage: Sendable {
         if request["op"] == "get", let key = request["key"]?.stringValue { prefetched.note(key) }
         return .answer(StorageRequest.answer(request, storage: storage).serializedBytes())
     }
+
+    /// The keys of the call's prelude it never read: not sent ahead any more.
+    func callEnded(unread: [String]) { prefetched.drop(unread) }
 }
 
 /// A plugin's storage as the worker sees it during one call: an operation is a `storage` frame to the host that
@@ -170,6 +173,9 @@ final class RemoteStorage: IntegrationStorage {
 
     /// A key this call writes is read from the host from now on.
     private func forget(_ key: String) { state.withLock { _ = $0.values.removeValue(forKey: key) } }
+
+    /// The keys the prelude carried that the call neither read nor wrote.
+    var unread: [String] { state.withLock { $0.values.keys.sorted() } }
 
     /// Throws the error an answer carries (`StorageRequest.failure`).
     private static func check(_ answer: JSONValue) throws(StorageError) {

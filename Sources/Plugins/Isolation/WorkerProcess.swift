@@ -211,7 +211,9 @@ final class WorkerProcess: Sendable {
                     guard let level = frame.payload.first.flatMap({ LogLevel(rawValue: Int($0)) }) else { continue }
                     log.log(level, String(decoding: frame.payload.dropFirst(), as: UTF8.self))
                 case .result:
-                    return .finished(WorkerProcess.outcome(frame.payload))
+                    let result = try? JSONValue(parsing: frame.payload)
+                    storage.callEnded(unread: result?["unread"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                    return .finished(WorkerProcess.outcome(result))
                 default:
                     return .finished(.died(retire(), protocolError: "a \(frame.kind) frame during a call"))
                 }
@@ -253,8 +255,8 @@ final class WorkerProcess: Sendable {
         return exited.withLock { $0 } ?? exit
     }
 
-    private static func outcome(_ payload: [UInt8]) -> CallOutcome {
-        guard let result = try? JSONValue(parsing: payload), let status = result["status"]?.intValue else {
+    private static func outcome(_ result: JSONValue?) -> CallOutcome {
+        guard let result, let status = result["status"]?.intValue else {
             return .failure(.badGateway("the plugin worker sent a malformed result"))
         }
         guard status == 0 else {
