@@ -47,6 +47,12 @@ final class PluginChannel: Sendable {
     static let maxPosted = 64 << 10
     /// How long an impatient read waits for more bytes, in microseconds.
     static let patienceTimeout = 2_000
+    /// How many times a read that finds nothing yields the processor (`sched_yield`) before it sleeps in `poll`.
+    /// Host and worker take turns: the answer a read waits for is often made by a thread that is runnable on the
+    /// same processor, and yielding to it costs a fraction of a sleep and a wakeup. The parrot benchmark answered
+    /// about 1.5× the requests with 20 (20, 50 and 100 measured alike); a yield with nothing else to run is a
+    /// system call, so a read that ends up sleeping spent at most 20 of them.
+    static let yieldsBeforeSleeping = 20
 
     let fd: Int32
     private let output = Mutex<[UInt8]>([])
@@ -175,12 +181,13 @@ private struct ReadBuffer: @unchecked Sendable {
 
     /// One read into the free space, waiting up to `timeout` milliseconds (-1: for ever) for bytes to come.
     ///
-    /// The wait is a `poll` for input, not a blocking `read`: a reader blocked in `read` on a Unix socket is also
-    /// woken each time the other end consumes what this end sent (the kernel's write-space wakeup shares the
-    /// socket's wait queue, and a blocked read does not filter it); `poll` for `POLLIN` ignores those. Measured
-    /// under load: about a fifth fewer wakeups of workers and handler threads, no change in throughput.
+    /// Before it waits, it yields the processor a few times (`PluginChannel.yieldsBeforeSleeping`). The wait is a
+    /// `poll` for input, not a blocking `read`: a reader blocked in `read` on a Unix socket is also woken each time
+    /// the other end consumes what this end sent (the kernel's write-space wakeup shares the socket's wait queue,
+    /// and a blocked read does not filter it); `poll` for `POLLIN` ignores those.
     mutating func fill(from fd: Int32, timeout: Int32) -> Fill {
         if end == capacity { reserve(start > 0 ? end - start : capacity * 2) }
+        var yields = PluginChannel.yieldsBeforeSleeping
         while true {
             let n = Glibc.recv(fd, base + end, capacity - end, Int32(MSG_DONTWAIT))
             if n > 0 {
@@ -191,6 +198,11 @@ private struct ReadBuffer: @unchecked Sendable {
             switch errno {
             case EINTR: continue
             case EAGAIN, EWOULDBLOCK:
+                if yields > 0 {
+                    yields -= 1
+                    sched_yield()
+                    continue
+                }
                 var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 let ready = Glibc.poll(&waiting, 1, timeout)
                 if ready == 0 { return .timedOut }
