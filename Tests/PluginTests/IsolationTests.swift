@@ -148,6 +148,8 @@ extension PluginTests {
             #expect(!host.log.contains("is unavailable"))
             #expect(!host.log.contains("killed: the run was cancelled"), "a quick call lost its worker to a hang-up")
             #expect(host.log.contains("cancelled: the caller went away"), "no caller left mid-call: the test tested nothing")
+            // A hang-up is logged, but not as an error.
+            #expect(!host.log.split(separator: "\n").contains { $0.contains(" error ") && $0.contains("the caller went away") })
         }
 
         /// Sends `request` to 127.0.0.1:`port` and, `afterMicroseconds` later, resets the connection without reading:

@@ -92,8 +92,10 @@ public struct Dispatcher: Sendable {
             log.info("\(integration.name) finished in \(Dispatcher.milliseconds(elapsed)) ms, \(reply == nil ? "no reply" : "replied")")
         case .failed(let error):
             statistics.record(integration.name, duration: elapsed, result: .failed(error))
+            // A caller that hangs up (a chat platform's short timeout, a load generator stopping) is no error here.
             log.log(
-                .error, "\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)",
+                error.status.code == Dispatcher.callerWentAway.status.code ? .notice : .error,
+                "\(integration.name) failed after \(Dispatcher.milliseconds(elapsed)) ms: \(error.message)",
                 throttle: "failed \(error.status.code)")
         case .timedOut:
             statistics.record(integration.name, duration: elapsed, result: .timedOut)
