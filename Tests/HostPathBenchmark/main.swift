@@ -1,6 +1,6 @@
 // Measures the host's request path in process, without sockets: HostRouter.handle for the peer benchmark's two
-// manifest jobs (POST /hook with a template reply, and the shipped echo.json on /hipchat), and the parts they are
-// made of. Build and run in release:
+// manifest jobs (POST /hook with a template reply, and the shipped echo.json on /hipchat), the parrot plugin in
+// process on /hipchat when libParrotPlugin.so was built beside it, and the parts they are made of. Build and run in release:
 //
 //     swift build -c release && .build/release/host-path-benchmark [payload.json [PATH ...]]
 //
@@ -58,6 +58,22 @@ let dependencies = try HostDependencies(configuration: configuration, logger: Ho
 dependencies.catalog.rescan()
 let app = HostRouter(dependencies: dependencies)
 
+/// The Swift example plugin in process (the trusted mode), when it was built beside this executable: on `/hipchat`
+/// it answers the same `/echo testing me`, through the plugin path.
+let pluginApp: HostRouter? = try {
+    let built = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("libParrotPlugin.so")
+    guard FileManager.default.fileExists(atPath: built.path) else { return nil }
+    let pluginDirectory = directory.appendingPathComponent("plugin")
+    try FileManager.default.createDirectory(at: pluginDirectory, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: built, to: pluginDirectory.appendingPathComponent("libParrotPlugin.so"))
+    let configuration = HostConfiguration(
+        port: 0, integrationsPath: pluginDirectory, plugins: PluginSettings(mode: .inProcess), logLevel: .warning)
+    let dependencies = try HostDependencies(configuration: configuration, logger: HostLogger(minimumLevel: .warning))
+    dependencies.catalog.rescan()
+    return HostRouter(dependencies: dependencies)
+}()
+
 func request(_ path: String) -> HTTPRequest {
     let headers: HTTPHeaders = [
         "Host": "127.0.0.1:18090", "Content-Type": "application/json", "Content-Length": "\(body.count)",
@@ -108,6 +124,15 @@ for path in paths {
     precondition(expected.status.code == 200)
     try await measure("HostRouter.handle \(path)", iterations: 50_000) {
         _ = try await app.handle(sample)
+    }
+}
+if let pluginApp {
+    let sample = request("/hipchat")
+    let expected = try await pluginApp.handle(sample)
+    print("/hipchat (parrot in process) -> \(expected.status.code) \(String(decoding: expected.body, as: UTF8.self))")
+    precondition(expected.status.code == 200)
+    try await measure("HostRouter.handle /hipchat, parrot in process", iterations: 50_000) {
+        _ = try await pluginApp.handle(sample)
     }
 }
 try await measure("JSON parse of the body alone", iterations: 50_000) {
