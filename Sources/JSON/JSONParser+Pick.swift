@@ -173,35 +173,39 @@ extension JSONValue {
             _ = try parser.parseDocument()
             return nil
         }
+        let found = try parser.memberRanges(depth: 1, expanding: expanding)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
+        return found
+    }
+}
+
+extension JSONParser {
+    /// Reads the object at `index` member by member, building no value: each member's name and the byte range of
+    /// its value, in document order; with `expanding`, also the members of the object that member holds (`nil`
+    /// when there is none, or the last of that name is no object, as in the parsed object). `depth` is the
+    /// object's values' nesting depth.
+    mutating func memberRanges(depth: Int, expanding: String?) throws(JSONParseError)
+        -> (members: [(name: String, range: Range<Int>)], expanded: [(name: String, range: Range<Int>)]?)
+    {
         var members: [(name: String, range: Range<Int>)] = []
         var expanded: [(name: String, range: Range<Int>)]?
         members.reserveCapacity(16)
-        try parser.forEachMember { parser throws(JSONParseError) in
+        try forEachMember { parser throws(JSONParseError) in
             try parser.parseString()
         } value: { parser, name throws(JSONParseError) in
             parser.skipWhitespace()
             let start = parser.index
-            if name == expanding, 1 <= maxDepth, start < buffer.count, buffer[start] == UInt8(ascii: "{") {
-                // The last of repeated names wins, as in the parsed object.
-                var inner: [(name: String, range: Range<Int>)] = []
-                inner.reserveCapacity(16)
-                try parser.forEachMember { parser throws(JSONParseError) in
-                    try parser.parseString()
-                } value: { parser, innerName throws(JSONParseError) in
-                    parser.skipWhitespace()
-                    let innerStart = parser.index
-                    try parser.skipValue(depth: 2)
-                    inner.append((innerName, innerStart..<parser.index))
-                }
-                expanded = inner
+            if name == expanding, depth <= parser.maxDepth, start < parser.bytes.count,
+                parser.bytes[start] == UInt8(ascii: "{")
+            {
+                expanded = try parser.memberRanges(depth: depth + 1, expanding: nil).members
             } else {
                 if name == expanding { expanded = nil }
-                try parser.skipValue(depth: 1)
+                try parser.skipValue(depth: depth)
             }
             members.append((name, start..<parser.index))
         }
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.error("unexpected data after the document") }
         return (members, expanded)
     }
 }
