@@ -110,27 +110,9 @@ extension JSONValue {
     /// `serializedBytes().count` (compact), counted without writing the document: what storage weighs a value by
     /// on every write.
     public var serializedCount: Int {
-        switch self {
-        case .null: return 4
-        case .bool(let b): return b ? 4 : 5
-        case .number(let d):
-            guard d.isFinite else { return 4 }
-            guard d.rounded() == d, abs(d) <= 9_007_199_254_740_992 else { return String(d).utf8.count }
-            var magnitude = Int64(d).magnitude
-            var digits = d < 0 ? 2 : 1
-            while magnitude >= 10 {
-                magnitude /= 10
-                digits += 1
-            }
-            return digits
-        case .string(let s): return JSONValue.serializedCount(of: s)
-        case .array(let elements):
-            if elements.isEmpty { return 2 }
-            return elements.reduce(1 + elements.count) { $0 + $1.serializedCount }
-        case .object(let members):
-            if members.isEmpty { return 2 }
-            return members.reduce(1 + 2 * members.count) { $0 + JSONValue.serializedCount(of: $1.key) + $1.value.serializedCount }
-        }
+        var remaining = Int.max
+        _ = consume(&remaining)
+        return Int.max - remaining
     }
 
     /// `serializedCount` when it is at most `limit`, else nil. Walks no further than it must: a string longer than
@@ -143,6 +125,9 @@ extension JSONValue {
     /// Takes this value's serialized length from `remaining`; false as soon as it does not fit.
     private func consume(_ remaining: inout Int) -> Bool {
         switch self {
+        case .null: remaining -= 4
+        case .bool(let b): remaining -= b ? 4 : 5
+        case .number(let d): remaining -= JSONValue.serializedCount(of: d)
         case .string(let s):
             guard s.utf8.count + 2 <= remaining else { return false }
             remaining -= JSONValue.serializedCount(of: s)
@@ -158,10 +143,21 @@ extension JSONValue {
                 remaining -= JSONValue.serializedCount(of: key)
                 guard value.consume(&remaining) else { return false }
             }
-        default:
-            remaining -= serializedCount
         }
         return remaining >= 0
+    }
+
+    /// The length of `d` as `write` writes it.
+    private static func serializedCount(of d: Double) -> Int {
+        guard d.isFinite else { return 4 }
+        guard d.rounded() == d, abs(d) <= 9_007_199_254_740_992 else { return String(d).utf8.count }
+        var magnitude = Int64(d).magnitude
+        var digits = d < 0 ? 2 : 1
+        while magnitude >= 10 {
+            magnitude /= 10
+            digits += 1
+        }
+        return digits
     }
 
     /// The length of `s` as `writeString` writes it, quotes included.
