@@ -103,8 +103,8 @@ final class NamespaceState: Sendable {
 
         /// Stores `value` at `key` if the namespace stays within `quota`, or the value weighs no more than the one
         /// it replaces (a namespace an admin `load` put over its quota can still shrink); else throws and changes
-        /// nothing.
-        mutating func store(_ key: String, _ value: JSONValue?, quota: StorageQuota) throws(StorageError) {
+        /// nothing. Without a quota it stores past it: a write whose room was granted ahead (`setGranted`).
+        mutating func store(_ key: String, _ value: JSONValue?, quota: StorageQuota?) throws(StorageError) {
             let old = values[key].map { StorageRoom.weight(key, $0) } ?? 0
             guard let value else {
                 values[key] = nil
@@ -112,21 +112,16 @@ final class NamespaceState: Sendable {
                 return
             }
             let new = StorageRoom.weight(key, value)
-            if values[key] == nil, values.count >= quota.maxKeys {
-                throw StorageError(.quota, description: "storage quota: at most \(quota.maxKeys) keys")
-            }
-            guard new <= old || bytes - old + new <= quota.maxBytes else {
-                throw StorageError(.quota, description: "storage quota: at most \(quota.maxBytes >> 10) KiB of keys and values")
+            if let quota {
+                if values[key] == nil, values.count >= quota.maxKeys {
+                    throw StorageError(.quota, description: "storage quota: at most \(quota.maxKeys) keys")
+                }
+                guard new <= old || bytes - old + new <= quota.maxBytes else {
+                    throw StorageError(.quota, description: "storage quota: at most \(quota.maxBytes >> 10) KiB of keys and values")
+                }
             }
             values[key] = value
             bytes += new - old
-        }
-
-        /// Stores `value` at `key` past the quota: for a write whose room was granted ahead (`setGranted`).
-        mutating func storeGranted(_ key: String, _ value: JSONValue) {
-            let old = values[key].map { StorageRoom.weight(key, $0) } ?? 0
-            values[key] = value
-            bytes += StorageRoom.weight(key, value) - old
         }
     }
 

@@ -28,7 +28,7 @@ public struct StorageNamespace: IntegrationStorage {
     }
 
     public func setGranted(_ key: String, _ value: JSONValue) {
-        state.contents.withLock { $0.storeGranted(key, value) }
+        state.contents.withLock { try? $0.store(key, value, quota: nil) }
         storage.noteChange()
     }
 
