@@ -158,14 +158,11 @@ public final class Catalog: Sendable {
                 let url = directory.appendingPathComponent(fileName)
                 guard let stamp = Catalog.stamp(of: url.path) else { continue }
                 seen.insert(fileName)
-                let contentHash: UInt64?
-                if let known = files[fileName], known.stamp == stamp {
-                    guard written.contains(fileName) else { continue }
-                    contentHash = Catalog.contentHash(of: url.path, size: stamp.size)
-                    if contentHash != nil, contentHash == known.contentHash { continue }
-                } else {
-                    contentHash = Catalog.contentHash(of: url.path, size: stamp.size)
-                }
+                let known = files[fileName]
+                let sameStamp = known?.stamp == stamp
+                if sameStamp, !written.contains(fileName) { continue }
+                let contentHash = Catalog.contentHash(of: url.path, size: stamp.size)
+                if sameStamp, contentHash != nil, contentHash == known?.contentHash { continue }
                 do {
                     let loaded = try loader.load(file: url)
                     let hadVersion = files[fileName] != nil
