@@ -58,7 +58,7 @@ extension PluginTests {
             let whole = [UInt8(payload.count + 1), 0, 0, 0, PluginChannel.Kind.result.rawValue] + payload
             _ = whole.withUnsafeBytes { send(worker.fd, $0.baseAddress, 7, 0) }
             #expect(try host.receive(patient: false) == nil)
-            usleep(UInt32(PluginChannel.patienceTimeout) * 3)
+            usleep(UInt32(PluginChannel.patienceMilliseconds) * 3_000)
             #expect(try host.receive(patient: false) == nil)
             _ = whole.withUnsafeBytes { send(worker.fd, $0.baseAddress! + 7, whole.count - 7, 0) }
             let frame = try #require(try host.receive(patient: false))
@@ -66,7 +66,7 @@ extension PluginTests {
             #expect(frame.payload == payload)
             // A patient read after impatient ones waits as long as it takes.
             let late = Thread {
-                usleep(UInt32(PluginChannel.patienceTimeout) * 5)
+                usleep(UInt32(PluginChannel.patienceMilliseconds) * 5_000)
                 try? worker.send(.log, [2])
             }
             late.start()

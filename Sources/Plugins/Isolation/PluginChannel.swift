@@ -45,8 +45,8 @@ final class PluginChannel: Sendable {
     static let maxFrame = 64 << 20
     /// Posted frames wait at most this many bytes before they are sent on their own.
     static let maxPosted = 64 << 10
-    /// How long an impatient read waits for more bytes, in microseconds.
-    static let patienceTimeout = 2_000
+    /// How long an impatient read waits for more bytes, in milliseconds (`poll`'s unit).
+    static let patienceMilliseconds: Int32 = 2
     /// How many times a read that finds nothing yields the processor (`sched_yield`) before it sleeps in `poll`.
     /// Host and worker take turns: the answer a read waits for is often made by a thread that is runnable on the
     /// same processor, and yielding to it costs a fraction of a sleep and a wakeup. The parrot benchmark answered
@@ -96,12 +96,12 @@ final class PluginChannel: Sendable {
     }
 
     /// The next frame. Patient: waits as long as it takes. Impatient: gives up (`nil`) when no byte has come for
-    /// `patienceTimeout`; the bytes of a frame that has begun to arrive are kept for the next read.
+    /// `patienceMilliseconds`; the bytes of a frame that has begun to arrive are kept for the next read.
     func receive(patient: Bool) throws(Failure) -> Frame? {
         try input.withLock { (buffer) throws(Failure) -> Frame? in
             while true {
                 if let frame = try buffer.nextFrame() { return frame }
-                switch buffer.fill(from: fd, timeout: patient ? -1 : Int32(PluginChannel.patienceTimeout / 1000)) {
+                switch buffer.fill(from: fd, timeout: patient ? -1 : PluginChannel.patienceMilliseconds) {
                 case .read: continue
                 case .closed: throw .closed
                 case .timedOut:

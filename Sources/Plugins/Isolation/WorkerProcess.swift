@@ -127,7 +127,7 @@ final class WorkerProcess: Sendable {
     /// `log` until its result comes back or it dies.
     ///
     /// The calling thread (a handler thread) serves the conversation itself while the worker keeps it going: as
-    /// long as each frame comes within `PluginChannel.patienceTimeout` (2 ms) and the whole takes at most
+    /// long as each frame comes within `PluginChannel.patienceMilliseconds` (2 ms) and the whole takes at most
     /// `servedInline` (10 ms). A fast call so costs no thread hop at all, only the worker's wakeups. A worker that
     /// pauses longer (a plugin waiting on the network, or stuck) is handed to the worker's own thread, so it holds
     /// that thread and nothing else; so is every write larger than 64 KiB (a large request, a large stored value),
