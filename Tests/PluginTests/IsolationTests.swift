@@ -155,6 +155,13 @@ extension PluginTests {
         /// Sends `request` to 127.0.0.1:`port` and, `afterMicroseconds` later, resets the connection without reading:
         /// a caller who hangs up.
         static func sendAndHangUp(_ request: [UInt8], port: Int, afterMicroseconds delay: UInt32) {
+            guard let fd = connectAndSend(request, port: port) else { return }
+            usleep(delay)
+            hangUp(fd)
+        }
+
+        /// A connection to 127.0.0.1:`port` that sent `request`; `nil` if it could not connect.
+        static func connectAndSend(_ request: [UInt8], port: Int) -> Int32? {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -165,37 +172,62 @@ extension PluginTests {
                     connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                 }
             }
-            if connected == 0 {
-                _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                usleep(delay)
-                var reset = linger(l_onoff: 1, l_linger: 0)
-                _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            guard connected == 0 else {
+                close(fd)
+                return nil
             }
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            return fd
+        }
+
+        /// Resets the connection without reading: a caller who hangs up.
+        static func hangUp(_ fd: Int32) {
+            var reset = linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
             close(fd)
         }
 
         /// A call whose caller hangs up while a worker is being started for it is dropped once the worker is there,
-        /// never run. The plugin's constructor takes 300 ms, after a crash's 0.1 s backoff, and the caller leaves
-        /// 200 ms in: whatever the machine's speed, before the call could start.
+        /// never run. The worker's start is held by the plugin's constructor until the test releases it: the caller
+        /// hangs up after the constructor said it started, and the release comes after the host logged the hang-up.
         @Test func aCallCancelledWhileItsWorkerStartsNeverRuns() async throws {
+            let signals = try PluginFixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: signals) }
+            let started = signals.appendingPathComponent("started").path
+            let release = signals.appendingPathComponent("release").path
+            // Only workers granted the signals directory wait: the call's worker, not the one that loads the plugin.
             let plugin = PluginFixtures.cPlugin(
-                name: "slowstart", prelude: "__attribute__((constructor)) static void slow(void) { usleep(300000); }",
+                name: "slowstart",
+                prelude: """
+                    #include <fcntl.h>
+                    __attribute__((constructor)) static void hold(void) {
+                        int fd = open("\(started)", O_CREAT | O_WRONLY, 0600);
+                        if (fd < 0) return;
+                        close(fd);
+                        while (access("\(release)", F_OK) != 0) usleep(1000);
+                    }
+                    """,
                 body: """
-                    if (strstr(request, "\\"query\\":\\"crash\\"")) { volatile int *p = 0; *p = 1; }
                     double runs = 0;
                     if (api->storage_increment(host_ctx, "runs", 4, 1, &runs) != INTEGRATION_OK) return 500;
                     char text[32];
                     int length = snprintf(text, sizeof text, "%.0f", runs);
                     return api->reply(host_ctx, text, (size_t)length, NULL, 0) == INTEGRATION_OK ? 0 : 500;
                     """)
-            let host = try PluginTestHost(isolation: { $0.workers = 1 })
+            let host = try PluginTestHost(isolation: { isolation in
+                isolation.workers = 1
+                isolation.grants = [try! PluginGrant(parsing: "slowstart=read:\(signals.path),write:\(signals.path)")]
+            })
             defer { Task { await host.stop() } }
             try PluginFixtures.compileC(plugin, to: host.integrations.appendingPathComponent("slowstart.so"))
-            #expect(await eventually { (try? await host.hipchat("/slowstart crash"))?.status == 502 })
+            host.host.reload()
             let body = try PluginFixtures.hipchatBody(message: "/slowstart count")
             let request = Array("POST /hipchat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
-            Self.sendAndHangUp(request, port: host.host.port, afterMicroseconds: 200_000)
+            let caller = try #require(Self.connectAndSend(request, port: host.host.port))
+            #expect(await eventually { FileManager.default.fileExists(atPath: started) })
+            Self.hangUp(caller)
             #expect(await eventually { host.log.contains("cancelled: the caller went away") })
+            #expect(FileManager.default.createFile(atPath: release, contents: nil))
             let answer = try await host.hipchat("/slowstart count")
             #expect(try JSONValue(parsing: answer.body)["message"] == "1", "the abandoned call ran")
         }
