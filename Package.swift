@@ -79,6 +79,7 @@ let hostTargets: [Target] = [
 let exampleTargets: [Target] = [
     .target(name: "ParrotPlugin", dependencies: ["IntegrationKit"], path: "example/ParrotPlugin"),
     .target(name: "NotesPlugin", dependencies: ["IntegrationKit"], path: "example/NotesPlugin"),
+    .target(name: "EchoPlugin", dependencies: ["IntegrationKit"], path: "example/bench/EchoPlugin"),
     .target(
         name: "CounterPlugin", dependencies: ["CIntegrationABI"], path: "example/CounterPlugin", publicHeadersPath: "."),
 ]
@@ -113,6 +114,7 @@ let pluginProducts: [Product] = [
     .library(name: "IntegrationKit", targets: ["IntegrationKit"]),
     .library(name: "ParrotPlugin", type: .dynamic, targets: ["ParrotPlugin"]),
     .library(name: "NotesPlugin", type: .dynamic, targets: ["NotesPlugin"]),
+    .library(name: "EchoPlugin", type: .dynamic, targets: ["EchoPlugin"]),
     .library(name: "CounterPlugin", type: .dynamic, targets: ["CounterPlugin"]),
 ]
 

@@ -144,6 +144,12 @@ for path in paths {
         return { _ = try await app.handle(sample) }
     }
 }
+if let pluginApp {
+    try await measureOnTwoThreads("HostRouter.handle /hipchat, parrot, 2 threads", iterations: 50_000) {
+        let sample = request("/hipchat")
+        return { _ = try await pluginApp.handle(sample) }
+    }
+}
 }
 
 /// Runs `iterations` of the body `make` returns on each of two executor threads at once, 3 times; prints the best

@@ -71,6 +71,19 @@ extension PluginTests {
             #expect(logText().contains("info request=req-1 integration=counter count is 1\n"))
         }
 
+        /// The benchmark's plugin twin of `integrations/echo.json` gives the manifest's reply: the same job, so the
+        /// peer benchmark compares the two paths and nothing else.
+        @Test func benchmarkEchoPluginRepliesAsTheEchoManifest() async throws {
+            let directory = try PluginFixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (logger, _) = try PluginFixtures.logger(in: directory)
+            let echo = try load(try PluginFixtures.builtPlugin("EchoPlugin"))
+            #expect(echo.name == "echo")
+            #expect(echo.commands == ["echo"])
+            let reply = try await echo.run(PluginFixtures.invocation("echo", storage: Storage(), logger: logger))
+            #expect(reply == Reply("testing me"))
+        }
+
         @Test(arguments: ["ParrotPlugin", "CounterPlugin"])
         func concurrentCallsLoseNoUpdate(product: String) async throws {
             let directory = try PluginFixtures.temporaryDirectory()
