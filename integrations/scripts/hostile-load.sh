@@ -4,7 +4,9 @@
 #   (a) 1,000 slowloris connections (headers trickled, reconnecting when cut)
 #   (b) 400 parallel clients POSTing a catastrophic regex (^(a+)+$ on "aaaa…ab"), each again as soon as answered
 #   (c) 130 clients calling a slow exec hook (sleep 30) and hanging up after 1 s, again and again
-# usage: integrations/scripts/hostile-load.sh [PORT]     (build first: swift build -c release; needs wrk, python3)
+#   (d) 8 parallel clients calling a compiled plugin stuck in an endless loop (built here with cc): both of its
+#       worker processes spin until each call's deadline (--deadline 10), are killed, and the next call spins again
+# usage: integrations/scripts/hostile-load.sh [PORT]     (build first: swift build -c release; needs wrk, python3, cc)
 # The payload and wrk script are ../shared/bench's (post.lua, payload.json). The attackers connect from 127.0.0.2,
 # the benchmark from 127.0.0.1. With PIN=1 the host runs on CPU 0 and every client (wrk, curl, the attackers) on
 # CPU 1, so the attackers' own CPU is not taken from the host: what is measured is what serving them costs it.
@@ -28,6 +30,19 @@ JSON
 cat > "$dir/integrations/slow.json" <<'JSON'
 { "commands": [], "routes": ["/slow"], "actions": [{ "exec": { "argv": ["/bin/sleep", "30"], "timeout": 60 } }] }
 JSON
+cat > "$dir/spin.c" <<'C'
+#include "integration_abi.h"
+static int32_t handle(const char *request, size_t length, const struct integration_host_api *api, void *host_ctx) {
+    for (volatile unsigned long turns = 0;; turns++) {}
+    return 0;
+}
+static const struct integration_route routes[] = {{"/spin", "POST"}};
+static const struct integration_plugin plugin = {
+    .abi_version = INTEGRATION_ABI_VERSION, .struct_size = sizeof(struct integration_plugin), .name = "spin",
+    .description = "never answers: an endless loop", .routes = routes, .route_count = 1, .handle = handle};
+const struct integration_plugin *integration_plugin_v1(void) { return &plugin; }
+C
+"${CC:-cc}" -shared -fPIC -O1 -I"$root/Sources/CIntegrationABI/include" -o "$dir/integrations/spin.so" "$dir/spin.c"
 ulimit -n "$(ulimit -Hn)"
 pin_host=""
 pin_clients=""
@@ -74,9 +89,12 @@ results="$dir/results"
     attack "(b) 400 regex bombs" parallel 127.0.0.1 "$port" 400 "$long" /regex "{\"text\": \"$(printf 'a%.0s' $(seq 28))b\"}"
     measure "quiet again"
     attack "(c) 130 abandoned execs" abandon 127.0.0.1 "$port" 130 "$long" /slow
+    sleep 1
+    pgrep -c -f '^/bin/sleep 30$' >"$dir/left" || true
+    measure "quiet again"
+    attack "(d) a stuck plugin" parallel 127.0.0.1 "$port" 8 "$long" /spin "{}"
 } >"$results"
-sleep 1
-left=$(pgrep -c -f '^/bin/sleep 30$' || true)
+left=$(cat "$dir/left")
 quiet=$(head -1 "$results" | cut -d'|' -f2)
 printf '%-26s %10s %7s %9s %8s  %s\n' phase req/s ratio p99_ms errors /healthz
 while IFS='|' read -r label rps p99 errors healthz; do
