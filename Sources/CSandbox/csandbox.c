@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -169,6 +170,7 @@ int csandbox_lower_limit(enum csandbox_limit limit, unsigned long long soft, uns
     case CSANDBOX_LIMIT_DATA: resource = RLIMIT_DATA; break;
     case CSANDBOX_LIMIT_ADDRESS_SPACE: resource = RLIMIT_AS; break;
     case CSANDBOX_LIMIT_CPU: resource = RLIMIT_CPU; break;
+    case CSANDBOX_LIMIT_NICE: resource = RLIMIT_NICE; break;
     default: return -EINVAL;
     }
     struct rlimit current;
@@ -177,6 +179,33 @@ int csandbox_lower_limit(enum csandbox_limit limit, unsigned long long soft, uns
     if (lowered.rlim_max > current.rlim_max) lowered.rlim_max = current.rlim_max;
     if (lowered.rlim_cur > lowered.rlim_max) lowered.rlim_cur = lowered.rlim_max;
     return negative_errno(setrlimit(resource, &lowered));
+}
+
+int csandbox_raise_niceness(int niceness) {
+    // getpriority can return -1 as a value: errno tells an error apart.
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, 0);
+    if (current == -1 && errno != 0) return -errno;
+    if (current >= niceness) return 0;
+    return negative_errno(setpriority(PRIO_PROCESS, 0, niceness));
+}
+
+int csandbox_drop_capabilities(void) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &header, data) != 0) return -errno;
+    int held = 0;
+    for (int word = 0; word < _LINUX_CAPABILITY_U32S_3; word++) held += __builtin_popcount(data[word].effective);
+    // Ambient capabilities (Linux 4.3) would come back on execve; an older kernel has none to clear.
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return -errno;
+    // Dropping from the bounding set needs CAP_SETPCAP, so it comes first; without it there is nothing to drop.
+    for (int capability = 0; prctl(PR_CAPBSET_READ, capability, 0, 0, 0) >= 0; capability++) {
+        if (prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0 && errno != EPERM) return -errno;
+    }
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &header, data) != 0) return -errno;
+    return held;
 }
 
 int csandbox_restore_signal(int signal) {

@@ -4,7 +4,8 @@ import CSandbox
     import Glibc
 #endif
 
-/// Confinement of the calling process: no_new_privs, rlimits, Landlock and a seccomp filter.
+/// Confinement of the calling process: no_new_privs, rlimits and niceness, Landlock, a seccomp filter, and no
+/// capabilities.
 public enum Sandbox {
     /// The Landlock ABI version the running kernel offers, or nil when it has no Landlock (or it is disabled).
     public static var landlockABI: Int? {
@@ -12,7 +13,8 @@ public enum Sandbox {
         return abi > 0 ? Int(abi) : nil
     }
 
-    /// Confines the calling process for good: no_new_privs, rlimits, Landlock, seccomp. Call it while the process
+    /// Confines the calling process for good: no_new_privs, rlimits and niceness, Landlock, seccomp, then every
+    /// capability dropped (a process started as root could otherwise lift its limits again). Call it while the process
     /// has one thread (Landlock binds the calling thread and the ones it starts later). Throws only when a step
     /// that is available fails; a step the kernel does not offer goes into `unavailable`.
     public static func apply(_ policy: SandboxPolicy) throws -> SandboxReport {
@@ -54,6 +56,9 @@ public enum Sandbox {
                     "seccomp: socket() refused (socketpair and inherited sockets work), io_uring off")
             }
         }
+        let held = csandbox_drop_capabilities()
+        try check(held, "dropping capabilities")
+        report.enforced.append(held > 0 ? "capabilities: none (\(held) dropped)" : "capabilities: none")
         return report
     }
 
@@ -88,6 +93,12 @@ public enum Sandbox {
             // the hard limit's SIGKILL would end it, and the exit would not say why.
             try check(csandbox_restore_signal(SIGXCPU), "unblocking SIGXCPU")
             report.enforced.append("RLIMIT_CPU \(limit) s")
+        }
+        if let niceness = policy.niceness {
+            try check(csandbox_raise_niceness(Int32(niceness)), "setpriority")
+            let floor = UInt64(max(0, 20 - niceness))
+            try check(csandbox_lower_limit(CSANDBOX_LIMIT_NICE, floor, floor), "setrlimit(RLIMIT_NICE)")
+            report.enforced.append("nice \(niceness) (RLIMIT_NICE \(floor))")
         }
     }
 

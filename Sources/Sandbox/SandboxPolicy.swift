@@ -19,27 +19,36 @@ public struct SandboxPolicy: Sendable, Equatable {
     public var memoryLimit: Int?
     /// CPU seconds (RLIMIT_CPU): SIGXCPU when spent, SIGKILL one second later; nil leaves it.
     public var cpuLimit: Int?
+    /// The nice value the process runs at from now on (a higher one is kept), and RLIMIT_NICE set so that it cannot
+    /// lower it again; nil leaves both.
+    public var niceness: Int?
 
     public init(
         readable: [String] = [], writable: [String] = [], network: Bool = false, memoryLimit: Int? = nil,
-        cpuLimit: Int? = nil
+        cpuLimit: Int? = nil, niceness: Int? = nil
     ) {
         self.readable = readable
         self.writable = writable
         self.network = network
         self.memoryLimit = memoryLimit
         self.cpuLimit = cpuLimit
+        self.niceness = niceness
     }
+
+    /// The nice value plugin workers run at: below request handling, as `exec` programs are, so a plugin spinning
+    /// on both cores still leaves the host most of the processor.
+    public static let pluginWorkerNiceness = 10
 
     /// What a plugin worker needs to load a plugin at `pluginPath` built by this toolchain: system library dirs
     /// (/lib, /lib64, /usr/lib, /usr/lib64 where present), /etc/ld.so.cache, the directory of the Swift runtime
-    /// the current process uses, and the plugin file. No writable paths, no network, no limits.
+    /// the current process uses, and the plugin file. No writable paths, no network, no memory or CPU limits; nice
+    /// `pluginWorkerNiceness`.
     public static func pluginWorker(pluginPath: String) -> SandboxPolicy {
         let system: [String] = ["/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache"]
         var readable = system.filter { access($0, F_OK) == 0 }
         if let runtime = swiftRuntimeDirectory { readable.append(runtime) }
         readable.append(pluginPath)
-        return SandboxPolicy(readable: readable)
+        return SandboxPolicy(readable: readable, niceness: pluginWorkerNiceness)
     }
 
     /// This policy widened by an admin's grant.

@@ -376,7 +376,8 @@ extension PluginTests {
         /// A plugin `snoop` that tries, for the path and port its query names (`PATH PORT`), to read /etc/passwd,
         /// to create PATH, and to connect to 127.0.0.1:PORT, and replies with the three errno values (0: allowed).
         static let snoop = PluginFixtures.cPlugin(
-            name: "snoop", prelude: "#include <errno.h>\n#include <fcntl.h>\n#include <stdlib.h>\n#include <arpa/inet.h>\n#include <sys/socket.h>",
+            name: "snoop",
+            prelude: "#include <errno.h>\n#include <fcntl.h>\n#include <stdlib.h>\n#include <arpa/inet.h>\n#include <sys/resource.h>\n#include <sys/socket.h>",
             body: """
                 const char *q = strstr(request, "\\"query\\":\\""); char path[200] = {0}; int port = 0;
                 if (q) sscanf(q + 9, "%199s %d", path, &port);
@@ -389,7 +390,10 @@ extension PluginTests {
                     if (connect(s, (struct sockaddr *)&to, sizeof to) != 0) connectError = errno;
                     close(s);
                 }
-                char out[100]; snprintf(out, sizeof out, "read=%d write=%d connect=%d", readError, writeError, connectError);
+                int lowered = setpriority(PRIO_PROCESS, 0, 0) == 0;
+                char out[120];
+                snprintf(out, sizeof out, "read=%d write=%d connect=%d nice=%d lowered=%d", readError, writeError,
+                         connectError, getpriority(PRIO_PROCESS, 0), lowered);
                 return api->reply(host_ctx, out, strlen(out), NULL, 0) == INTEGRATION_OK ? 0 : 500;
                 """)
 
@@ -405,7 +409,9 @@ extension PluginTests {
             try PluginFixtures.compileC(Self.snoop, to: confined.integrations.appendingPathComponent("snoop.so"))
             confined.host.reload()
             let refused = try JSONValue(parsing: try await confined.hipchat(query).body)["message"]?.stringValue
-            #expect(refused == "read=\(EACCES) write=\(EACCES) connect=\(EACCES)")
+            // Below request handling, for good (the confinement test checks the policy; this, the worker).
+            let nice = SandboxPolicy.pluginWorkerNiceness
+            #expect(refused == "read=\(EACCES) write=\(EACCES) connect=\(EACCES) nice=\(nice) lowered=0")
             #expect(!FileManager.default.fileExists(atPath: target))
             #expect(confined.log.contains("plugin workers are confined: no_new_privs"))
             await confined.stop()
@@ -419,7 +425,7 @@ extension PluginTests {
             try PluginFixtures.compileC(Self.snoop, to: granted.integrations.appendingPathComponent("snoop.so"))
             granted.host.reload()
             let allowed = try JSONValue(parsing: try await granted.hipchat(query).body)["message"]?.stringValue
-            #expect(allowed == "read=0 write=0 connect=0")
+            #expect(allowed == "read=0 write=0 connect=0 nice=\(nice) lowered=0")
             #expect(FileManager.default.fileExists(atPath: target))
             await granted.stop()
         }

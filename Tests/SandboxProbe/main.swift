@@ -13,7 +13,8 @@
 //
 // Actions: read PATH, write PATH, connect IPV4 PORT, bind-tcp, socket-inet, socket-inet6, socketpair,
 // connect-unix PATH, connect-abstract NAME, resolve HOST, signal PID, alloc MIB, map-shared MIB, dlopen PATH,
-// thread, ready (just "ready: ok"), spin (burns CPU until a limit ends the process).
+// thread, ready (just "ready: ok"), spin (burns CPU until a limit ends the process), nice (prints the nice value),
+// thread-nice (a new thread's), renice N (sets it), lift-memory-limit (RLIMIT_DATA back to unlimited).
 import CSandbox
 import Sandbox
 
@@ -173,6 +174,30 @@ func load(_ path: String) -> String {
     return entry() == nil ? "failed: integration_plugin_v1 returned NULL" : "ok"
 }
 
+/// The nice value of the calling thread (Linux keeps one per thread), or of a thread started now.
+func niceness(inNewThread: Bool) -> String {
+    guard inNewThread else { return String(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) }
+    var thread = pthread_t()
+    let value = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    defer { value.deallocate() }
+    let result = pthread_create(&thread, nil, { value in
+        value!.assumingMemoryBound(to: Int32.self).pointee = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        return nil
+    }, value)
+    guard result == 0 else {
+        errno = result
+        return outcome(false)
+    }
+    pthread_join(thread, nil)
+    return String(value.pointee)
+}
+
+/// Raises RLIMIT_DATA, soft and hard, to unlimited: what only a process with CAP_SYS_RESOURCE may do.
+func liftMemoryLimit() -> String {
+    var unlimited = rlimit(rlim_cur: rlim_t.max, rlim_max: rlim_t.max)
+    return outcome(setrlimit(__rlimit_resource_t(RLIMIT_DATA.rawValue), &unlimited) == 0)
+}
+
 /// Burns CPU until a limit ends the process, at the lowest priority: it takes only CPU time nobody else wants, so
 /// it does not slow the tests running beside it, and RLIMIT_CPU counts the same seconds.
 func spin() -> Never {
@@ -235,7 +260,7 @@ if sandboxed {
 let arity: [String: Int] = [
     "read": 1, "write": 1, "connect": 2, "bind-tcp": 0, "socket-inet": 0, "socket-inet6": 0, "socketpair": 0,
     "connect-unix": 1, "connect-abstract": 1, "resolve": 1, "signal": 1, "alloc": 1, "map-shared": 1, "dlopen": 1,
-    "thread": 0, "ready": 0, "spin": 0,
+    "thread": 0, "ready": 0, "spin": 0, "nice": 0, "thread-nice": 0, "renice": 1, "lift-memory-limit": 0,
 ]
 
 while let action = arguments.rest.popFirst() {
@@ -263,6 +288,10 @@ while let action = arguments.rest.popFirst() {
     case "dlopen": result = load(words[0])
     case "thread": result = startThread()
     case "ready": result = "ok"
+    case "nice": result = niceness(inNewThread: false)
+    case "thread-nice": result = niceness(inNewThread: true)
+    case "renice": result = outcome(setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Int32(number(0))) == 0)
+    case "lift-memory-limit": result = liftMemoryLimit()
     default: spin()
     }
     emit(([action] + words).joined(separator: " ") + ": \(result)")

@@ -137,6 +137,31 @@ let landlockABI = Sandbox.landlockABI ?? 0
         #expect(run.signal == SIGXCPU)
     }
 
+    /// A worker runs below request handling, every thread it starts too, and cannot climb back: RLIMIT_NICE keeps
+    /// an unprivileged one there, and a worker of a root host has given up CAP_SYS_NICE (this machine's root has it:
+    /// without the capability drop, `renice 0` is "ok" here).
+    @Test func theWorkerRunsAtItsNicenessAndCannotLowerIt() throws {
+        let free = try SandboxProbe.run(["--no-sandbox"], ["nice"])
+        #expect(free["nice"] == "\(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))")
+
+        let niceness = SandboxPolicy.pluginWorkerNiceness
+        let confined = try SandboxProbe.run([], ["nice", "thread-nice", "renice", "\(niceness + 5)", "renice", "0"])
+        #expect(confined["nice"] == "\(niceness)")
+        #expect(confined["thread-nice"] == "\(niceness)")
+        #expect(confined["renice \(niceness + 5)"] == "ok")
+        #expect(confined["renice 0"] == "EACCES")
+        #expect(confined.report.contains("nice \(niceness)"))
+    }
+
+    /// A worker cannot lift its memory limit: raising a hard limit takes CAP_SYS_RESOURCE, which a worker of a root
+    /// host gives up with every other capability.
+    @Test func aWorkerCannotLiftItsMemoryLimit() throws {
+        let confined = try SandboxProbe.run(["--memory", "64"], ["lift-memory-limit", "alloc", "128"])
+        #expect(confined["lift-memory-limit"] == "EPERM")
+        #expect(confined["alloc 128"] == "ENOMEM")
+        #expect(confined.report.contains("capabilities: none"))
+    }
+
     @Test(.enabled(if: landlockABI >= 1)) func theWorkerLoadsItsPluginAndNoOtherFile() throws {
         let directory = try SandboxProbe.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -165,7 +190,9 @@ let landlockABI = Sandbox.landlockABI ?? 0
 
     @Test func theReportNamesEveryWall() throws {
         let run = try SandboxProbe.run(["--memory", "256", "--cpu", "30"], [])
-        for item in ["no_new_privs", "RLIMIT_DATA 256 MiB", "RLIMIT_AS", "RLIMIT_CPU 30 s", "seccomp"] {
+        for item in [
+            "no_new_privs", "RLIMIT_DATA 256 MiB", "RLIMIT_AS", "RLIMIT_CPU 30 s", "nice 10", "seccomp", "capabilities: none",
+        ] {
             #expect(run.report.contains(item), "\(item) in \(run.report)")
         }
         if landlockABI >= 6 {

@@ -41,11 +41,23 @@ enum csandbox_limit {
     CSANDBOX_LIMIT_ADDRESS_SPACE,
     /// RLIMIT_CPU: CPU seconds; SIGXCPU at the soft limit, SIGKILL at the hard one.
     CSANDBOX_LIMIT_CPU,
+    /// RLIMIT_NICE: the lowest nice value the process may set itself to is 20 minus the limit.
+    CSANDBOX_LIMIT_NICE,
 };
 
 /// Lowers `limit` to `soft` and `hard` (each capped at the current hard limit, which an unprivileged process
 /// cannot raise).
 int csandbox_lower_limit(enum csandbox_limit limit, unsigned long long soft, unsigned long long hard);
+
+/// Raises the calling thread's nice value to `niceness` (threads it starts later inherit it); a higher value is
+/// kept. Raising it needs no privilege.
+int csandbox_raise_niceness(int niceness);
+
+/// Gives up every capability: the bounding set (when the process may change it), the ambient, inheritable,
+/// permitted and effective sets of the calling thread (threads it starts later inherit them). A root process keeps
+/// its uid but none of root's privileges: it can no longer raise its limits or its priority, or bypass file
+/// permissions. Returns how many capabilities were in effect before (0 for an unprivileged process).
+int csandbox_drop_capabilities(void);
 
 /// Unblocks `signal` in the calling thread and gives it back its default action if it is ignored (both are
 /// inherited from whoever started the process).

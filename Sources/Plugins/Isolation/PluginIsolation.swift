@@ -13,6 +13,9 @@ public struct PluginIsolation: Sendable {
     public var queueLimit: Int
     /// A worker's data limit (`RLIMIT_DATA`, bytes): heap and anonymous mappings.
     public var memoryLimit: Int?
+    /// The nice value workers run at, 0–19: by default below request handling, so a plugin spinning on every core
+    /// still leaves the host most of the processor. A worker cannot lower it again.
+    public var niceness: Int
     /// How long loading a plugin (its constructors and descriptor) may take.
     public var loadTimeout: Duration
     /// The lowest level of the plugin's log lines worth sending to the host.
@@ -34,7 +37,8 @@ public struct PluginIsolation: Sendable {
     public init(
         workerExecutable: String = "/proc/self/exe",
         workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), queueLimit: Int = 64,
-        memoryLimit: Int? = 512 << 20, loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
+        memoryLimit: Int? = 512 << 20, niceness: Int = SandboxPolicy.pluginWorkerNiceness,
+        loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
         crashLimit: Int = 5, crashWindow: Duration = .seconds(60), firstBackoff: Duration = .milliseconds(100),
         maxBackoff: Duration = .seconds(30), cancelledCallGrace: Duration = .milliseconds(250),
         grants: [PluginGrant] = []
@@ -43,6 +47,7 @@ public struct PluginIsolation: Sendable {
         self.workers = workers
         self.queueLimit = queueLimit
         self.memoryLimit = memoryLimit
+        self.niceness = niceness
         self.loadTimeout = loadTimeout
         self.logLevel = logLevel
         self.crashLimit = crashLimit
@@ -64,7 +69,9 @@ public struct PluginIsolation: Sendable {
 
     /// The worker's options after `FD PLUGIN`, for the plugin called `name` (`nil` while loading).
     func workerOptions(for name: String?) -> [String] {
-        var options = ["--log-level", String(logLevel.rawValue), "--parent", String(getpid())]
+        var options = [
+            "--log-level", String(logLevel.rawValue), "--parent", String(getpid()), "--nice", String(niceness),
+        ]
         if let memoryLimit { options += ["--memory", String(memoryLimit)] }
         if let grant = grant(for: name) {
             if grant.network { options.append("--network") }

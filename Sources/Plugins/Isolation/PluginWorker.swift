@@ -6,7 +6,7 @@ import Logging
 import Sandbox
 
 /// The worker process that runs one plugin for the host: `integration-host plugin-worker FD PLUGIN [--log-level N]
-/// [--memory BYTES] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself (`Sandbox`: it
+/// [--memory BYTES] [--nice N] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself (`Sandbox`: it
 /// dies with the host; it can read system libraries and its plugin, and what it was granted; it can write only what
 /// it was granted; no sockets unless granted network), loads the plugin, reports its descriptor and what the kernel
 /// enforced, then runs one call at a time
@@ -21,7 +21,7 @@ public enum PluginWorker {
     public static func main(_ arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {
             writeToStderr(
-                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--parent PID] "
+                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--nice N] [--parent PID] "
                     + "[--network] [--read PATH]... [--write PATH]...")
             return 2
         }
@@ -29,6 +29,7 @@ public enum PluginWorker {
         Sandbox.dieWithParent(expectedParent: options.parent)
         var policy = SandboxPolicy.pluginWorker(pluginPath: options.plugin).granting(options.grant)
         policy.memoryLimit = options.memory
+        policy.niceness = options.niceness
         let confinement: SandboxReport
         do {
             confinement = try Sandbox.apply(policy)
@@ -145,6 +146,7 @@ public enum PluginWorker {
         let plugin: String
         var logLevel = LogLevel.info
         var memory: Int?
+        var niceness = SandboxPolicy.pluginWorkerNiceness
         var parent: Int32?
         var grant = PluginGrant(plugin: "")
 
@@ -166,6 +168,9 @@ public enum PluginWorker {
                 case "--memory":
                     guard let bytes = Int(value) else { return nil }
                     memory = bytes
+                case "--nice":
+                    guard let value = Int(value), (0...19).contains(value) else { return nil }
+                    niceness = value
                 case "--parent":
                     guard let pid = Int32(value) else { return nil }
                     parent = pid
