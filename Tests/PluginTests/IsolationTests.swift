@@ -377,7 +377,14 @@ extension PluginTests {
         /// to create PATH, and to connect to 127.0.0.1:PORT, and replies with the three errno values (0: allowed).
         static let snoop = PluginFixtures.cPlugin(
             name: "snoop",
-            prelude: "#include <errno.h>\n#include <fcntl.h>\n#include <stdlib.h>\n#include <arpa/inet.h>\n#include <sys/resource.h>\n#include <sys/socket.h>",
+            prelude: """
+                #include <errno.h>
+                #include <fcntl.h>
+                #include <stdlib.h>
+                #include <arpa/inet.h>
+                #include <sys/resource.h>
+                #include <sys/socket.h>
+                """,
             body: """
                 const char *q = strstr(request, "\\"query\\":\\""); char path[200] = {0}; int port = 0;
                 if (q) sscanf(q + 9, "%199s %d", path, &port);

@@ -190,9 +190,11 @@ let landlockABI = Sandbox.landlockABI ?? 0
 
     @Test func theReportNamesEveryWall() throws {
         let run = try SandboxProbe.run(["--memory", "256", "--cpu", "30"], [])
-        for item in [
-            "no_new_privs", "RLIMIT_DATA 256 MiB", "RLIMIT_AS", "RLIMIT_CPU 30 s", "nice 10", "seccomp", "capabilities: none",
-        ] {
+        let walls = [
+            "no_new_privs", "RLIMIT_DATA 256 MiB", "RLIMIT_AS", "RLIMIT_CPU 30 s", "nice 10", "seccomp",
+            "capabilities: none",
+        ]
+        for item in walls {
             #expect(run.report.contains(item), "\(item) in \(run.report)")
         }
         if landlockABI >= 6 {

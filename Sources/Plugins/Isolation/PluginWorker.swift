@@ -6,10 +6,10 @@ import Logging
 import Sandbox
 
 /// The worker process that runs one plugin for the host: `integration-host plugin-worker FD PLUGIN [--log-level N]
-/// [--memory BYTES] [--nice N] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself (`Sandbox`: it
-/// dies with the host; it can read system libraries and its plugin, and what it was granted; it can write only what
-/// it was granted; no sockets unless granted network), loads the plugin, reports its descriptor and what the kernel
-/// enforced, then runs one call at a time
+/// [--memory BYTES] [--nice N] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself
+/// (`Sandbox`: it dies with the host; it can read system libraries and its plugin, and what it was granted; it can
+/// write only what it was granted; no sockets unless granted network; it runs at nice N, 10 by default, and holds no
+/// capabilities), loads the plugin, reports its descriptor and what the kernel enforced, then runs one call at a time
 /// as the host sends them over the socket `FD`, turning the plugin's host-API calls into frames (storage, log) or
 /// answering them itself (reply, error, token: all in the call's request). A crash, a hang or a memory bomb ends
 /// this process, never the host.
@@ -21,8 +21,8 @@ public enum PluginWorker {
     public static func main(_ arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {
             writeToStderr(
-                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--nice N] [--parent PID] "
-                    + "[--network] [--read PATH]... [--write PATH]...")
+                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--nice N] "
+                    + "[--parent PID] [--network] [--read PATH]... [--write PATH]...")
             return 2
         }
         let channel = PluginChannel(fd: options.fd)
