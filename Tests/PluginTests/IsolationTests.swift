@@ -244,6 +244,83 @@ extension PluginTests {
             #expect(try JSONValue(parsing: try await host.hipchat("/echo alive").body)["message"] == "alive")
         }
 
+        /// A plugin `cpu` that replies with its worker's pid: `start` first leaves a thread spinning for ever behind
+        /// it, `work` first spends 50 ms of the worker's CPU.
+        static let cpu = PluginFixtures.cPlugin(
+            name: "cpu", prelude: """
+                #include <pthread.h>
+                #include <time.h>
+                static void *spin(void *unused) { volatile unsigned long n = 0; for (;;) n++; return unused; }
+                static double cpuSeconds(void) {
+                    struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec / 1e9;
+                }
+                """,
+            body: """
+                if (strstr(request, "\\"query\\":\\"start\\"")) { pthread_t thread; pthread_create(&thread, 0, spin, 0); }
+                if (strstr(request, "\\"query\\":\\"work\\"")) { double end = cpuSeconds() + 0.05; while (cpuSeconds() < end) {} }
+                char out[32]; snprintf(out, sizeof out, "pid %d", (int)getpid());
+                return api->reply(host_ctx, out, strlen(out), NULL, 0) == INTEGRATION_OK ? 0 : 500;
+                """)
+
+        /// A host with the `cpu` plugin whose workers may spend 1 s of CPU each.
+        static func cpuHost() throws -> PluginTestHost {
+            let host = try PluginTestHost(files: ["echo.json": echo], deadline: .seconds(60)) { $0.cpuLimit = 1 }
+            try PluginFixtures.compileC(cpu, to: host.integrations.appendingPathComponent("cpu.so"))
+            host.host.reload()
+            return host
+        }
+
+        /// The state letter of process `pid` (`R`, `S`, `Z` for one that died and was not reaped yet), nil when gone.
+        static func processState(_ pid: Int32) -> Character? {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            return stat[stat.index(close, offsetBy: 2)...].first
+        }
+
+        @Test func aCallSpinningPastTheCPULimitEndsLikeACrash() async throws {
+            let host = try Self.host(deadline: .seconds(60)) { $0.cpuLimit = 1 }
+            defer { Task { await host.stop() } }
+            let spun = try await host.hipchat("/misbehaving loop")
+            #expect(spun.status == 502)
+            #expect(try JSONValue(parsing: spun.body)["error"] == .string("misbehaving: plugin crashed (signal \(SIGXCPU))"))
+            #expect(host.log.contains("plugin misbehaving crashed (signal \(SIGXCPU))"))
+            #expect(host.log.contains("at its CPU limit"))
+            #expect(try JSONValue(parsing: try await host.hipchat("/misbehaving ok").body)["message"] == "fine")
+        }
+
+        /// What the deadline cannot end: a thread left spinning after the call answered. The CPU limit ends its
+        /// worker; the next call meets the dead worker (a crash of that plugin's, with the cause), the one after
+        /// that a fresh worker.
+        @Test func aPluginSpinningAfterItAnsweredIsEndedAtItsCPULimit() async throws {
+            let host = try Self.cpuHost()
+            defer { Task { await host.stop() } }
+            let started = try JSONValue(parsing: try await host.hipchat("/cpu start").body)["message"]?.stringValue
+            let pid = try #require(started.flatMap { Int32($0.dropFirst(4)) })
+            #expect(await eventually(timeout: .seconds(120)) { Self.processState(pid).map { $0 == "Z" } ?? true })
+            let met = try await host.hipchat("/cpu again")
+            #expect(met.status == 502)
+            #expect(host.log.contains("plugin cpu crashed (signal \(SIGXCPU)) (worker \(pid)), at its CPU limit"))
+            let fresh = try JSONValue(parsing: try await host.hipchat("/cpu again").body)["message"]?.stringValue
+            #expect(fresh != nil && fresh != started)
+        }
+
+        /// A plugin whose calls keep a worker busy never meets the limit: its worker is replaced between calls once
+        /// its calls took a quarter of it. Thirty calls of 50 ms of CPU each would pass the 1 s limit on one worker.
+        @Test func aBusyWorkerIsReplacedBetweenCallsBeforeItsCPULimit() async throws {
+            let host = try Self.cpuHost()
+            defer { Task { await host.stop() } }
+            var pids: Set<String> = []
+            for _ in 0..<30 {
+                let answer = try await host.hipchat("/cpu work")
+                #expect(answer.status == 200)
+                if let pid = try JSONValue(parsing: answer.body)["message"]?.stringValue { pids.insert(pid) }
+            }
+            #expect(pids.count >= 2)
+            #expect(host.log.contains("replaced after"))
+            #expect(!host.log.contains("crashed"))
+        }
+
         /// A plugin that pauses between its host calls longer than a handler thread waits for a frame (so its
         /// call is handed to the worker's own thread midway), and requests and stored values too large to write
         /// from a handler thread: each answers as a quick call does, with its storage and log lines.

@@ -30,7 +30,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-nice N] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-cpu SECONDS] [--plugin-nice N] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -87,6 +87,9 @@ public struct CommandLineOptions: Sendable {
           --plugin-workers N        worker processes per plugin, each one call at a time (default: cores, at
                                     least 2); 64 more calls may wait, then 503
           --plugin-memory MIB       a worker's data limit in MiB (default 512; 0: none)
+          --plugin-cpu SECONDS      a worker's CPU limit over its life (default 600; 0: none): past it the
+                                    worker dies like a crash; one whose calls took a quarter of it is
+                                    replaced between calls
           --plugin-nice N           the nice value workers run at, 0-19 (default 10: below request
                                     handling, so a plugin stuck in a loop leaves the host the processor)
           --plugin-grant NAME=G,... what plugin NAME's workers may reach besides system libraries and the
@@ -147,6 +150,7 @@ public struct CommandLineOptions: Sendable {
         var pluginMode: String?
         var pluginWorkers: String?
         var pluginMemory: String?
+        var pluginCPU: String?
         var pluginNice: String?
         var pluginGrants: [String] = []
         var trustedProxies: [IPRange] = []
@@ -189,6 +193,7 @@ public struct CommandLineOptions: Sendable {
             case "--plugins": try once(&pluginMode, "--plugins")
             case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
+            case "--plugin-cpu": try once(&pluginCPU, "--plugin-cpu")
             case "--plugin-nice": try once(&pluginNice, "--plugin-nice")
             case "--plugin-grant": pluginGrants.append(try value(argument))
             case "--trusted-proxy":
@@ -306,6 +311,12 @@ public struct CommandLineOptions: Sendable {
                 throw UsageError("--plugin-memory must be a number of MiB in 0-1048576, got '\(pluginMemory)'")
             }
             plugins.isolation.memoryLimit = mebibytes == 0 ? nil : mebibytes << 20
+        }
+        if let pluginCPU {
+            guard let seconds = Int(pluginCPU), (0...1_000_000).contains(seconds) else {
+                throw UsageError("--plugin-cpu must be a whole number of seconds in 0-1000000, got '\(pluginCPU)'")
+            }
+            plugins.isolation.cpuLimit = seconds == 0 ? nil : seconds
         }
         if let pluginNice {
             guard let niceness = Int(pluginNice), (0...19).contains(niceness) else {

@@ -1,7 +1,7 @@
 import Plugins
 
-/// How the host runs compiled plugins (`--plugins`, `--plugin-workers`, `--plugin-memory`, `--plugin-nice`,
-/// `--plugin-grant`).
+/// How the host runs compiled plugins (`--plugins`, `--plugin-workers`, `--plugin-memory`, `--plugin-cpu`,
+/// `--plugin-nice`, `--plugin-grant`).
 public struct PluginSettings: Sendable {
     public enum Mode: String, Sendable {
         /// Each plugin in worker processes of its own: a crash, hang or memory bomb costs one answer.

@@ -13,6 +13,11 @@ public struct PluginIsolation: Sendable {
     public var queueLimit: Int
     /// A worker's data limit (`RLIMIT_DATA`, bytes): heap and anonymous mappings.
     public var memoryLimit: Int?
+    /// A worker's CPU limit (`RLIMIT_CPU`, seconds of CPU over its life): past it the worker dies (SIGXCPU) like a
+    /// crash, which ends a plugin that keeps spinning after it answered (a call stuck in its own code is ended at
+    /// its deadline first). A worker whose calls have taken a quarter of it is replaced after its call, so a busy,
+    /// well-behaved plugin never meets it.
+    public var cpuLimit: Int?
     /// The nice value workers run at, 0–19: by default below request handling, so a plugin spinning on every core
     /// still leaves the host most of the processor. A worker cannot lower it again.
     public var niceness: Int
@@ -37,7 +42,7 @@ public struct PluginIsolation: Sendable {
     public init(
         workerExecutable: String = "/proc/self/exe",
         workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount), queueLimit: Int = 64,
-        memoryLimit: Int? = 512 << 20, niceness: Int = SandboxPolicy.pluginWorkerNiceness,
+        memoryLimit: Int? = 512 << 20, cpuLimit: Int? = 600, niceness: Int = SandboxPolicy.pluginWorkerNiceness,
         loadTimeout: Duration = .seconds(10), logLevel: LogLevel = .info,
         crashLimit: Int = 5, crashWindow: Duration = .seconds(60), firstBackoff: Duration = .milliseconds(100),
         maxBackoff: Duration = .seconds(30), cancelledCallGrace: Duration = .milliseconds(250),
@@ -47,6 +52,7 @@ public struct PluginIsolation: Sendable {
         self.workers = workers
         self.queueLimit = queueLimit
         self.memoryLimit = memoryLimit
+        self.cpuLimit = cpuLimit
         self.niceness = niceness
         self.loadTimeout = loadTimeout
         self.logLevel = logLevel
@@ -57,6 +63,10 @@ public struct PluginIsolation: Sendable {
         self.cancelledCallGrace = cancelledCallGrace
         self.grants = grants
     }
+
+    /// How long a worker's calls may take, added up, before it is replaced: a quarter of its CPU limit, so that
+    /// even a plugin using a few threads in its calls is replaced before it reaches the limit.
+    var workerRetirement: Duration? { cpuLimit.map { .milliseconds($0 * 250) } }
 
     /// The grants for the plugin called `name`; none for a worker that loads a plugin not yet named.
     func grant(for name: String?) -> PluginGrant? {
@@ -73,6 +83,7 @@ public struct PluginIsolation: Sendable {
             "--log-level", String(logLevel.rawValue), "--parent", String(getpid()), "--nice", String(niceness),
         ]
         if let memoryLimit { options += ["--memory", String(memoryLimit)] }
+        if let cpuLimit { options += ["--cpu", String(cpuLimit)] }
         if let grant = grant(for: name) {
             if grant.network { options.append("--network") }
             options += grant.read.flatMap { ["--read", $0] } + grant.write.flatMap { ["--write", $0] }

@@ -79,6 +79,7 @@ final class PluginSupervisor: Sendable {
         }
         let request = PluginRequest.encode(invocation, integration: name)
         let cancellation = CallCancellation(worker: worker, grace: isolation.cancelledCallGrace)
+        let started = ContinuousClock.now
         let outcome = await withTaskCancellationHandler {
             await worker.call(
                 request: Array(request.bytes[0..<request.count]), storage: invocation.storage, prefetched: prefetched,
@@ -86,6 +87,7 @@ final class PluginSupervisor: Sendable {
         } onCancel: {
             cancellation.cancel()
         }
+        worker.addCallTime(ContinuousClock.now - started)
         switch cancellation.finish() {
         case .notCancelled:
             return try settle(outcome, of: worker, log: invocation.log)
@@ -108,10 +110,10 @@ final class PluginSupervisor: Sendable {
     private func settle(_ outcome: WorkerProcess.CallOutcome, of worker: WorkerProcess, log: IntegrationLogger) throws -> Reply? {
         switch outcome {
         case .reply(let reply):
-            checkIn(worker)
+            checkIn(worker, log: log)
             return reply
         case .failure(let error):
-            checkIn(worker)
+            checkIn(worker, log: log)
             throw error
         case .died(let exit, let protocolError):
             let problem = protocolError.map { "broke the worker protocol (\($0))" } ?? "crashed (\(exit))"
@@ -139,7 +141,13 @@ final class PluginSupervisor: Sendable {
         }
     }
 
-    private func checkIn(_ worker: WorkerProcess) {
+    private func checkIn(_ worker: WorkerProcess, log: IntegrationLogger? = nil) {
+        if let retirement = isolation.workerRetirement, worker.callTime >= retirement {
+            // Between calls, so nothing is lost: the next call starts a fresh worker, with a fresh CPU allowance.
+            worker.retire()
+            log?.info("plugin \(name) worker \(worker.pid) replaced after \(worker.callTime) of calls, before its CPU limit")
+            return
+        }
         state.withLock { state in
             state.idle.append(worker)
             state.backoff = isolation.firstBackoff

@@ -6,13 +6,13 @@ import Logging
 import Sandbox
 
 /// The worker process that runs one plugin for the host: `integration-host plugin-worker FD PLUGIN [--log-level N]
-/// [--memory BYTES] [--nice N] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It confines itself
-/// (`Sandbox`: it dies with the host; it can read system libraries and its plugin, and what it was granted; it can
-/// write only what it was granted; no sockets unless granted network; it runs at nice N, 10 by default, and holds no
-/// capabilities), loads the plugin, reports its descriptor and what the kernel enforced, then runs one call at a time
-/// as the host sends them over the socket `FD`, turning the plugin's host-API calls into frames (storage, log) or
-/// answering them itself (reply, error, token: all in the call's request). A crash, a hang or a memory bomb ends
-/// this process, never the host.
+/// [--memory BYTES] [--cpu SECONDS] [--nice N] [--parent PID] [--network] [--read PATH]… [--write PATH]…`. It
+/// confines itself (`Sandbox`: it dies with the host; it can read system libraries and its plugin, and what it was
+/// granted; it can write only what it was granted; no sockets unless granted network; its memory and CPU are limited;
+/// it runs at nice N, 10 by default, and holds no capabilities), loads the plugin, reports its descriptor and what the
+/// kernel enforced, then runs one call at a time as the host sends them over the socket `FD`, turning the plugin's
+/// host-API calls into frames (storage, log) or answering them itself (reply, error, token: all in the call's
+/// request). A crash, a hang or a memory bomb ends this process, never the host.
 public enum PluginWorker {
     /// The hidden subcommand of the host's binary that runs a worker.
     public static let subcommand = "plugin-worker"
@@ -21,14 +21,15 @@ public enum PluginWorker {
     public static func main(_ arguments: [String]) -> Int32 {
         guard let options = Options(arguments) else {
             writeToStderr(
-                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--nice N] "
-                    + "[--parent PID] [--network] [--read PATH]... [--write PATH]...")
+                "usage: integration-host \(subcommand) FD PLUGIN [--log-level N] [--memory BYTES] [--cpu SECONDS] "
+                    + "[--nice N] [--parent PID] [--network] [--read PATH]... [--write PATH]...")
             return 2
         }
         let channel = PluginChannel(fd: options.fd)
         Sandbox.dieWithParent(expectedParent: options.parent)
         var policy = SandboxPolicy.pluginWorker(pluginPath: options.plugin).granting(options.grant)
         policy.memoryLimit = options.memory
+        policy.cpuLimit = options.cpu
         policy.niceness = options.niceness
         let confinement: SandboxReport
         do {
@@ -146,6 +147,7 @@ public enum PluginWorker {
         let plugin: String
         var logLevel = LogLevel.info
         var memory: Int?
+        var cpu: Int?
         var niceness = SandboxPolicy.pluginWorkerNiceness
         var parent: Int32?
         var grant = PluginGrant(plugin: "")
@@ -168,6 +170,9 @@ public enum PluginWorker {
                 case "--memory":
                     guard let bytes = Int(value) else { return nil }
                     memory = bytes
+                case "--cpu":
+                    guard let seconds = Int(value), seconds > 0 else { return nil }
+                    cpu = seconds
                 case "--nice":
                     guard let value = Int(value), (0...19).contains(value) else { return nil }
                     niceness = value
