@@ -47,7 +47,7 @@ import TestSupport
             "--hipchat-api", "http://127.0.0.1:1/", "--deadline", "2.5", "--state-dir", Self.directory,
             "--max-exec", "16", "--exec-containment", "process-group", "--regex-threads", "4",
             "--trusted-proxy", "127.0.0.1/32", "--trusted-proxy", "fd00::/8",
-            "--max-body", "25", "--plugin-workers", "3", "--plugin-memory", "0", "--plugin-cpu", "0",
+            "--max-body", "25", "--plugin-workers", "3", "--plugin-workers", "parrot=1", "--plugin-workers", "notes=8", "--plugin-memory", "0", "--plugin-cpu", "0",
             "--plugin-nice", "0",
         ], environment: ["LOG_LEVEL": "debug"])
         #expect(c.port == 9000)
@@ -63,6 +63,7 @@ import TestSupport
         #expect(c.trustedProxies.ranges.map(\.description) == ["127.0.0.1/32", "fd00::/8"])
         #expect(c.webhookBodyLimit == 25 << 20)
         #expect(c.plugins.isolation.workers == 3)
+        #expect(c.plugins.isolation.workersByPlugin == ["parrot": 1, "notes": 8])
         #expect(c.plugins.isolation.memoryLimit == nil)
         #expect(c.plugins.isolation.cpuLimit == nil)
         #expect(c.plugins.isolation.niceness == 0)
@@ -99,6 +100,12 @@ import TestSupport
         (["8000", ".", "--max-body", "0"], "--max-body must be a whole number of MiB in 1-1024, got '0'"),
         (["8000", ".", "--max-body", "2048"], "--max-body must be a whole number of MiB in 1-1024, got '2048'"),
         (["8000", ".", "--hipchat-api", "ftp://x"], "--hipchat-api must be an http(s) URL, got 'ftp://x'"),
+        (["8000", ".", "--plugin-workers", "2", "--plugin-workers", "3"], "--plugin-workers given twice"),
+        (["8000", ".", "--plugin-workers", "a=1", "--plugin-workers", "a=2"], "--plugin-workers given twice for a"),
+        (["8000", ".", "--plugin-workers", "a=0"],
+            "--plugin-workers NAME=N needs a plugin name and a whole number in 1-256, got 'a=0'"),
+        (["8000", ".", "--plugin-workers", "a b=1"],
+            "--plugin-workers NAME=N needs a plugin name and a whole number in 1-256, got 'a b=1'"),
         (["8000", ".", "--plugin-cpu", "-5"], "--plugin-cpu must be a whole number of seconds in 0-1000000, got '-5'"),
         (["8000", ".", "--plugin-nice", "20"], "--plugin-nice must be a whole number in 0-19, got '20'"),
         (["8000", ".", "--plugin-nice", "-1"], "--plugin-nice must be a whole number in 0-19, got '-1'"),

@@ -422,8 +422,10 @@ extension PluginTests {
         }
 
         @Test func callsPastTheQueueGet503WithRetryAfter() async throws {
+            // Other plugins would get four workers: `misbehaving` gets its own number, one.
             let host = try Self.host(deadline: .seconds(600)) { isolation in
-                isolation.workers = 1
+                isolation.workers = 4
+                isolation.workersByPlugin = ["misbehaving": 1]
                 isolation.queueLimit = 1
             }
             let answers = Answers()

@@ -30,7 +30,7 @@ public struct CommandLineOptions: Sendable {
     }
 
     public static let usageLine =
-        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N] [--plugin-memory MIB] [--plugin-cpu SECONDS] [--plugin-nice N] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
+        "usage: integration-host PORT INTEGRATIONS_PATH [TOKEN...] [--bind ADDR] [--logfile PATH] [--state-dir DIR] [--state FILE] [--admin-token T] [--hipchat-api URL] [--deadline SECONDS] [--max-exec N] [--exec-containment MODE] [--regex-threads N] [--max-connections-per-peer N] [--trusted-proxy CIDR]... [--max-body MIB] [--plugins isolated|in-process] [--plugin-workers N|NAME=N]... [--plugin-memory MIB] [--plugin-cpu SECONDS] [--plugin-nice N] [--plugin-grant NAME=GRANTS]... [--max-load MIB] [--storage-keys N] [--storage-mib MIB] [--delivery-log N] [--metrics-public]  (or: integration-host check DIR | list DIR [--json] [TOKEN...] | test DIR COMMAND [QUERY...] | test DIR --route METHOD PATH [--body FILE] [--header NAME:VALUE]...; --help for more)"
 
     public static let help = """
         \(usageLine)
@@ -85,7 +85,8 @@ public struct CommandLineOptions: Sendable {
                                     own, so a crash, hang or memory bomb costs one answer; in-process: the
                                     trusted, faster mode, where a plugin's crash takes the host with it
           --plugin-workers N        worker processes per plugin, each one call at a time (default: cores, at
-                                    least 2); 64 more calls may wait, then 503
+                                    least 2); 64 more calls may wait, then 503. NAME=N: plugin NAME's own
+                                    number (repeatable)
           --plugin-memory MIB       a worker's data limit in MiB (default 512; 0: none)
           --plugin-cpu SECONDS      a worker's CPU limit over its life (default 600; 0: none): past it the
                                     worker dies like a crash; one whose calls took a quarter of it is
@@ -149,6 +150,7 @@ public struct CommandLineOptions: Sendable {
         var maxBody: String?
         var pluginMode: String?
         var pluginWorkers: String?
+        var pluginWorkersByName: [String] = []
         var pluginMemory: String?
         var pluginCPU: String?
         var pluginNice: String?
@@ -191,7 +193,14 @@ public struct CommandLineOptions: Sendable {
             case "--max-connections-per-peer": try once(&maxPerPeer, "--max-connections-per-peer")
             case "--max-body": try once(&maxBody, "--max-body")
             case "--plugins": try once(&pluginMode, "--plugins")
-            case "--plugin-workers": try once(&pluginWorkers, "--plugin-workers")
+            case "--plugin-workers":
+                let text = try value(argument)
+                if text.contains("=") {
+                    pluginWorkersByName.append(text)
+                } else {
+                    guard pluginWorkers == nil else { throw UsageError("--plugin-workers given twice") }
+                    pluginWorkers = text
+                }
             case "--plugin-memory": try once(&pluginMemory, "--plugin-memory")
             case "--plugin-cpu": try once(&pluginCPU, "--plugin-cpu")
             case "--plugin-nice": try once(&pluginNice, "--plugin-nice")
@@ -305,6 +314,15 @@ public struct CommandLineOptions: Sendable {
                 throw UsageError("--plugin-workers must be a whole number in 1-256, got '\(pluginWorkers)'")
             }
             plugins.isolation.workers = number
+        }
+        for entry in pluginWorkersByName {
+            let (name, count) = (entry.prefix { $0 != "=" }, entry.drop { $0 != "=" }.dropFirst())
+            guard IntegrationName.isValid(String(name)), let number = Int(count), (1...256).contains(number) else {
+                throw UsageError("--plugin-workers NAME=N needs a plugin name and a whole number in 1-256, got '\(entry)'")
+            }
+            guard plugins.isolation.workersByPlugin.updateValue(number, forKey: String(name)) == nil else {
+                throw UsageError("--plugin-workers given twice for \(name)")
+            }
         }
         if let pluginMemory {
             guard let mebibytes = Int(pluginMemory), (0...1_048_576).contains(mebibytes) else {

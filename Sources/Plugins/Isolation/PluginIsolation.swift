@@ -9,6 +9,8 @@ public struct PluginIsolation: Sendable {
     public var workerExecutable: String
     /// Workers per plugin, each running one call at a time.
     public var workers: Int
+    /// Plugins given another number of workers than `workers`, by name.
+    public var workersByPlugin: [String: Int] = [:]
     /// Calls that may wait for a worker; more get 503 with `Retry-After`.
     public var queueLimit: Int
     /// A worker's data limit (`RLIMIT_DATA`, bytes): heap and anonymous mappings.
@@ -63,6 +65,9 @@ public struct PluginIsolation: Sendable {
         self.cancelledCallGrace = cancelledCallGrace
         self.grants = grants
     }
+
+    /// The number of workers the plugin called `name` gets.
+    func workers(for name: String) -> Int { workersByPlugin[name] ?? workers }
 
     /// How long a worker's calls may take, added up, before it is replaced: a quarter of its CPU limit, so that
     /// even a plugin using a few threads in its calls is replaced before it reaches the limit.

@@ -32,7 +32,7 @@ final class PluginSupervisor: Sendable {
         self.name = name
         self.isolation = isolation
         self.copy = copy
-        self.admission = Admission(capacity: max(1, isolation.workers), queueLimit: isolation.queueLimit)
+        self.admission = Admission(capacity: max(1, isolation.workers(for: name)), queueLimit: isolation.queueLimit)
         self.state = Mutex(State(idle: first.map { [$0] } ?? [], backoff: isolation.firstBackoff))
     }
 
