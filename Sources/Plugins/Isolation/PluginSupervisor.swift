@@ -18,12 +18,23 @@ final class PluginSupervisor: Sendable {
     let prefetched = PrefetchedKeys()
 
     private struct State {
-        var idle: [WorkerProcess] = []
+        var idle: [IdleWorker] = []
         var crashes: [ContinuousClock.Instant] = []
         var backoff: Duration
         var restartAt = ContinuousClock.now
         var unavailable: String?
     }
+
+    /// A worker between calls, and since when.
+    private struct IdleWorker {
+        let worker: WorkerProcess
+        let since: ContinuousClock.Instant
+    }
+
+    /// How long a worker may have been idle before check-out asks whether it is still alive: one that died while
+    /// idle (its CPU limit ending a thread it left spinning, the OOM killer) would otherwise cost the next call a
+    /// 502. Under load workers come back within this, and are taken without the system call.
+    static let idleBeforeLivenessCheck = Duration.milliseconds(100)
 
     /// - Parameters:
     ///   - copy: the plugin's private copy, which every worker loads; removed when the supervisor goes away.
@@ -33,11 +44,12 @@ final class PluginSupervisor: Sendable {
         self.isolation = isolation
         self.copy = copy
         self.admission = Admission(capacity: max(1, isolation.workers(for: name)), queueLimit: isolation.queueLimit)
-        self.state = Mutex(State(idle: first.map { [$0] } ?? [], backoff: isolation.firstBackoff))
+        self.state = Mutex(
+            State(idle: first.map { [IdleWorker(worker: $0, since: .now)] } ?? [], backoff: isolation.firstBackoff))
     }
 
     deinit {
-        for worker in state.withLock({ $0.idle }) { worker.retire() }
+        for idle in state.withLock({ $0.idle }) { idle.worker.retire() }
         copy.remove()
     }
 
@@ -122,10 +134,22 @@ final class PluginSupervisor: Sendable {
         }
     }
 
-    /// An idle worker, or a new one once the restart backoff allows.
+    /// An idle worker that is still alive, or a new one once the restart backoff allows. A worker found dead counts
+    /// as a crash of its plugin (with its cause in the log), not of this call.
     private func checkOut(_ log: IntegrationLogger) async throws -> WorkerProcess {
-        let (idle, restartAt) = state.withLock { state in (state.idle.popLast(), state.restartAt) }
-        if let idle { return idle }
+        var restartAt = ContinuousClock.now
+        while true {
+            let idle = state.withLock { state in
+                restartAt = state.restartAt
+                return state.idle.popLast()
+            }
+            guard let idle else { break }
+            if ContinuousClock.now - idle.since < Self.idleBeforeLivenessCheck || idle.worker.isAlive {
+                return idle.worker
+            }
+            let exit = idle.worker.retire()
+            crashed(problem: "died while idle (\(exit))", exit: exit, worker: idle.worker.pid, log: log)
+        }
         let wait = restartAt - .now
         if wait > .zero { try await DeadlineScheduler.shared.sleep(for: wait) }
         let launch = WorkerProcess.Launch(
@@ -149,7 +173,7 @@ final class PluginSupervisor: Sendable {
             return
         }
         state.withLock { state in
-            state.idle.append(worker)
+            state.idle.append(IdleWorker(worker: worker, since: .now))
             state.backoff = isolation.firstBackoff
         }
     }

@@ -236,6 +236,14 @@ final class WorkerProcess: Sendable {
         }
     }
 
+    /// Whether the process is still running (or at least has not exited yet): asks the kernel without reaping it.
+    var isAlive: Bool {
+        guard exited.withLock({ $0 }) == nil else { return false }
+        var info = siginfo_t()
+        // With WNOHANG and nothing to report, Linux leaves si_signo 0; an exited child reports SIGCHLD.
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo == 0
+    }
+
     /// Kills the worker now (a call passed its deadline, or the plugin is being replaced); the call in flight, if
     /// any, ends as `.died`.
     func kill() { _ = Glibc.kill(pid, SIGKILL) }
