@@ -137,20 +137,14 @@ final class PluginSupervisor: Sendable {
     /// An idle worker that is still alive, or a new one once the restart backoff allows. A worker found dead counts
     /// as a crash of its plugin (with its cause in the log), not of this call.
     private func checkOut(_ log: IntegrationLogger) async throws -> WorkerProcess {
-        var restartAt = ContinuousClock.now
-        while true {
-            let idle = state.withLock { state in
-                restartAt = state.restartAt
-                return state.idle.popLast()
-            }
-            guard let idle else { break }
+        while let idle = state.withLock({ $0.idle.popLast() }) {
             if ContinuousClock.now - idle.since < Self.idleBeforeLivenessCheck || idle.worker.isAlive {
                 return idle.worker
             }
             let exit = idle.worker.retire()
             crashed(problem: "died while idle (\(exit))", exit: exit, worker: idle.worker.pid, log: log)
         }
-        let wait = restartAt - .now
+        let wait = state.withLock { $0.restartAt } - .now
         if wait > .zero { try await DeadlineScheduler.shared.sleep(for: wait) }
         let launch = WorkerProcess.Launch(
             executable: isolation.workerExecutable, plugin: copy.path, name: name, options: isolation.workerOptions(for: name),
