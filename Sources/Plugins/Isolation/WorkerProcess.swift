@@ -40,16 +40,13 @@ final class WorkerProcess: Sendable {
     private let channel: PluginChannel
     private let thread: JobThread
     private let exited = Mutex<Exit?>(nil)
-    private let callNanoseconds = Atomic<Int64>(0)
+    private let calls = Mutex(Duration.zero)
 
     /// How long this worker's calls have taken, added up: what its supervisor replaces it by before the worker
     /// reaches its CPU limit (a call's CPU time is at most its wall time, per thread).
-    var callTime: Duration { .nanoseconds(callNanoseconds.load(ordering: .relaxed)) }
+    var callTime: Duration { calls.withLock { $0 } }
 
-    func addCallTime(_ duration: Duration) {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        callNanoseconds.add(nanoseconds, ordering: .relaxed)
-    }
+    func addCallTime(_ duration: Duration) { calls.withLock { $0 += duration } }
 
     private init(pid: pid_t, channel: PluginChannel, thread: JobThread) {
         self.pid = pid
