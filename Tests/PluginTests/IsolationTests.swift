@@ -35,11 +35,13 @@ extension PluginTests {
 
         static let echo = #"{"actions": [{"reply": "{{query}}"}]}"#
 
+        /// A host with the `echo` manifest and one C plugin, `misbehaving` unless another is named.
         static func host(
-            deadline: Duration = .seconds(10), isolation: (inout PluginIsolation) -> Void = { _ in }
+            deadline: Duration = .seconds(10), plugin: (name: String, source: String) = ("misbehaving", misbehaving),
+            isolation: (inout PluginIsolation) -> Void = { _ in }
         ) throws -> PluginTestHost {
             let host = try PluginTestHost(files: ["echo.json": echo], deadline: deadline, isolation: isolation)
-            try PluginFixtures.compileC(misbehaving, to: host.integrations.appendingPathComponent("misbehaving.so"))
+            try PluginFixtures.compileC(plugin.source, to: host.integrations.appendingPathComponent("\(plugin.name).so"))
             return host
         }
 
@@ -264,10 +266,7 @@ extension PluginTests {
 
         /// A host with the `cpu` plugin whose workers may spend 1 s of CPU each.
         static func cpuHost() throws -> PluginTestHost {
-            let host = try PluginTestHost(files: ["echo.json": echo], deadline: .seconds(60)) { $0.cpuLimit = 1 }
-            try PluginFixtures.compileC(cpu, to: host.integrations.appendingPathComponent("cpu.so"))
-            host.host.reload()
-            return host
+            try host(deadline: .seconds(60), plugin: ("cpu", cpu)) { $0.cpuLimit = 1 }
         }
 
         /// The state letter of process `pid` (`R`, `S`, `Z` for one that died and was not reaped yet), nil when gone.
